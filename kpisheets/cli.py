@@ -1,0 +1,394 @@
+"""The ``kpisheets`` command line: parses, calls the library, prints.
+
+Library exceptions become exit code 1 with one sentence on stderr (never a
+traceback); usage errors exit 2. Imports are lazy so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from kpisheets.model import Problem
+    from kpisheets.result import Result
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class IsoDate(click.ParamType):
+    """A date given as ``YYYY-MM-DD`` (or ``today``)."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        if text.lower() == "today":
+            return dt.date.today()
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            self.fail(
+                f"{value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-28.", param, ctx
+            )
+
+
+ISO_DATE = IsoDate()
+
+as_of_option = click.option(
+    "--as-of",
+    type=ISO_DATE,
+    default=None,
+    help="Compute at this date (YYYY-MM-DD). Default: Settings › As of, else today.",
+)
+
+
+def output_format(*choices: str) -> Callable[[F], F]:
+    """The shared ``--format`` option of listing commands."""
+
+    def decorator(fn: F) -> F:
+        return click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(list(choices), case_sensitive=False),
+            default=choices[0],
+            show_default=True,
+            help="Output format.",
+        )(fn)
+
+    return decorator
+
+
+def handle_errors(fn: F) -> F:
+    """Turn library exceptions into one sentence and exit code 1 (2 for usage)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from kpisheets.errors import KpisheetsError, UsageError
+
+        try:
+            return fn(*args, **kwargs)
+        except UsageError as exc:
+            raise click.UsageError(str(exc)) from exc
+        except KpisheetsError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="kpisheets", prog_name="kpisheets")
+def cli() -> None:
+    """Keep a team's KPI tracker in an ordinary Excel workbook.
+
+    \b
+    Example:
+        kpisheets demo
+        kpisheets new tracker.xlsx --template sales
+        kpisheets refresh tracker.xlsx
+    """
+
+
+TEMPLATE_NAMES = ["blank", "sales", "marketing", "customer-success", "people"]
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--template",
+    type=click.Choice(TEMPLATE_NAMES, case_sensitive=False),
+    default="blank",
+    show_default=True,
+    help="Example KPIs and entries to start from.",
+)
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@handle_errors
+def new(path: Path, template: str, force: bool) -> None:
+    """Create a new tracker workbook from a template.
+
+    A PATH ending in .xlsm gets a Refresh button wired to Python through xlwings,
+    and a companion module <name>.py beside it.
+
+    \b
+    Example:
+        kpisheets new tracker.xlsx --template sales
+        kpisheets new team_kpis.xlsm --template marketing
+    """
+    from kpisheets.templates import new_tracker
+
+    written = new_tracker(path, template=template.lower(), force=force)
+    for p in written:
+        click.echo(f"Wrote {p}")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--template",
+    type=click.Choice(TEMPLATE_NAMES, case_sensitive=False),
+    default="blank",
+    show_default=True,
+    help="Example rows to put in the new sheets.",
+)
+@handle_errors
+def init(path: Path, template: str) -> None:
+    """Add the KPIs, Entries, Targets and Settings sheets to an existing workbook.
+
+    Nothing that was in the workbook changes.
+
+    \b
+    Example:
+        kpisheets init budget.xlsx --template sales
+    """
+    from kpisheets.init import init_workbook
+
+    added = init_workbook(path, template=template.lower())
+    click.echo(f"Added {', '.join(added)} to {path}" if added else f"{path} is already a tracker.")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@as_of_option
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the refreshed workbook here and leave PATH untouched.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
+@handle_errors
+def refresh(path: Path, as_of: dt.date | None, output: Path | None, quiet: bool) -> None:
+    """Compute and rewrite the Summary, History and Problems sheets.
+
+    Only those sheets change; every other part of the workbook stays byte-identical.
+
+    \b
+    Example:
+        kpisheets refresh tracker.xlsx
+        kpisheets refresh tracker.xlsx --as-of 2026-11-30 -o tracker-nov.xlsx
+    """
+    from kpisheets.refresh import refresh_workbook
+
+    result = refresh_workbook(path, as_of=as_of, output=output)
+    print_problems(result.problems)
+    if not quiet:
+        target = output or path
+        counts = result.overall.counts
+        from kpisheets.model import Status
+
+        click.echo(
+            f"Refreshed {target} as of {result.as_of.isoformat()}: {len(result.kpis)} KPIs — "
+            + ", ".join(f"{counts.get(s, 0)} {s.label.lower()}" for s in Status)
+            + "."
+        )
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@as_of_option
+@output_format("table", "json")
+@handle_errors
+def check(path: Path, as_of: dt.date | None, fmt: str) -> None:
+    """Validate a tracker without writing anything.
+
+    Exit code 1 when there is an error-level problem.
+
+    \b
+    Example:
+        kpisheets check tracker.xlsx
+        kpisheets check tracker.xlsx --format json
+    """
+    from kpisheets.validate import check_workbook
+
+    problems = check_workbook(path, as_of=as_of)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False))
+    elif problems:
+        click.echo(problems_table(problems))
+    else:
+        click.echo(f"{path}: no problems.")
+    if any(p.severity == "error" for p in problems):
+        sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@as_of_option
+@output_format("table", "json", "csv")
+@handle_errors
+def status(path: Path, as_of: dt.date | None, fmt: str) -> None:
+    """Print every KPI's figures and status; writes nothing.
+
+    \b
+    Example:
+        kpisheets status tracker.xlsx --as-of 2026-11-28
+        kpisheets status tracker.xlsx --format json > status.json
+    """
+    import kpisheets
+
+    result = kpisheets.status(path, as_of)
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif fmt == "csv":
+        from kpisheets.export.tabular import result_csv
+
+        click.echo(result_csv(result), nl=False)
+    else:
+        click.echo(status_table(result))
+        print_problems(result.problems)
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write; its suffix picks the format (.pdf .html .md .xlsx .pptx .csv .json).",
+)
+@as_of_option
+@click.option(
+    "--paper",
+    type=click.Choice(["a4", "letter"], case_sensitive=False),
+    default="a4",
+    show_default=True,
+    help="Paper size for PDF.",
+)
+@handle_errors
+def export(path: Path, output: Path, as_of: dt.date | None, paper: str) -> None:
+    """Write a meeting-ready summary; the format comes from OUTPUT's suffix.
+
+    \b
+    Example:
+        kpisheets export tracker.xlsx -o summary.pdf
+        kpisheets export tracker.xlsx -o summary.html --as-of 2026-11-28
+    """
+    from kpisheets.export import KNOWN_SUFFIXES, export_result
+
+    if output.suffix.lower() not in KNOWN_SUFFIXES:
+        raise click.UsageError(
+            f"Unknown export format {output.suffix or '(no suffix)'!r}; "
+            f"use one of {', '.join(KNOWN_SUFFIXES)}."
+        )
+    import kpisheets
+
+    result = kpisheets.status(path, as_of)
+    export_result(result, output, paper=paper.lower(), progress=sys.stderr.isatty())
+    print_problems(result.problems)
+    click.echo(f"Wrote {output}")
+
+
+@cli.command(context_settings=CONTEXT_SETTINGS)
+@click.argument(
+    "directory", type=click.Path(file_okay=False, path_type=Path), default="kpisheets-demo"
+)
+@handle_errors
+def demo(directory: Path) -> None:
+    """Build a sample tracker, refresh it, export it, and say which files to open.
+
+    \b
+    Example:
+        kpisheets demo
+        kpisheets demo /tmp/kpi-demo
+    """
+    from kpisheets.demo import run_demo
+
+    run_demo(directory, echo=click.echo)
+
+
+# ---------------------------------------------------------------------------
+# Printing helpers shared by the commands.
+
+
+def print_problems(problems: list[Problem]) -> None:
+    """Problems on stderr, one line each, errors first."""
+    for p in sorted(problems, key=lambda p: p.severity != "error"):
+        where = f"{p.cell}: " if p.cell else (f"{p.sheet}: " if p.sheet else "")
+        click.echo(f"{p.severity}: {where}{p.message} ({p.code}) — {p.hint}", err=True)
+
+
+def text_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
+    """A plain fixed-width table for terminals."""
+    right = right or set()
+    widths = [len(h) for h in headers]
+    for r in rows:
+        for i, v in enumerate(r):
+            widths[i] = max(widths[i], len(v))
+
+    def line(values: list[str]) -> str:
+        return "  ".join(
+            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)
+        ).rstrip()
+
+    out = [line(headers), line(["-" * w for w in widths])]
+    out += [line(r) for r in rows]
+    return "\n".join(out)
+
+
+def problems_table(problems: list[Problem]) -> str:
+    rows = [
+        [p.severity, p.cell or p.sheet or "", p.code, p.message, p.hint]
+        for p in sorted(problems, key=lambda p: (p.severity != "error", p.sheet or "", p.row or 0))
+    ]
+    return text_table(["severity", "where", "code", "message", "hint"], rows)
+
+
+def status_table(result: Result) -> str:
+    from kpisheets.formatting import format_value, percent
+
+    rows = []
+    for k in result.kpis:
+        rows.append(
+            [
+                k.id,
+                k.name,
+                k.period.label,
+                format_value(k.actual, k.number_format),
+                format_value(k.target, k.number_format),
+                format_value(k.expected, k.number_format),
+                percent(k.achievement),
+                k.status.label,
+                k.trend.arrow if k.trend else "",
+            ]
+        )
+    title = f"{result.title} — as of {result.as_of.isoformat()}"
+    counts = ", ".join(
+        f"{result.overall.counts.get(s, 0)} {s.label.lower()}" for s in result.overall.counts
+    )
+    table = text_table(
+        ["ID", "KPI", "Period", "Actual", "Target", "Expected", "% of target", "Status", "Trend"],
+        rows,
+        right={3, 4, 5, 6},
+    )
+    overall = percent(result.overall.score)
+    return f"{title}\n\n{table}\n\nOverall score {overall}; {counts}."
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="kpisheets")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,329 @@
+"""The domain model: what a tracker holds once it has been read and validated.
+
+Nothing here imports an Excel library. Readers (``kpisheets.read``) turn a workbook
+into a :class:`RawTracker` (cells with their Excel locations); ``kpisheets.validate``
+turns that into a :class:`Tracker` of typed values plus a list of :class:`Problem`;
+``kpisheets.compute`` turns a tracker into a :class:`kpisheets.result.Result`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+import pandas as pd
+
+Severity = Literal["error", "warning"]
+
+INPUT_SHEETS = ("KPIs", "Entries", "Targets", "Settings")
+GENERATED_SHEETS = ("Summary", "History", "Problems")
+
+
+class Direction(StrEnum):
+    """Which way is good for a KPI."""
+
+    HIGHER = "higher"
+    LOWER = "lower"
+    RANGE = "range"
+
+    @property
+    def label(self) -> str:
+        return {"higher": "Higher is better", "lower": "Lower is better", "range": "Within range"}[
+            self.value
+        ]
+
+
+class Aggregation(StrEnum):
+    """How the entries of one period combine into the period value."""
+
+    SUM = "sum"
+    AVERAGE = "average"
+    LAST = "last"
+    MIN = "min"
+    MAX = "max"
+    COUNT = "count"
+    NPS = "nps"
+    FORMULA = "formula"
+
+    @property
+    def label(self) -> str:
+        return "NPS" if self is Aggregation.NPS else self.value.capitalize()
+
+    @property
+    def is_paced(self) -> bool:
+        """Sum and Count accumulate over a period, so they are paced linearly."""
+        return self in (Aggregation.SUM, Aggregation.COUNT)
+
+
+class Frequency(StrEnum):
+    """The length of a KPI's target period."""
+
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Status(StrEnum):
+    """The traffic light of a KPI, as in SPEC §2 and the JSON output."""
+
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    OFF_TRACK = "off_track"
+    NO_DATA = "no_data"
+    NO_TARGET = "no_target"
+
+    @property
+    def label(self) -> str:
+        return {
+            "on_track": "On track",
+            "at_risk": "At risk",
+            "off_track": "Off track",
+            "no_data": "No data",
+            "no_target": "No target",
+        }[self.value]
+
+
+class Trend(StrEnum):
+    """Movement against the previous period, judged by the KPI's direction."""
+
+    IMPROVING = "improving"
+    WORSENING = "worsening"
+    FLAT = "flat"
+
+    @property
+    def arrow(self) -> str:
+        return {"improving": "▲", "worsening": "▼", "flat": "▶"}[self.value]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located the way Excel shows it.
+
+    ``cell`` is the full reference (``"Entries!C14"``) or ``None`` when the problem
+    is about a whole sheet or file. ``row`` is the 1-based Excel row number.
+    """
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str
+    sheet: str | None = None
+    cell: str | None = None
+    column: str | None = None
+    row: int | None = None
+    kpi: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The problem as a JSON-ready dict."""
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "column": self.column,
+            "row": self.row,
+            "kpi": self.kpi,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+# ---------------------------------------------------------------------------
+# What a reader produces: cells with locations, no interpretation yet.
+
+
+@dataclass(frozen=True)
+class ErrorValue:
+    """An Excel error cell (``#N/A``, ``#DIV/0!``…), kept distinct from text."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+# A cell value as read: None (empty), bool, int, float, str, datetime/date/time,
+# ErrorValue. Dates may also arrive as serial numbers; validate decides.
+CellValue = Any
+
+
+@dataclass
+class RawTable:
+    """One input sheet as read: its header row and data rows with Excel locations.
+
+    ``headers`` maps the header text exactly as written to its column letter.
+    ``columns`` maps the *normalised* header (lower case, stripped) to a column
+    index into ``rows``. Each row in ``rows`` is a list of cell values; ``row_numbers``
+    holds the Excel row number of each (header is the row above the first one).
+    ``letters`` holds the Excel column letter of each column index.
+    """
+
+    sheet: str
+    headers: list[str]
+    letters: list[str]
+    rows: list[list[CellValue]]
+    row_numbers: list[int]
+    header_row: int = 1
+    table_name: str | None = None
+
+    @property
+    def columns(self) -> dict[str, int]:
+        return {normalise_name(h): i for i, h in enumerate(self.headers) if h}
+
+    def cell_ref(self, row_index: int, column_index: int) -> str:
+        """``Sheet!C14`` for a data row index and column index."""
+        return (
+            f"{quote_sheet(self.sheet)}!{self.letters[column_index]}{self.row_numbers[row_index]}"
+        )
+
+
+@dataclass
+class RawTracker:
+    """A workbook as read: the input sheets found (by their real names) and
+    reading problems (missing sheets, for instance)."""
+
+    path: str | None
+    tables: dict[str, RawTable]  # key: canonical name from INPUT_SHEETS
+    date1904: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------
+# What validate produces: typed definitions ready for computation.
+
+
+@dataclass
+class KpiDefinition:
+    """One row of the KPIs sheet, typed. ``row`` is its Excel row number."""
+
+    id: str
+    name: str
+    category: str = "Uncategorised"
+    owner: str = ""
+    unit: str = ""
+    number_format: str = ""
+    direction: Direction = Direction.HIGHER
+    aggregation: Aggregation = Aggregation.SUM
+    formula: str = ""
+    frequency: Frequency | None = None  # None: Settings › Period
+    target: float | None = None
+    baseline: float | None = None
+    tolerance: float | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    green_at: float | None = None  # fraction; None: Settings
+    amber_at: float | None = None
+    weight: float = 1.0
+    active: bool = True
+    description: str = ""
+    source: str = ""
+    row: int | None = None
+    valid: bool = True  # False when an error-level problem prevents computing it
+
+
+@dataclass
+class Settings:
+    """The Settings sheet, typed, with SPEC defaults."""
+
+    title: str = "KPI Summary"
+    as_of: dt.date | None = None
+    period: Frequency = Frequency.MONTH
+    fiscal_year_start: int = 1  # month 1..12
+    week_start: int = 0  # 0 = Monday … 6 = Sunday
+    history_periods: int = 12
+    green_at: float = 1.0
+    amber_at: float = 0.9
+
+
+ENTRY_COLUMNS = ("date", "kpi", "value", "note", "by", "row")
+TARGET_COLUMNS = ("kpi", "period", "target", "row")
+
+
+def empty_entries() -> pd.DataFrame:
+    """An Entries frame with the right columns and dtypes and no rows."""
+    return pd.DataFrame(
+        {
+            "date": pd.Series([], dtype="datetime64[ns]"),
+            "kpi": pd.Series([], dtype=object),
+            "value": pd.Series([], dtype="float64"),
+            "note": pd.Series([], dtype=object),
+            "by": pd.Series([], dtype=object),
+            "row": pd.Series([], dtype="int64"),
+        }
+    )
+
+
+def empty_targets() -> pd.DataFrame:
+    """A Targets frame with the right columns and dtypes and no rows."""
+    return pd.DataFrame(
+        {
+            "kpi": pd.Series([], dtype=object),
+            "period": pd.Series([], dtype="datetime64[ns]"),
+            "target": pd.Series([], dtype="float64"),
+            "row": pd.Series([], dtype="int64"),
+        }
+    )
+
+
+@dataclass
+class Tracker:
+    """A validated tracker.
+
+    ``entries`` has columns ``date`` (datetime64, midnight), ``kpi`` (the KPI ID as
+    written in KPIs, case preserved), ``value`` (float64, NaN for a blank Count
+    entry), ``note`` (str or None), ``by`` (str or None), ``row`` (Excel row number).
+    Only rows that passed validation are in it. ``targets`` has ``kpi``, ``period``
+    (datetime64), ``target`` (float64), ``row``. ``problems`` holds every reading
+    and validation problem; date-dependent ones (``future-date``,
+    ``division-by-zero``) are added by compute.
+    """
+
+    kpis: list[KpiDefinition]
+    entries: pd.DataFrame
+    targets: pd.DataFrame
+    settings: Settings
+    problems: list[Problem] = field(default_factory=list)
+    path: str | None = None
+    entry_count: int = 0  # data rows in Entries as read, valid or not
+
+    def kpi(self, kpi_id: str) -> KpiDefinition:
+        """The KPI with this ID (case-insensitive); KeyError when absent."""
+        key = kpi_id.strip().lower()
+        for k in self.kpis:
+            if k.id.lower() == key:
+                return k
+        raise KeyError(kpi_id)
+
+
+# ---------------------------------------------------------------------------
+# Small shared helpers about names and cell references.
+
+
+def normalise_name(name: object) -> str:
+    """Sheet and column names match case-insensitively, ignoring surrounding spaces."""
+    return str(name).strip().lower() if name is not None else ""
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to Excel letters: 0 → ``A``, 27 → ``AB``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def quote_sheet(name: str) -> str:
+    """A sheet name as it appears in a reference: quoted when it needs it."""
+    if name.replace("_", "").isalnum() and not name[:1].isdigit():
+        return name
+    return "'" + name.replace("'", "''") + "'"

@@ -1,0 +1,213 @@
+"""The computed result: per-KPI figures, rollups and history at one as-of date.
+
+Produced by :func:`kpisheets.compute.compute`; consumed by the report, the writers
+and the exports. ``Result.to_dict()`` is exactly the ``status --format json`` schema
+of SPEC §3, and ``Result.to_frame()`` one row per KPI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kpisheets.model import Aggregation, Direction, Frequency, Problem, Status, Trend
+
+
+@dataclass(frozen=True)
+class Period:
+    """A KPI's current period: inclusive ``start``..``end``, a label such as
+    ``"Nov 2026"``, ``"Q3 FY2026"``, ``"Week of 2026-11-23"`` or ``"2026-01-01 – 2026-06-30"``,
+    and the elapsed fraction f at the as-of date."""
+
+    start: dt.date
+    end: dt.date
+    label: str
+    elapsed: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "label": self.label,
+            "elapsed": _num(self.elapsed),
+        }
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One past (or the current) period of a KPI: its value A and target T."""
+
+    start: dt.date
+    end: dt.date
+    label: str
+    value: float | None
+    target: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "label": self.label,
+            "value": _num(self.value),
+            "target": _num(self.target),
+        }
+
+
+@dataclass
+class KpiResult:
+    """Every figure of SPEC §2 for one KPI at the as-of date."""
+
+    id: str
+    name: str
+    category: str
+    owner: str
+    unit: str
+    number_format: str  # the Excel number format to show A, T, E and forecast with
+    direction: Direction
+    aggregation: Aggregation
+    frequency: Frequency
+    period: Period
+    actual: float | None
+    target: float | None
+    expected: float | None
+    achievement: float | None  # % of target, as a fraction
+    score: float | None
+    status: Status
+    forecast: float | None = None
+    forecast_achievement: float | None = None
+    previous: float | None = None
+    change: float | None = None
+    trend: Trend | None = None
+    last_entry: dt.date | None = None
+    stale: bool = False
+    note: str | None = None
+    history: list[HistoryPoint] = field(default_factory=list)
+    weight: float = 1.0
+    tolerance: float | None = None
+    baseline: float | None = None
+    green_at: float = 1.0
+    amber_at: float = 0.9
+    description: str = ""
+    source: str = ""
+    row: int | None = None  # Excel row in KPIs
+
+    def to_dict(self) -> dict[str, Any]:
+        """The KPI as in ``status --format json``."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "category": self.category,
+            "owner": self.owner,
+            "unit": self.unit,
+            "format": self.number_format,
+            "direction": self.direction.value,
+            "aggregation": self.aggregation.value,
+            "frequency": self.frequency.value,
+            "period": self.period.to_dict(),
+            "actual": _num(self.actual),
+            "target": _num(self.target),
+            "expected": _num(self.expected),
+            "achievement": _num(self.achievement),
+            "score": _num(self.score),
+            "status": self.status.value,
+            "forecast": _num(self.forecast),
+            "forecast_achievement": _num(self.forecast_achievement),
+            "previous": _num(self.previous),
+            "change": _num(self.change),
+            "trend": self.trend.value if self.trend else None,
+            "last_entry": self.last_entry.isoformat() if self.last_entry else None,
+            "stale": self.stale,
+            "note": self.note,
+            "weight": _num(self.weight),
+            "green_at": _num(self.green_at),
+            "amber_at": _num(self.amber_at),
+            "description": self.description,
+            "source": self.source,
+            "history": [h.to_dict() for h in self.history],
+        }
+
+
+@dataclass
+class Rollup:
+    """Status counts and the weighted score Σ w·min(s, 1.5) / Σ w of a group of KPIs."""
+
+    name: str
+    counts: dict[Status, int]
+    score: float | None
+    kpi_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kpis": self.kpi_count,
+            "score": _num(self.score),
+            "counts": {s.value: self.counts.get(s, 0) for s in Status},
+        }
+
+
+@dataclass
+class Result:
+    """The whole computation at one as-of date."""
+
+    title: str
+    as_of: dt.date
+    kpis: list[KpiResult]
+    categories: list[Rollup]
+    overall: Rollup
+    problems: list[Problem]
+    entry_count: int = 0
+    source: str | None = None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def kpi(self, kpi_id: str) -> KpiResult:
+        """The result for one KPI ID (case-insensitive); KeyError when absent."""
+        for k in self.kpis:
+            if k.id.lower() == kpi_id.lower():
+                return k
+        raise KeyError(kpi_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``status --format json`` object of SPEC §3."""
+        return {
+            "title": self.title,
+            "as_of": self.as_of.isoformat(),
+            "kpis": [k.to_dict() for k in self.kpis],
+            "categories": [c.to_dict() for c in self.categories],
+            "overall": self.overall.to_dict(),
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per KPI with the flat figures (no history), indexed by ID."""
+        rows = []
+        for k in self.kpis:
+            d = k.to_dict()
+            period = d.pop("period")
+            d.pop("history")
+            d["period_start"] = k.period.start
+            d["period_end"] = k.period.end
+            d["period_label"] = period["label"]
+            d["elapsed"] = period["elapsed"]
+            d["last_entry"] = k.last_entry
+            rows.append(d)
+        frame = pd.DataFrame(rows)
+        if not frame.empty:
+            frame = frame.set_index("id")
+        return frame
+
+
+def _num(x: float | None) -> float | None:
+    """JSON numbers: NaN and infinities become null."""
+    if x is None:
+        return None
+    x = float(x)
+    if math.isnan(x) or math.isinf(x):
+        return None
+    return x
