@@ -3,18 +3,14 @@ programs are used from ../shared/corpus and skipped with a reason when absent.""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.libreoffice import soffice
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
-
-
-def soffice() -> str | None:
-    """The LibreOffice binary, if installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
 
 
 requires_libreoffice = pytest.mark.skipif(
