@@ -293,6 +293,10 @@ class Tracker:
     problems: list[Problem] = field(default_factory=list)
     path: str | None = None
     entry_count: int = 0  # data rows in Entries as read, valid or not
+    # Where Entries lives, so the Summary's "Entries changed since" formula can count it.
+    entries_sheet: str = "Entries"
+    entries_date_column: str = "A"
+    entries_header_row: int = 1
 
     def kpi(self, kpi_id: str) -> KpiDefinition:
         """The KPI with this ID (case-insensitive); KeyError when absent."""

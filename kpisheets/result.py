@@ -159,8 +159,12 @@ class Result:
     categories: list[Rollup]
     overall: Rollup
     problems: list[Problem]
-    entry_count: int = 0
+    entry_count: int = 0  # data rows in Entries as read (Tracker.entry_count)
     source: str | None = None
+    # Copied from the Tracker: where Entries lives (for the "changed since" formula).
+    entries_sheet: str = "Entries"
+    entries_date_column: str = "A"
+    entries_header_row: int = 1
 
     @property
     def has_errors(self) -> bool:
