@@ -1,0 +1,814 @@
+"""Tracker templates: the input sheets a person fills in, and ``kpisheets new``.
+
+:func:`template_sheets` gives a template's content as rows (header + examples) for the
+KPIs, Entries, Targets and Settings sheets. :func:`build_input_sheets` writes those
+sheets into an XlsxWriter workbook as Excel Tables with dropdowns, input messages on
+the headers, column widths and a frozen header; ``kpisheets new`` (:func:`new_tracker`)
+and ``kpisheets init`` both use it. An ``.xlsm`` gets a Refresh button wired to Python
+through xlwings' quickstart convention (see ``docs/templates.md``).
+
+Regenerate the shipped templates and sample workbooks with::
+
+    python -m kpisheets.templates build .
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from kpisheets.errors import UsageError
+from kpisheets.formatting import default_number_format
+from kpisheets.model import Aggregation, Direction, Frequency
+
+TEMPLATE_NAMES = ("blank", "sales", "marketing", "customer-success", "people")
+
+# Written into every generated package so the same input gives the same bytes.
+FIXED_CREATED = dt.datetime(2026, 1, 1, 0, 0, 0)
+
+DIRECTIONS = [d.label for d in Direction]
+AGGREGATIONS = [a.label for a in Aggregation]
+FREQUENCIES = [f.label for f in Frequency]
+MONTHS = [dt.date(2026, m, 1).strftime("%B") for m in range(1, 13)]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+KPI_IDS_NAME = "KPI_IDs"
+KPI_IDS_FORMULA = "=KPIs[ID]"
+
+# How far below the table the column validations reach, so rows typed under a
+# table (which Excel then absorbs into it) keep their dropdowns.
+VALIDATION_ROWS = {"KPIs": 500, "Entries": 20000, "Targets": 2000, "Settings": 50}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One input column: its header, width, and the message Excel shows on its header."""
+
+    header: str
+    width: float
+    message: str
+    kind: str = "text"  # text | number | date | percent | list
+
+
+KPI_COLUMNS = [
+    Column("ID", 14, "Short unique key used in Entries and formulas: letters, digits, _ (max 40)."),
+    Column("KPI", 30, "The name shown in the Summary."),
+    Column("Category", 16, "Groups KPIs in the Summary. Blank: Uncategorised."),
+    Column("Owner", 12, "Who reports this KPI."),
+    Column("Unit", 8, "$ € £ % or a word (visits). % values are fractions: 25% = 0.25."),
+    Column("Format", 10, "Optional Excel number format that overrides the one Unit implies."),
+    Column(
+        "Direction",
+        17,
+        "Higher is better (default), Lower is better, or Within range (uses Tolerance).",
+        "list",
+    ),
+    Column(
+        "Aggregation",
+        13,
+        "How a period's entries combine: Sum (default), Average, Last, Min, Max, Count, "
+        "NPS (0-10 survey scores) or Formula.",
+        "list",
+    ),
+    Column(
+        "Formula",
+        16,
+        "For Aggregation = Formula: arithmetic over KPI IDs, e.g. LEADS / VISITS. "
+        "Computed from period totals.",
+    ),
+    Column(
+        "Frequency", 11, "Target period: Week, Month, Quarter or Year. Blank: Settings.", "list"
+    ),
+    Column(
+        "Target",
+        12,
+        "Target per period: the period total for Sum and Count, the level to hold otherwise.",
+        "number",
+    ),
+    Column("Baseline", 11, "Starting value; with Start and End it sets a glide path.", "number"),
+    Column("Tolerance", 11, "For Within range: allowed distance from Target.", "number"),
+    Column("Start", 11, "Optional goal window start; with End it replaces the period.", "date"),
+    Column("End", 11, "Optional goal window end.", "date"),
+    Column("Green at", 10, "Score for On track (default from Settings, 100%).", "percent"),
+    Column("Amber at", 10, "Score for At risk (default from Settings, 90%).", "percent"),
+    Column("Weight", 8, "Weight in category and overall scores (default 1).", "number"),
+    Column("Active", 8, "No hides the KPI from the Summary.", "list"),
+    Column("Description", 36, "What the KPI measures and why it matters."),
+    Column("Source", 18, "Where the numbers come from."),
+]
+
+ENTRY_COLUMNS = [
+    Column("Date", 12, "The date of the observation (any day inside the period).", "date"),
+    Column("KPI", 14, "A KPI ID from the KPIs sheet (pick from the list).", "list"),
+    Column(
+        "Value",
+        12,
+        "A number. % as a fraction (25% = 0.25). NPS: one survey score 0-10 per row. "
+        "Count: may be blank.",
+        "number",
+    ),
+    Column("Note", 44, "Commentary; the latest note per KPI is shown in the Summary."),
+    Column("By", 12, "Who entered it."),
+]
+
+TARGET_COLUMNS = [
+    Column("KPI", 14, "A KPI ID from the KPIs sheet.", "list"),
+    Column("Period", 12, "Any date inside the period this target applies to.", "date"),
+    Column("Target", 12, "The target for that period; overrides the KPI's Target.", "number"),
+]
+
+SETTING_COLUMNS = [
+    Column("Setting", 20, "The setting's name (leave these as they are)."),
+    Column("Value", 18, "The value; pick from the list where there is one."),
+    Column("About", 60, "What the setting does (kpisheets ignores this column)."),
+]
+
+SETTING_HELP = {
+    "Title": "The title of the Summary and exports.",
+    "As of": "Compute at this date. Blank: today.",
+    "Period": "Default target period for KPIs without a Frequency.",
+    "Fiscal year starts": "First month of the fiscal year (quarters and years follow it).",
+    "Week starts": "First day of a week.",
+    "History periods": "How many periods the History sheet and sparklines show.",
+    "Green at": "Default score for On track.",
+    "Amber at": "Default score for At risk.",
+}
+
+COLUMNS = {
+    "KPIs": KPI_COLUMNS,
+    "Entries": ENTRY_COLUMNS,
+    "Targets": TARGET_COLUMNS,
+    "Settings": SETTING_COLUMNS,
+}
+
+
+def _settings(title: str, as_of: dt.date | None = None) -> list[list[Any]]:
+    values: list[tuple[str, Any]] = [
+        ("Title", title),
+        ("As of", as_of),
+        ("Period", "Month"),
+        ("Fiscal year starts", "January"),
+        ("Week starts", "Monday"),
+        ("History periods", 12),
+        ("Green at", 1.0),
+        ("Amber at", 0.9),
+    ]
+    return [["Setting", "Value", "About"]] + [[k, v, SETTING_HELP[k]] for k, v in values]
+
+
+def _kpi_rows(kpis: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    headers = [c.header for c in KPI_COLUMNS]
+    unknown = {k for kpi in kpis for k in kpi} - set(headers)
+    assert not unknown, f"unknown KPI columns {unknown}"
+    return [headers] + [[kpi.get(h) for h in headers] for kpi in kpis]
+
+
+D = dt.date
+
+# ---------------------------------------------------------------------------
+# The templates' example KPIs, chosen from each field, with realistic targets.
+
+_SALES_KPIS = [
+    dict(
+        ID="REVENUE",
+        KPI="Revenue (closed won)",
+        Category="Revenue",
+        Owner="Maria",
+        Unit="$",
+        Direction="Higher is better",
+        Aggregation="Sum",
+        Frequency="Month",
+        Target=250000,
+        Description="Value of deals closed won in the month.",
+        Source="CRM",
+    ),
+    dict(
+        ID="GROWTH",
+        KPI="Sales growth (year on year)",
+        Category="Revenue",
+        Owner="Maria",
+        Unit="%",
+        Direction="Higher is better",
+        Aggregation="Last",
+        Frequency="Quarter",
+        Target=0.15,
+        Description="Revenue growth against the same quarter last year.",
+        Source="Finance",
+    ),
+    dict(
+        ID="PIPELINE",
+        KPI="Qualified pipeline",
+        Category="Pipeline",
+        Owner="Tom",
+        Unit="$",
+        Direction="Higher is better",
+        Aggregation="Last",
+        Frequency="Month",
+        Target=750000,
+        Description="Open qualified opportunities; aim for 3x the revenue target.",
+        Source="CRM",
+    ),
+    dict(
+        ID="DEALS_WON",
+        KPI="Deals won",
+        Category="Pipeline",
+        Owner="Tom",
+        Unit="deals",
+        Direction="Higher is better",
+        Aggregation="Count",
+        Frequency="Month",
+        Target=12,
+        Description="One row in Entries per deal won (Value may be blank).",
+    ),
+    dict(
+        ID="WIN_RATE",
+        KPI="Win rate",
+        Category="Pipeline",
+        Owner="Tom",
+        Unit="%",
+        Direction="Higher is better",
+        Aggregation="Average",
+        Frequency="Month",
+        Target=0.25,
+        Description="Deals won / deals closed, per rep.",
+    ),
+    dict(
+        ID="CYCLE",
+        KPI="Sales cycle length",
+        Category="Efficiency",
+        Owner="Maria",
+        Unit="days",
+        Direction="Lower is better",
+        Aggregation="Average",
+        Frequency="Month",
+        Target=45,
+        Description="Days from first meeting to signature.",
+    ),
+]
+
+_MARKETING_KPIS = [
+    dict(
+        ID="VISITS",
+        KPI="Website visits",
+        Category="Awareness",
+        Owner="Lena",
+        Unit="visits",
+        Direction="Higher is better",
+        Aggregation="Sum",
+        Frequency="Month",
+        Target=40000,
+        Source="Web analytics",
+    ),
+    dict(
+        ID="LEADS",
+        KPI="Leads",
+        Category="Demand",
+        Owner="Lena",
+        Unit="leads",
+        Direction="Higher is better",
+        Aggregation="Sum",
+        Frequency="Month",
+        Target=800,
+        Source="Marketing automation",
+    ),
+    dict(
+        ID="CONVERSION",
+        KPI="Visitor-to-lead conversion",
+        Category="Demand",
+        Owner="Lena",
+        Unit="%",
+        Format="0.00%",
+        Direction="Higher is better",
+        Aggregation="Formula",
+        Formula="LEADS / VISITS",
+        Frequency="Month",
+        Target=0.02,
+        Description="Leads / visits from the month's totals; no entries needed.",
+    ),
+    dict(
+        ID="CPL",
+        KPI="Cost per lead",
+        Category="Efficiency",
+        Owner="Sam",
+        Unit="$",
+        Format='"$"#,##0.00',
+        Direction="Lower is better",
+        Aggregation="Average",
+        Frequency="Month",
+        Target=45,
+    ),
+    dict(
+        ID="MQL",
+        KPI="Marketing-qualified leads",
+        Category="Demand",
+        Owner="Sam",
+        Unit="MQLs",
+        Direction="Higher is better",
+        Aggregation="Sum",
+        Frequency="Quarter",
+        Target=900,
+    ),
+]
+
+_CS_KPIS = [
+    dict(
+        ID="RETENTION",
+        KPI="Customer retention rate",
+        Category="Retention",
+        Owner="Priya",
+        Unit="%",
+        Direction="Higher is better",
+        Aggregation="Last",
+        Frequency="Quarter",
+        Target=0.92,
+        Description="Customers at quarter end who were customers at its start.",
+    ),
+    dict(
+        ID="CHURN",
+        KPI="Monthly churn",
+        Category="Retention",
+        Owner="Priya",
+        Unit="%",
+        Direction="Lower is better",
+        Aggregation="Last",
+        Frequency="Month",
+        Target=0.02,
+        Description="Share of customers lost in the month; lower is better.",
+    ),
+    dict(
+        ID="NPS",
+        KPI="Net Promoter Score",
+        Category="Satisfaction",
+        Owner="Jonas",
+        Direction="Higher is better",
+        Aggregation="NPS",
+        Frequency="Quarter",
+        Target=40,
+        Description="One row per survey answer (0-10); NPS = % promoters - % detractors.",
+    ),
+    dict(
+        ID="CSAT",
+        KPI="Customer satisfaction (CSAT)",
+        Category="Satisfaction",
+        Owner="Jonas",
+        Unit="%",
+        Direction="Higher is better",
+        Aggregation="Average",
+        Frequency="Month",
+        Target=0.9,
+        Description="Share of satisfied answers in post-ticket surveys.",
+    ),
+    dict(
+        ID="FIRST_RESPONSE",
+        KPI="First response time",
+        Category="Support",
+        Owner="Jonas",
+        Unit="hours",
+        Format='0.0 "hours"',
+        Direction="Lower is better",
+        Aggregation="Average",
+        Frequency="Month",
+        Target=4,
+    ),
+]
+
+_PEOPLE_KPIS = [
+    dict(
+        ID="HEADCOUNT",
+        KPI="Headcount",
+        Category="Growth",
+        Owner="Alex",
+        Unit="people",
+        Direction="Higher is better",
+        Aggregation="Last",
+        Frequency="Month",
+        Target=85,
+        Baseline=70,
+        Start=D(2026, 1, 1),
+        End=D(2026, 12, 31),
+        Description="Goal: from 70 to 85 people during 2026 (a glide path).",
+    ),
+    dict(
+        ID="TIME_TO_HIRE",
+        KPI="Time to hire",
+        Category="Hiring",
+        Owner="Alex",
+        Unit="days",
+        Direction="Lower is better",
+        Aggregation="Average",
+        Frequency="Month",
+        Target=35,
+        Description="Days from job posting to accepted offer, per hire.",
+    ),
+    dict(
+        ID="PRODUCTIVITY",
+        KPI="Revenue per employee",
+        Category="Productivity",
+        Owner="Kim",
+        Unit="$",
+        Direction="Higher is better",
+        Aggregation="Last",
+        Frequency="Quarter",
+        Target=45000,
+        Description="Quarterly revenue divided by average headcount.",
+    ),
+    dict(
+        ID="UTILISATION",
+        KPI="Billable utilisation",
+        Category="Productivity",
+        Owner="Kim",
+        Unit="%",
+        Direction="Within range",
+        Aggregation="Average",
+        Frequency="Month",
+        Target=0.8,
+        Tolerance=0.05,
+        Description="Around 80% is healthy; much higher means burnout risk.",
+    ),
+    dict(
+        ID="ENPS",
+        KPI="Employee NPS",
+        Category="Engagement",
+        Owner="Alex",
+        Direction="Higher is better",
+        Aggregation="NPS",
+        Frequency="Quarter",
+        Target=20,
+        Description="One row per pulse-survey answer (0-10).",
+    ),
+]
+
+
+def _entries(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    return [["Date", "KPI", "Value", "Note", "By"]] + [
+        list(r) + [None] * (5 - len(r)) for r in rows
+    ]
+
+
+def _targets(rows: Sequence[tuple[str, dt.date, float]]) -> list[list[Any]]:
+    return [["KPI", "Period", "Target"]] + [list(r) for r in rows]
+
+
+def template_sheets(name: str) -> dict[str, list[list[Any]]]:
+    """A template's input sheets as rows: header row first, then example rows.
+
+    Keys are ``KPIs``, ``Entries``, ``Targets`` and ``Settings``; dates are
+    ``datetime.date``, percentages fractions, empty cells ``None``.
+
+    >>> template_sheets("marketing")["KPIs"][0][:3]
+    ['ID', 'KPI', 'Category']
+    """
+    key = name.strip().lower()
+    if key not in TEMPLATE_NAMES:
+        raise UsageError(f"Unknown template {name!r}; use one of {', '.join(TEMPLATE_NAMES)}.")
+    if key == "blank":
+        return {
+            "KPIs": _kpi_rows([]),
+            "Entries": _entries([]),
+            "Targets": _targets([]),
+            "Settings": _settings("Team KPIs"),
+        }
+    if key == "sales":
+        return {
+            "KPIs": _kpi_rows(_SALES_KPIS),
+            "Entries": _entries(
+                [
+                    (D(2026, 11, 3), "REVENUE", 42000, "Acme renewal signed", "Maria"),
+                    (D(2026, 11, 10), "REVENUE", 65500, None, "Maria"),
+                    (D(2026, 11, 17), "REVENUE", 38000, "Two deals slipped to December", "Maria"),
+                    (D(2026, 9, 30), "GROWTH", 0.12, "Q3 close", "Maria"),
+                    (D(2026, 11, 20), "PIPELINE", 690000, None, "Tom"),
+                    (D(2026, 11, 5), "DEALS_WON", None, "Acme", "Tom"),
+                    (D(2026, 11, 12), "DEALS_WON", None, "Northwind", "Tom"),
+                    (D(2026, 11, 19), "DEALS_WON", None, "Globex", "Tom"),
+                    (D(2026, 11, 20), "WIN_RATE", 0.27, None, "Tom"),
+                    (D(2026, 11, 20), "CYCLE", 52, "Enterprise deals take longer", "Maria"),
+                ]
+            ),
+            "Targets": _targets([("REVENUE", D(2026, 12, 1), 300000)]),
+            "Settings": _settings("Sales KPIs"),
+        }
+    if key == "marketing":
+        return {
+            "KPIs": _kpi_rows(_MARKETING_KPIS),
+            "Entries": _entries(
+                [
+                    (D(2026, 11, 8), "VISITS", 9800, None, "Lena"),
+                    (D(2026, 11, 15), "VISITS", 11200, "Webinar promotion", "Lena"),
+                    (D(2026, 11, 22), "VISITS", 10400, None, "Lena"),
+                    (D(2026, 11, 8), "LEADS", 190, None, "Lena"),
+                    (D(2026, 11, 15), "LEADS", 260, "Webinar sign-ups", "Lena"),
+                    (D(2026, 11, 22), "LEADS", 205, None, "Lena"),
+                    (D(2026, 11, 22), "CPL", 41.5, None, "Sam"),
+                    (D(2026, 11, 22), "MQL", 240, None, "Sam"),
+                ]
+            ),
+            "Targets": _targets([("VISITS", D(2026, 12, 1), 35000)]),
+            "Settings": _settings("Marketing KPIs"),
+        }
+    if key == "customer-success":
+        return {
+            "KPIs": _kpi_rows(_CS_KPIS),
+            "Entries": _entries(
+                [
+                    (D(2026, 9, 30), "RETENTION", 0.93, "Q3", "Priya"),
+                    (D(2026, 10, 31), "CHURN", 0.018, None, "Priya"),
+                    (D(2026, 11, 20), "CHURN", 0.024, "Two small accounts left", "Priya"),
+                    (D(2026, 11, 4), "NPS", 9, None, "Jonas"),
+                    (D(2026, 11, 4), "NPS", 10, "Loves the new reports", "Jonas"),
+                    (D(2026, 11, 6), "NPS", 7, None, "Jonas"),
+                    (D(2026, 11, 9), "NPS", 4, "Onboarding was slow", "Jonas"),
+                    (D(2026, 11, 20), "CSAT", 0.91, None, "Jonas"),
+                    (D(2026, 11, 20), "FIRST_RESPONSE", 3.6, None, "Jonas"),
+                ]
+            ),
+            "Targets": _targets([("CHURN", D(2026, 12, 1), 0.025)]),
+            "Settings": _settings("Customer Success KPIs"),
+        }
+    return {  # people
+        "KPIs": _kpi_rows(_PEOPLE_KPIS),
+        "Entries": _entries(
+            [
+                (D(2026, 10, 31), "HEADCOUNT", 79, None, "Alex"),
+                (D(2026, 11, 20), "HEADCOUNT", 81, "Two engineers joined", "Alex"),
+                (D(2026, 11, 6), "TIME_TO_HIRE", 41, "Senior engineer", "Alex"),
+                (D(2026, 11, 13), "TIME_TO_HIRE", 28, None, "Alex"),
+                (D(2026, 9, 30), "PRODUCTIVITY", 43500, "Q3", "Kim"),
+                (D(2026, 11, 20), "UTILISATION", 0.83, None, "Kim"),
+                (D(2026, 10, 15), "ENPS", 8, None, "Alex"),
+                (D(2026, 10, 15), "ENPS", 9, None, "Alex"),
+                (D(2026, 10, 16), "ENPS", 6, "Wants clearer career paths", "Alex"),
+            ]
+        ),
+        "Targets": _targets([("TIME_TO_HIRE", D(2027, 1, 1), 30)]),
+        "Settings": _settings("People KPIs"),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Writing the input sheets.
+
+DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0%"
+TABLE_STYLE = "Table Style Medium 2"
+
+
+class _Formats:
+    """The cell formats of one workbook, created once and reused (XlsxWriter shares
+    equal formats, but fewer objects keep the code readable)."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self._cache: dict[str, Format] = {}
+        self.text = book.add_format({"valign": "top"})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+
+    def number(self, num_format: str) -> Format:
+        if num_format not in self._cache:
+            self._cache[num_format] = self.book.add_format(
+                {"num_format": num_format, "valign": "top"}
+            )
+        return self._cache[num_format]
+
+
+def _kpi_formats(kpi_rows: list[list[Any]]) -> dict[str, str]:
+    """KPI ID (upper case) → its number format, for Entries and Targets values."""
+    headers = kpi_rows[0]
+    col = {h: i for i, h in enumerate(headers)}
+    formats = {}
+    for row in kpi_rows[1:]:
+        kpi_id = str(row[col["ID"]] or "").upper()
+        formats[kpi_id] = default_number_format(
+            str(row[col["Unit"]] or ""), str(row[col["Format"]] or "")
+        )
+    return formats
+
+
+def _cell_format(
+    sheet: str, header: str, row: list[Any], headers: list[str], kpi_formats: dict[str, str]
+) -> str | None:
+    """The number format of one input cell, or None for text/general."""
+    column = next(c for c in COLUMNS[sheet] if c.header == header)
+    if column.kind == "date":
+        return DATE_FORMAT
+    if column.kind == "percent":
+        return PERCENT_FORMAT
+    if sheet == "KPIs" and header in ("Target", "Baseline", "Tolerance"):
+        unit = row[headers.index("Unit")] or ""
+        fmt = row[headers.index("Format")] or ""
+        return default_number_format(str(unit), str(fmt))
+    if header in ("Value", "Target") and sheet in ("Entries", "Targets"):
+        kpi_id = str(row[headers.index("KPI")] or "").upper()
+        return kpi_formats.get(kpi_id, "General")
+    if sheet == "Settings" and header == "Value":
+        setting = row[0]
+        if setting == "As of":
+            return DATE_FORMAT
+        if setting in ("Green at", "Amber at"):
+            return PERCENT_FORMAT
+    return None
+
+
+def _write_value(
+    ws: Worksheet, r: int, c: int, value: Any, formats: _Formats, num_format: str | None
+) -> None:
+    """Write one cell as what it is: text is always text, never a formula."""
+    fmt = formats.number(num_format) if num_format else formats.text
+    if value is None:
+        if num_format:
+            ws.write_blank(r, c, None, fmt)
+    elif isinstance(value, bool):
+        ws.write_boolean(r, c, value, fmt)
+    elif isinstance(value, dt.date):
+        ws.write_datetime(r, c, value, fmt)
+    elif isinstance(value, int | float):
+        ws.write_number(r, c, value, fmt)
+    else:
+        ws.write_string(r, c, str(value), fmt)
+
+
+def _list_validation(values: list[str], title: str, strict: bool = True) -> dict[str, Any]:
+    return {
+        "validate": "list",
+        "source": values,
+        "error_type": "stop" if strict else "warning",
+        "error_title": f"Not a valid {title}"[:32],
+        "error_message": ("Pick one of: " + ", ".join(values))[:255],
+        "ignore_blank": True,
+    }
+
+
+def _column_validation(sheet: str, header: str) -> dict[str, Any] | None:
+    """The data validation of a whole input column, or None."""
+    if sheet == "KPIs":
+        if header == "Direction":
+            # Short forms (higher, lower, range) are accepted too, so only warn.
+            return _list_validation(DIRECTIONS, "direction", strict=False)
+        if header == "Aggregation":
+            return _list_validation(AGGREGATIONS, "aggregation")
+        if header == "Frequency":
+            return _list_validation(FREQUENCIES, "frequency")
+        if header == "Active":
+            return _list_validation(["Yes", "No"], "Active value")
+        if header in ("Start", "End"):
+            return _date_validation()
+    if sheet == "Entries":
+        if header == "Date":
+            return _date_validation()
+        if header == "KPI":
+            return _kpi_validation()
+        if header == "Value":
+            return _number_validation()
+    if sheet == "Targets":
+        if header == "KPI":
+            return _kpi_validation()
+        if header == "Period":
+            return _date_validation()
+        if header == "Target":
+            return _number_validation()
+    return None
+
+
+def _date_validation() -> dict[str, Any]:
+    return {
+        "validate": "date",
+        "criteria": "between",
+        "minimum": dt.date(1990, 1, 1),
+        "maximum": dt.date(2100, 12, 31),
+        "error_title": "Not a date",
+        "error_message": "Type a date, e.g. 2026-11-28.",
+        "ignore_blank": True,
+    }
+
+
+def _number_validation() -> dict[str, Any]:
+    return {
+        "validate": "decimal",
+        "criteria": "between",
+        "minimum": -(10**12),
+        "maximum": 10**12,
+        "error_title": "Not a number",
+        "error_message": "Type a number. Percentages as 25% or 0.25.",
+        "ignore_blank": True,
+    }
+
+
+def _kpi_validation() -> dict[str, Any]:
+    # A defined name over the KPIs table's ID column: the list grows with the table.
+    return {
+        "validate": "list",
+        "source": "=" + KPI_IDS_NAME,
+        "error_type": "warning",
+        "error_title": "Unknown KPI",
+        "error_message": "Pick a KPI ID from the KPIs sheet (add it there first).",
+        "ignore_blank": True,
+    }
+
+
+def _setting_validation(setting: Any) -> dict[str, Any] | None:
+    if setting == "Period":
+        return _list_validation(FREQUENCIES, "period")
+    if setting == "Fiscal year starts":
+        # A month number 1-12 is accepted as well, so only warn.
+        return _list_validation(MONTHS, "month", strict=False)
+    if setting == "Week starts":
+        return _list_validation(WEEKDAYS, "weekday")
+    if setting == "As of":
+        return _date_validation()
+    if setting == "History periods":
+        return {
+            "validate": "integer",
+            "criteria": "between",
+            "minimum": 1,
+            "maximum": 120,
+            "error_title": "Not a count",
+            "error_message": "A whole number of periods, 1 to 120.",
+        }
+    if setting in ("Green at", "Amber at"):
+        return {
+            "validate": "decimal",
+            "criteria": "between",
+            "minimum": 0,
+            "maximum": 10,
+            "error_title": "Not a percentage",
+            "error_message": "A percentage, e.g. 100% or 90%.",
+        }
+    return None
+
+
+def _header_message(column: Column) -> dict[str, Any]:
+    return {
+        "validate": "any",
+        "input_title": column.header[:32],
+        "input_message": column.message[:255],
+    }
+
+
+def build_input_sheets(workbook: xlsxwriter.Workbook, template: str) -> None:
+    """Add the KPIs, Entries, Targets and Settings sheets of ``template`` to ``workbook``.
+
+    Each sheet is an Excel Table of the same name with a frozen header, column
+    widths, an input message on every header, and validation: dropdowns for
+    Direction, Aggregation, Frequency and Active; dates; numbers; a KPI dropdown in
+    Entries and Targets fed by the defined name ``KPI_IDs`` (``=KPIs[ID]``), so it
+    grows with the table; dropdowns for Settings' Period, Fiscal year starts and Week
+    starts. The workbook should be created with ``strings_to_formulas`` off; text
+    is written with ``write_string`` regardless.
+
+    >>> book = xlsxwriter.Workbook("tracker.xlsx")      # doctest: +SKIP
+    >>> build_input_sheets(book, "sales"); book.close()  # doctest: +SKIP
+    """
+    sheets = template_sheets(template)
+    formats = _Formats(workbook)
+    kpi_formats = _kpi_formats(sheets["KPIs"])
+    for sheet, rows in sheets.items():
+        columns = COLUMNS[sheet]
+        headers = [c.header for c in columns]
+        assert rows[0] == headers, (sheet, rows[0])
+        ws = workbook.add_worksheet(sheet)
+        last_row = max(len(rows) - 1, 1)
+        ws.add_table(
+            0,
+            0,
+            last_row,
+            len(headers) - 1,
+            {
+                "name": sheet,
+                "style": TABLE_STYLE,
+                "columns": [{"header": h} for h in headers],
+            },
+        )
+        reach = max(VALIDATION_ROWS[sheet], last_row)
+        for c, column in enumerate(columns):
+            col_format = None
+            if column.kind == "date":
+                col_format = formats.number(DATE_FORMAT)
+            elif column.kind == "percent":
+                col_format = formats.number(PERCENT_FORMAT)
+            elif column.width >= 30:
+                col_format = formats.wrap
+            ws.set_column(c, c, column.width, col_format)
+            ws.data_validation(0, c, 0, c, _header_message(column))
+            validation = _column_validation(sheet, column.header)
+            if validation:
+                ws.data_validation(1, c, reach, c, validation)
+        for r, row in enumerate(rows[1:], start=1):
+            for c, value in enumerate(row):
+                num_format = _cell_format(sheet, headers[c], row, headers, kpi_formats)
+                _write_value(ws, r, c, value, formats, num_format)
+            if sheet == "Settings":
+                validation = _setting_validation(row[0])
+                if validation:
+                    ws.data_validation(r, 1, r, 1, validation)
+        ws.freeze_panes(1, 2 if sheet == "KPIs" else 0)
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        ws.set_paper(9)  # A4; Excel adapts to Letter where that is the default
+    workbook.define_name(KPI_IDS_NAME, KPI_IDS_FORMULA)
