@@ -1,0 +1,843 @@
+"""compute(): every figure of SPEC §2 for a validated tracker at an as-of date.
+
+How it stays fast on a million entries: each KPI is computed in one or more *slots*
+(a KPI under one period scheme; formula KPIs add slots for the KPIs they reference
+under their own scheme). Every kept entry is given its slot and its period *offset*
+(0 = current period, 1 = the one before, …) with a handful of vectorised numpy
+operations, and all period values of all slots and history periods come out of a
+few ``bincount``/``ufunc.at`` calls over ``slot × offset``. Python loops run over
+KPIs and history periods only, never over entries (except to word ``future-date``
+problems, one per offending row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from kpisheets.compute import formula as fx
+from kpisheets.compute.arithmetic import (
+    achievement,
+    expected_by_now,
+    range_score,
+    range_status,
+    score_status,
+)
+from kpisheets.compute.periods import (
+    Calendar,
+    Scheme,
+    Window,
+    current_index,
+    day_number,
+    elapsed_days,
+    elapsed_fraction,
+    from_day_number,
+    one_period_before,
+)
+from kpisheets.formatting import default_number_format
+from kpisheets.model import (
+    Aggregation,
+    Direction,
+    KpiDefinition,
+    Problem,
+    Settings,
+    Status,
+    Tracker,
+    Trend,
+    quote_sheet,
+)
+from kpisheets.result import HistoryPoint, KpiResult, Period, Result, Rollup
+
+FLAT_BELOW = 0.01  # |change| under 1% is flat
+SCORE_CAP = 1.5  # rollups cap each score at 150%
+
+
+def scheme_for(kpi: KpiDefinition, settings: Settings) -> Scheme:
+    """The period scheme of a KPI: its Start/End window when both are set (and in
+    order), else calendar periods of its Frequency (default Settings › Period)."""
+    if kpi.start is not None and kpi.end is not None and kpi.start <= kpi.end:
+        return Window(kpi.start, kpi.end)
+    return Calendar(
+        kpi.frequency or settings.period, settings.week_start, settings.fiscal_year_start
+    )
+
+
+@dataclass
+class _Entries:
+    """The kept entries (known KPI, not after D) as flat numpy arrays."""
+
+    code: np.ndarray  # KPI index into tracker.kpis
+    days: np.ndarray  # day numbers
+    value: np.ndarray  # float64, NaN blank
+    row: np.ndarray  # Excel row
+    position: np.ndarray  # index into the entries frame (for notes)
+
+
+@dataclass
+class _Slot:
+    kpi: int
+    scheme: Scheme
+    current: int
+    prev_cutoff: int  # last day number of the previous period counted for trend
+
+
+@dataclass
+class _Aggregates:
+    """Per slot × offset period values, plus the partial previous period per slot."""
+
+    values: np.ndarray  # (slots, K)
+    partial_previous: np.ndarray  # (slots,)
+
+
+@dataclass
+class _Formulas:
+    trees: dict[int, fx.Node] = field(default_factory=dict)
+    broken: set[int] = field(default_factory=set)
+
+
+def compute(tracker: Tracker, as_of: dt.date | None = None) -> Result:
+    """Compute every KPI figure, rollup and history point at ``as_of``.
+
+    ``as_of`` defaults to Settings › As of, else today. Inactive KPIs are left out;
+    KPIs marked invalid appear with status No data and no figures. Problems found
+    here (``future-date``, ``missing-target``, formula problems, ``division-by-zero``)
+    follow ``tracker.problems`` in ``result.problems``.
+
+    >>> from tests.builders import kpi, tracker
+    >>> t = tracker([kpi("S", target=100)], [("2026-11-02", "S", 60)], as_of=dt.date(2026, 11, 15))
+    >>> compute(t).kpis[0].status.value
+    'on_track'
+    """
+    settings = tracker.settings
+    as_of = as_of or settings.as_of or dt.date.today()
+    if isinstance(as_of, dt.datetime):
+        as_of = as_of.date()
+    history = max(int(settings.history_periods), 0)
+    depth = max(history, 2)
+    problems: list[Problem] = []
+    kpis = tracker.kpis
+    index_by_id: dict[str, int] = {}
+    for i, k in enumerate(kpis):
+        index_by_id.setdefault(k.id.lower(), i)
+    schemes = [scheme_for(k, settings) for k in kpis]
+
+    entries = _prepare_entries(tracker, index_by_id, as_of, problems)
+    formulas = _parse_formulas(tracker, index_by_id, problems)
+
+    slots, slot_index = _plan_slots(kpis, schemes, formulas, index_by_id, as_of)
+    aggregates = _aggregate(entries, kpis, slots, depth)
+
+    # Period values per KPI (K offsets), formulas evaluated on their slots.
+    values: dict[int, np.ndarray] = {}
+    divided_by_zero: dict[int, np.ndarray] = {}
+    for i, k in enumerate(kpis):
+        if not k.valid:
+            continue
+        if k.aggregation is Aggregation.FORMULA:
+            row, zero = _evaluate_formula(
+                i, schemes[i].key, kpis, formulas, index_by_id, slot_index, aggregates, depth
+            )
+            values[i], divided_by_zero[i] = row, zero
+        elif (i, schemes[i].key) in slot_index:
+            values[i] = aggregates.values[slot_index[(i, schemes[i].key)]]
+
+    last_days = _last_entry_days(entries, len(kpis))
+    notes = _latest_notes(tracker.entries, entries, len(kpis))
+    targets = _target_rows(tracker, kpis, schemes, index_by_id, as_of, depth)
+
+    results: list[KpiResult] = []
+    for i, k in enumerate(kpis):
+        if not k.active:
+            continue
+        results.append(
+            _kpi_result(
+                tracker,
+                i,
+                schemes[i],
+                as_of,
+                history,
+                values.get(i),
+                targets[i],
+                aggregates,
+                slot_index,
+                _formula_last_entry(i, kpis, formulas, index_by_id, last_days),
+                notes.get(i),
+                divided_by_zero.get(i),
+                problems,
+            )
+        )
+
+    categories, overall = _rollups(results)
+    return Result(
+        title=settings.title,
+        as_of=as_of,
+        kpis=results,
+        categories=categories,
+        overall=overall,
+        problems=list(tracker.problems) + problems,
+        entry_count=tracker.entry_count,
+        source=tracker.path,
+        entries_sheet=tracker.entries_sheet,
+        entries_date_column=tracker.entries_date_column,
+        entries_header_row=tracker.entries_header_row,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Entries
+
+
+def _prepare_entries(
+    tracker: Tracker, index_by_id: dict[str, int], as_of: dt.date, problems: list[Problem]
+) -> _Entries:
+    frame = tracker.entries
+    n = len(frame)
+    if n == 0:
+        empty_i = np.zeros(0, dtype=np.int64)
+        return _Entries(empty_i, empty_i, np.zeros(0), empty_i, empty_i)
+    codes, uniques = pd.factorize(frame["kpi"], use_na_sentinel=True)
+    lookup = np.array(
+        [index_by_id.get(str(u).strip().lower(), -1) for u in uniques] + [-1], dtype=np.int64
+    )
+    code = lookup[codes]  # the sentinel -1 picks the trailing -1
+    days = frame["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    value = frame["value"].to_numpy(dtype=float, na_value=np.nan)
+    row = frame["row"].to_numpy(dtype=np.int64)
+    as_of_day = day_number(as_of)
+    future = days > as_of_day
+    if future.any():
+        sheet = quote_sheet(tracker.entries_sheet)
+        column = tracker.entries_date_column
+        kpi_names = frame["kpi"].to_numpy()[future]
+        for r, d, name in zip(row[future], days[future], kpi_names, strict=True):
+            date = from_day_number(int(d)).isoformat()
+            problems.append(
+                Problem(
+                    code="future-date",
+                    severity="warning",
+                    message=f"The {name} entry dated {date} is after the as-of date "
+                    f"{as_of.isoformat()}, so it is ignored.",
+                    hint="Check the date, or compute at a later date (Settings › As of "
+                    "or --as-of).",
+                    sheet=tracker.entries_sheet,
+                    cell=f"{sheet}!{column}{int(r)}",
+                    column="Date",
+                    row=int(r),
+                    kpi=str(name),
+                )
+            )
+    keep = ~future & (code >= 0)
+    position = np.flatnonzero(keep)
+    return _Entries(code[keep], days[keep], value[keep], row[keep], position)
+
+
+def _last_entry_days(entries: _Entries, n_kpis: int) -> np.ndarray:
+    last = np.full(n_kpis, np.iinfo(np.int64).min, dtype=np.int64)
+    if len(entries.code):
+        np.maximum.at(last, entries.code, entries.days)
+    return last
+
+
+def _latest_notes(frame: pd.DataFrame, entries: _Entries, n_kpis: int) -> dict[int, str]:
+    """The most recent non-blank note per KPI (latest date; same date: lower row)."""
+    if not len(entries.code) or "note" not in frame.columns:
+        return {}
+    notes = frame["note"].to_numpy(dtype=object)[entries.position]
+    present = pd.notna(notes)
+    if not present.any():
+        return {}
+    candidates = np.flatnonzero(present)
+    texts = pd.Series(notes[candidates], dtype=object).astype(str).str.strip()
+    nonblank = (texts != "").to_numpy()
+    candidates = candidates[nonblank]
+    texts_kept = texts.to_numpy()[nonblank]
+    if not len(candidates):
+        return {}
+    code = entries.code[candidates]
+    order = np.lexsort((entries.row[candidates], entries.days[candidates], code))
+    sorted_code = code[order]
+    last = np.flatnonzero(np.r_[sorted_code[1:] != sorted_code[:-1], True])
+    return {int(sorted_code[j]): str(texts_kept[order[j]]) for j in last}
+
+
+# ---------------------------------------------------------------------------
+# Formulas
+
+
+def _formula_cell(tracker: Tracker, kpi: KpiDefinition, column: str) -> str | None:
+    """``KPIs!<letter><row>`` when the reader recorded the KPIs sheet's column letters."""
+    letters = getattr(tracker, "kpi_columns", None) or {}
+    letter = letters.get(column.lower()) if isinstance(letters, dict) else None
+    if letter and kpi.row:
+        sheet = getattr(tracker, "kpis_sheet", "KPIs") or "KPIs"
+        return f"{quote_sheet(sheet)}!{letter}{kpi.row}"
+    return None
+
+
+def _kpi_problem(
+    tracker: Tracker,
+    kpi: KpiDefinition,
+    code: str,
+    severity: str,
+    column: str,
+    message: str,
+    hint: str,
+) -> Problem:
+    sheet = getattr(tracker, "kpis_sheet", "KPIs") or "KPIs"
+    return Problem(
+        code=code,
+        severity="error" if severity == "error" else "warning",
+        message=message,
+        hint=hint,
+        sheet=sheet,
+        cell=_formula_cell(tracker, kpi, column),
+        column=column,
+        row=kpi.row,
+        kpi=kpi.id,
+    )
+
+
+def _parse_formulas(
+    tracker: Tracker, index_by_id: dict[str, int], problems: list[Problem]
+) -> _Formulas:
+    """Parse every Formula KPI; report syntax errors, unknown IDs and cycles once
+    (unless validation already reported the same code for the same KPI)."""
+    kpis = tracker.kpis
+    known = {(p.code, (p.kpi or "").lower()) for p in tracker.problems}
+    formulas = _Formulas()
+
+    def report(k: KpiDefinition, code: str, message: str, hint: str) -> None:
+        if (code, k.id.lower()) not in known:
+            problems.append(_kpi_problem(tracker, k, code, "error", "Formula", message, hint))
+
+    for i, k in enumerate(kpis):
+        if k.aggregation is not Aggregation.FORMULA or not k.valid:
+            continue
+        try:
+            tree = fx.parse(k.formula)
+        except fx.FormulaError as exc:
+            report(
+                k,
+                "formula-syntax",
+                f"The formula {k.formula!r} of {k.id} cannot be read: {exc}.",
+                "Use KPI IDs, numbers, + - * / and parentheses, e.g. LEADS / VISITS.",
+            )
+            formulas.broken.add(i)
+            continue
+        unknown = sorted(r for r in fx.references(tree) if r not in index_by_id)
+        for name in unknown:
+            report(
+                k,
+                "formula-unknown-kpi",
+                f"The formula {k.formula!r} of {k.id} uses {name.upper()!r}, "
+                "which is not an ID on the KPIs sheet.",
+                "Correct the ID in the formula or add that KPI to the KPIs sheet.",
+            )
+        if unknown:
+            formulas.broken.add(i)
+            continue
+        formulas.trees[i] = tree
+
+    # Cycles: depth-first search over formula → formula references.
+    state: dict[int, int] = {}  # 1 visiting, 2 done
+    in_cycle: set[int] = set()
+
+    def visit(i: int, stack: list[int]) -> None:
+        state[i] = 1
+        stack.append(i)
+        for ref in sorted(fx.references(formulas.trees[i])):
+            j = index_by_id[ref]
+            if j not in formulas.trees:
+                continue
+            if state.get(j) == 1:
+                in_cycle.update(stack[stack.index(j) :])
+            elif state.get(j) is None:
+                visit(j, stack)
+        stack.pop()
+        state[i] = 2
+
+    for i in list(formulas.trees):
+        if state.get(i) is None:
+            visit(i, [])
+    for i in sorted(in_cycle):
+        k = kpis[i]
+        report(
+            k,
+            "formula-cycle",
+            f"The formula {k.formula!r} of {k.id} refers back to itself through other "
+            "formulas, so it cannot be computed.",
+            "Break the loop: a formula may use other KPIs but never, directly or "
+            "indirectly, its own ID.",
+        )
+        formulas.broken.add(i)
+        del formulas.trees[i]
+    return formulas
+
+
+def _base_references(
+    i: int, kpis: list[KpiDefinition], formulas: _Formulas, index_by_id: dict[str, int]
+) -> set[int]:
+    """The non-formula KPIs a formula KPI depends on, directly or through formulas."""
+    out: set[int] = set()
+    seen: set[int] = set()
+    todo = [i]
+    while todo:
+        j = todo.pop()
+        if j in seen:
+            continue
+        seen.add(j)
+        tree = formulas.trees.get(j)
+        if tree is None:
+            continue
+        for ref in fx.references(tree):
+            r = index_by_id[ref]
+            if kpis[r].aggregation is Aggregation.FORMULA:
+                todo.append(r)
+            else:
+                out.add(r)
+    return out
+
+
+def _evaluate_formula(
+    i: int,
+    scheme_key: tuple[object, ...],
+    kpis: list[KpiDefinition],
+    formulas: _Formulas,
+    index_by_id: dict[str, int],
+    slot_index: dict[tuple[int, tuple[object, ...]], int],
+    aggregates: _Aggregates,
+    depth: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    tree = formulas.trees.get(i)
+    blank = np.full(depth, np.nan)
+    no_zero = np.zeros(depth, dtype=bool)
+    if tree is None or not kpis[i].valid:
+        return blank, no_zero
+    env: dict[str, np.ndarray] = {}
+    zero = no_zero.copy()
+    for ref in fx.references(tree):
+        j = index_by_id[ref]
+        if kpis[j].aggregation is Aggregation.FORMULA:
+            env[ref], z = _evaluate_formula(
+                j, scheme_key, kpis, formulas, index_by_id, slot_index, aggregates, depth
+            )
+            zero |= z
+        elif kpis[j].valid and (j, scheme_key) in slot_index:
+            env[ref] = aggregates.values[slot_index[(j, scheme_key)]]
+        else:
+            env[ref] = blank
+    result, z = fx.evaluate(tree, env, depth)
+    return result, zero | z
+
+
+# ---------------------------------------------------------------------------
+# Slots and aggregation
+
+
+def _plan_slots(
+    kpis: list[KpiDefinition],
+    schemes: list[Scheme],
+    formulas: _Formulas,
+    index_by_id: dict[str, int],
+    as_of: dt.date,
+) -> tuple[list[_Slot], dict[tuple[int, tuple[object, ...]], int]]:
+    wanted: list[tuple[int, Scheme]] = []
+    for i, k in enumerate(kpis):
+        if k.valid and k.aggregation is not Aggregation.FORMULA:
+            wanted.append((i, schemes[i]))
+    for i in formulas.trees:
+        if kpis[i].valid:
+            for r in sorted(_base_references(i, kpis, formulas, index_by_id)):
+                if kpis[r].valid:
+                    wanted.append((r, schemes[i]))
+    slots: list[_Slot] = []
+    slot_index: dict[tuple[int, tuple[object, ...]], int] = {}
+    for i, scheme in wanted:
+        key = (i, scheme.key)
+        if key in slot_index:
+            continue
+        current = current_index(scheme, as_of)
+        start, end = scheme.bounds(current)
+        prev_start, prev_end = scheme.bounds(current - 1)
+        same_day = elapsed_days(start, end, as_of)
+        cutoff = min(day_number(prev_start) + same_day - 1, day_number(prev_end))
+        slot_index[key] = len(slots)
+        slots.append(_Slot(i, scheme, current, cutoff))
+    return slots, slot_index
+
+
+def _offsets(entries: _Entries, slots: list[_Slot], n_kpis: int) -> list[tuple[np.ndarray, ...]]:
+    """(entry positions, slot, offset) per pass; each pass has at most one slot per KPI."""
+    passes: list[dict[int, int]] = []
+    for s, slot in enumerate(slots):
+        for layer in passes:
+            if slot.kpi not in layer:
+                layer[slot.kpi] = s
+                break
+        else:
+            passes.append({slot.kpi: s})
+    out: list[tuple[np.ndarray, ...]] = []
+    for layer in passes:
+        slot_by_kpi = np.full(n_kpis, -1, dtype=np.int64)
+        for k, s in layer.items():
+            slot_by_kpi[k] = s
+        slot_of = slot_by_kpi[entries.code]
+        picked = np.flatnonzero(slot_of >= 0)
+        slot_of = slot_of[picked]
+        days = entries.days[picked]
+        offset = np.empty(len(picked), dtype=np.int64)
+        # Calendar slots share a handful of schemes; windows are vectorised per slot.
+        groups: dict[tuple[object, ...], list[int]] = {}
+        window_slots = []
+        for s in layer.values():
+            if isinstance(slots[s].scheme, Window):
+                window_slots.append(s)
+            else:
+                groups.setdefault(slots[s].scheme.key, []).append(s)
+        scheme_id = np.full(len(slots), -1, dtype=np.int64)
+        group_list = list(groups.values())
+        for g, members in enumerate(group_list):
+            scheme_id[members] = g
+        if window_slots:
+            scheme_id[window_slots] = len(group_list)
+        entry_group = scheme_id[slot_of]
+        for g, members in enumerate(group_list):
+            mask = entry_group == g
+            scheme = slots[members[0]].scheme
+            offset[mask] = slots[members[0]].current - scheme.index(days[mask])
+        if window_slots:
+            mask = entry_group == len(group_list)
+            starts = np.zeros(len(slots), dtype=np.int64)
+            lengths = np.ones(len(slots), dtype=np.int64)
+            for s in window_slots:
+                w = slots[s].scheme
+                assert isinstance(w, Window)
+                starts[s], lengths[s] = day_number(w.start), w.length
+            ws = slot_of[mask]
+            offset[mask] = -((days[mask] - starts[ws]) // lengths[ws])
+        out.append((picked, slot_of, offset))
+    return out
+
+
+def _aggregate(
+    entries: _Entries, kpis: list[KpiDefinition], slots: list[_Slot], depth: int
+) -> _Aggregates:
+    n_slots = len(slots)
+    size = n_slots * depth
+    if n_slots == 0:
+        return _Aggregates(np.full((0, depth), np.nan), np.zeros(0))
+    pieces = _offsets(entries, slots, len(kpis))
+    picked = np.concatenate([p[0] for p in pieces])
+    slot_of = np.concatenate([p[1] for p in pieces])
+    offset = np.concatenate([p[2] for p in pieces])
+    inside = (offset >= 0) & (offset < depth)
+    picked, slot_of, offset = picked[inside], slot_of[inside], offset[inside]
+    value = entries.value[picked]
+    days = entries.days[picked]
+    key = slot_of * depth + offset
+    has_value = ~np.isnan(value)
+    clean = np.where(has_value, value, 0.0)
+
+    rows = np.bincount(key, minlength=size).astype(float)
+    n_values = np.bincount(key, weights=has_value, minlength=size)
+    total = np.bincount(key, weights=clean, minlength=size)
+
+    codes = {agg: n for n, agg in enumerate(Aggregation)}
+    aggregation = np.array([codes[kpis[s.kpi].aggregation] for s in slots], dtype=np.int64)
+    per_entry_agg = aggregation[slot_of]
+    by_slot = np.repeat(aggregation, depth)
+
+    out = np.full(size, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(by_slot == codes[Aggregation.SUM], np.where(rows > 0, total, np.nan), out)
+        out = np.where(by_slot == codes[Aggregation.COUNT], np.where(rows > 0, rows, np.nan), out)
+        out = np.where(by_slot == codes[Aggregation.AVERAGE], total / n_values, out)
+        nps_rows = per_entry_agg == codes[Aggregation.NPS]
+        if nps_rows.any():
+            k, v = key[nps_rows], value[nps_rows]
+            scored = (v >= 0) & (v <= 10)
+            answered = np.bincount(k, weights=scored, minlength=size)
+            promoters = np.bincount(k, weights=scored & (v >= 9), minlength=size)
+            detractors = np.bincount(k, weights=scored & (v <= 6), minlength=size)
+            score = 100.0 * (promoters - detractors) / answered
+            out = np.where(by_slot == codes[Aggregation.NPS], score, out)
+
+    for agg, ufunc, start in (
+        (Aggregation.MIN, np.minimum, np.inf),
+        (Aggregation.MAX, np.maximum, -np.inf),
+    ):
+        sel = (per_entry_agg == codes[agg]) & has_value
+        if sel.any():
+            acc = np.full(size, start)
+            ufunc.at(acc, key[sel], value[sel])
+            acc[np.isinf(acc)] = np.nan
+            out = np.where(by_slot == codes[agg], acc, out)
+
+    sel = np.flatnonzero((per_entry_agg == codes[Aggregation.LAST]) & has_value)
+    if len(sel):
+        k = key[sel]
+        order = np.lexsort((entries.row[picked[sel]], days[sel], k))
+        sorted_key = k[order]
+        last = np.flatnonzero(np.r_[sorted_key[1:] != sorted_key[:-1], True])
+        out[sorted_key[last]] = value[sel][order[last]]
+
+    # Sum and Count trend: the previous period up to the same elapsed day.
+    cutoff = np.array([s.prev_cutoff for s in slots], dtype=np.int64)
+    partial = (offset == 1) & (days <= cutoff[slot_of])
+    p_rows = np.bincount(slot_of[partial], minlength=n_slots).astype(float)
+    p_total = np.bincount(slot_of[partial], weights=clean[partial], minlength=n_slots)
+    partial_previous = np.full(n_slots, np.nan)
+    is_sum = aggregation == codes[Aggregation.SUM]
+    is_count = aggregation == codes[Aggregation.COUNT]
+    partial_previous[is_sum & (p_rows > 0)] = p_total[is_sum & (p_rows > 0)]
+    partial_previous[is_count & (p_rows > 0)] = p_rows[is_count & (p_rows > 0)]
+    return _Aggregates(out.reshape(n_slots, depth), partial_previous)
+
+
+# ---------------------------------------------------------------------------
+# Targets
+
+
+def _target_rows(
+    tracker: Tracker,
+    kpis: list[KpiDefinition],
+    schemes: list[Scheme],
+    index_by_id: dict[str, int],
+    as_of: dt.date,
+    depth: int,
+) -> list[np.ndarray]:
+    """T per KPI and offset: the Targets row for that period (the lowest row wins when
+    several fall in one period), else the KPI's Target."""
+    rows = [
+        np.full(depth, np.nan if k.target is None else float(k.target), dtype=float) for k in kpis
+    ]
+    frame = tracker.targets
+    if frame is None or frame.empty:
+        return rows
+    frame = frame.sort_values("row", kind="stable")
+    ids = [index_by_id.get(str(x).strip().lower(), -1) for x in frame["kpi"]]
+    days = frame["period"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    target = frame["target"].to_numpy(dtype=float, na_value=np.nan)
+    for i, d, t in zip(ids, days, target, strict=True):
+        if i < 0 or np.isnan(t):
+            continue
+        scheme = schemes[i]
+        offset = current_index(scheme, as_of) - int(scheme.index(np.array([d]))[0])
+        if 0 <= offset < depth:
+            rows[i][offset] = t
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# One KPI
+
+
+def _num(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def _formula_last_entry(
+    i: int,
+    kpis: list[KpiDefinition],
+    formulas: _Formulas,
+    index_by_id: dict[str, int],
+    last_days: np.ndarray,
+) -> int | None:
+    """Latest entry day of a KPI; for a formula, the oldest latest entry of its inputs."""
+    missing = np.iinfo(np.int64).min
+    if kpis[i].aggregation is not Aggregation.FORMULA:
+        return None if last_days[i] == missing else int(last_days[i])
+    known = [
+        int(last_days[r])
+        for r in _base_references(i, kpis, formulas, index_by_id)
+        if last_days[r] != missing
+    ]
+    return min(known) if known else None
+
+
+def _trend(
+    actual: float | None,
+    previous: float | None,
+    direction: Direction,
+    target: float | None,
+) -> tuple[float | None, Trend | None]:
+    if actual is None or previous is None:
+        return None, None
+    change = (actual - previous) / abs(previous) if previous != 0 else None
+    if actual == previous or (change is not None and abs(change) < FLAT_BELOW):
+        return change, Trend.FLAT
+    if direction is Direction.RANGE:
+        if target is None:
+            return change, None
+        closer = abs(actual - target) < abs(previous - target)
+        farther = abs(actual - target) > abs(previous - target)
+        return change, Trend.IMPROVING if closer else Trend.WORSENING if farther else Trend.FLAT
+    up = actual > previous
+    good = up if direction is Direction.HIGHER else not up
+    return change, Trend.IMPROVING if good else Trend.WORSENING
+
+
+def _kpi_result(
+    tracker: Tracker,
+    i: int,
+    scheme: Scheme,
+    as_of: dt.date,
+    history: int,
+    values: np.ndarray | None,
+    targets: np.ndarray,
+    aggregates: _Aggregates,
+    slot_index: dict[tuple[int, tuple[object, ...]], int],
+    last_day: int | None,
+    note: str | None,
+    divided_by_zero: np.ndarray | None,
+    problems: list[Problem],
+) -> KpiResult:
+    settings = tracker.settings
+    k = tracker.kpis[i]
+    current = current_index(scheme, as_of)
+    start, end = scheme.bounds(current)
+    f = elapsed_fraction(start, end, as_of)
+    period = Period(start, end, scheme.label(current), f)
+    green = k.green_at if k.green_at is not None else settings.green_at
+    amber = k.amber_at if k.amber_at is not None else settings.amber_at
+    result = KpiResult(
+        id=k.id,
+        name=k.name,
+        category=k.category or "Uncategorised",
+        owner=k.owner,
+        unit=k.unit,
+        number_format=default_number_format(k.unit, k.number_format),
+        direction=k.direction,
+        aggregation=k.aggregation,
+        frequency=k.frequency or settings.period,
+        period=period,
+        actual=None,
+        target=None,
+        expected=None,
+        achievement=None,
+        score=None,
+        status=Status.NO_DATA,
+        weight=k.weight,
+        tolerance=k.tolerance,
+        baseline=k.baseline,
+        green_at=green,
+        amber_at=amber,
+        description=k.description,
+        source=k.source,
+        row=k.row,
+    )
+    if not k.valid:
+        return result
+    if values is None:
+        values = np.full(len(targets), np.nan)
+
+    actual = _num(values[0])
+    target = _num(targets[0])
+    paced = k.aggregation.is_paced
+    glide = k.start is not None and k.end is not None and k.baseline is not None
+    expected = expected_by_now(target, f, paced, k.baseline, glide)
+    result.actual, result.target, result.expected = actual, target, expected
+
+    if target is None:
+        problems.append(
+            _kpi_problem(
+                tracker,
+                k,
+                "missing-target",
+                "warning",
+                "Target",
+                f"{k.id} has no target for {period.label}, so it gets no status.",
+                "Fill in Target on the KPIs sheet, or add a row for this period on the "
+                "Targets sheet.",
+            )
+        )
+    if divided_by_zero is not None and divided_by_zero[0]:
+        problems.append(
+            _kpi_problem(
+                tracker,
+                k,
+                "division-by-zero",
+                "warning",
+                "Formula",
+                f"The formula {k.formula!r} of {k.id} divides by zero in {period.label}, "
+                "so its value is blank.",
+                "Check the entries of the KPIs it divides by for this period.",
+            )
+        )
+
+    if k.direction is Direction.RANGE:
+        result.achievement = range_score(actual, target, k.tolerance)
+        result.score = result.achievement
+        status = range_status(actual, target, k.tolerance)
+    else:
+        result.achievement = achievement(actual, target, k.direction, k.baseline)
+        result.score = achievement(actual, expected, k.direction, k.baseline)
+        status = score_status(result.score, green, amber)
+    if actual is None:
+        status = Status.NO_DATA
+    elif target is None:
+        status = Status.NO_TARGET
+    result.status = status
+
+    if paced and actual is not None and f > 0:
+        result.forecast = actual / f
+        result.forecast_achievement = achievement(
+            result.forecast, target, k.direction, k.baseline, k.tolerance
+        )
+
+    slot = slot_index.get((i, scheme.key))
+    if paced and slot is not None:
+        previous = _num(aggregates.partial_previous[slot])
+    else:
+        previous = _num(values[1]) if len(values) > 1 else None
+    result.previous = previous
+    result.change, result.trend = _trend(actual, previous, k.direction, target)
+
+    points = []
+    for offset in range(history - 1, -1, -1):
+        p_start, p_end = scheme.bounds(current - offset)
+        points.append(
+            HistoryPoint(
+                p_start,
+                p_end,
+                scheme.label(current - offset),
+                _num(values[offset]),
+                _num(targets[offset]),
+            )
+        )
+    result.history = points
+
+    if last_day is not None:
+        result.last_entry = from_day_number(last_day)
+        result.stale = result.last_entry < one_period_before(scheme, as_of)
+    else:
+        result.stale = True
+    result.note = note
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Rollups
+
+
+def _rollup(name: str, kpis: list[KpiResult]) -> Rollup:
+    counts = dict.fromkeys(Status, 0)
+    weighted = weights = 0.0
+    for k in kpis:
+        counts[k.status] += 1
+        if k.score is not None:
+            weighted += k.weight * min(k.score, SCORE_CAP)
+            weights += k.weight
+    score = weighted / weights if weights else None
+    return Rollup(name=name, counts=counts, score=score, kpi_count=len(kpis))
+
+
+def _rollups(results: list[KpiResult]) -> tuple[list[Rollup], Rollup]:
+    """Per category (in order of first appearance) and overall."""
+    by_category: dict[str, list[KpiResult]] = {}
+    for k in results:
+        by_category.setdefault(k.category, []).append(k)
+    return [_rollup(c, ks) for c, ks in by_category.items()], _rollup("Overall", results)
