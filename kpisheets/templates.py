@@ -15,15 +15,21 @@ Regenerate the shipped templates and sample workbooks with::
 from __future__ import annotations
 
 import datetime as dt
+import io
+import keyword
+import re
+import sys
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from kpisheets.errors import UsageError
+from kpisheets.errors import OutputExistsError, UsageError
 from kpisheets.formatting import default_number_format
 from kpisheets.model import Aggregation, Direction, Frequency
 
@@ -62,7 +68,7 @@ KPI_COLUMNS = [
     Column("Category", 16, "Groups KPIs in the Summary. Blank: Uncategorised."),
     Column("Owner", 12, "Who reports this KPI."),
     Column("Unit", 8, "$ € £ % or a word (visits). % values are fractions: 25% = 0.25."),
-    Column("Format", 10, "Optional Excel number format that overrides the one Unit implies."),
+    Column("Format", 14, "Optional Excel number format that overrides the one Unit implies."),
     Column(
         "Direction",
         17,
@@ -166,7 +172,9 @@ def _kpi_rows(kpis: Sequence[dict[str, Any]]) -> list[list[Any]]:
     headers = [c.header for c in KPI_COLUMNS]
     unknown = {k for kpi in kpis for k in kpi} - set(headers)
     assert not unknown, f"unknown KPI columns {unknown}"
-    return [headers] + [[kpi.get(h) for h in headers] for kpi in kpis]
+    return [headers] + [
+        [kpi.get(h, "Yes" if h == "Active" else None) for h in headers] for kpi in kpis
+    ]
 
 
 D = dt.date
@@ -568,6 +576,18 @@ class _Formats:
         self._cache: dict[str, Format] = {}
         self.text = book.add_format({"valign": "top"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        # Explicit, because LibreOffice does not draw Excel's table styles.
+        self.header = book.add_format(
+            {
+                "bold": True,
+                "font_color": "#FFFFFF",
+                "bg_color": "#1F4E78",
+                "text_wrap": True,
+                "valign": "vcenter",
+                "border": 1,
+                "border_color": "#9BC2E6",
+            }
+        )
 
     def number(self, num_format: str) -> Format:
         if num_format not in self._cache:
@@ -750,7 +770,11 @@ def _header_message(column: Column) -> dict[str, Any]:
     }
 
 
-def build_input_sheets(workbook: xlsxwriter.Workbook, template: str) -> None:
+def build_input_sheets(
+    workbook: xlsxwriter.Workbook,
+    template: str,
+    sheets: dict[str, list[list[Any]]] | None = None,
+) -> None:
     """Add the KPIs, Entries, Targets and Settings sheets of ``template`` to ``workbook``.
 
     Each sheet is an Excel Table of the same name with a frozen header, column
@@ -758,13 +782,14 @@ def build_input_sheets(workbook: xlsxwriter.Workbook, template: str) -> None:
     Direction, Aggregation, Frequency and Active; dates; numbers; a KPI dropdown in
     Entries and Targets fed by the defined name ``KPI_IDs`` (``=KPIs[ID]``), so it
     grows with the table; dropdowns for Settings' Period, Fiscal year starts and Week
-    starts. The workbook should be created with ``strings_to_formulas`` off; text
-    is written with ``write_string`` regardless.
+    starts. Text is always written as text (``write_string``), never a formula.
+    ``sheets`` replaces the template's rows (same headers), e.g. a sample's.
 
     >>> book = xlsxwriter.Workbook("tracker.xlsx")      # doctest: +SKIP
     >>> build_input_sheets(book, "sales"); book.close()  # doctest: +SKIP
     """
-    sheets = template_sheets(template)
+    if sheets is None:
+        sheets = template_sheets(template)
     formats = _Formats(workbook)
     kpi_formats = _kpi_formats(sheets["KPIs"])
     for sheet, rows in sheets.items():
@@ -781,7 +806,7 @@ def build_input_sheets(workbook: xlsxwriter.Workbook, template: str) -> None:
             {
                 "name": sheet,
                 "style": TABLE_STYLE,
-                "columns": [{"header": h} for h in headers],
+                "columns": [{"header": h, "header_format": formats.header} for h in headers],
             },
         )
         reach = max(VALIDATION_ROWS[sheet], last_row)
@@ -807,8 +832,409 @@ def build_input_sheets(workbook: xlsxwriter.Workbook, template: str) -> None:
                 if validation:
                     ws.data_validation(r, 1, r, 1, validation)
         ws.freeze_panes(1, 2 if sheet == "KPIs" else 0)
+        ws.set_row(0, 30)
         ws.set_landscape()
         ws.fit_to_pages(1, 0)
         ws.repeat_rows(0)
         ws.set_paper(9)  # A4; Excel adapts to Letter where that is the default
     workbook.define_name(KPI_IDS_NAME, KPI_IDS_FORMULA)
+
+
+# ---------------------------------------------------------------------------
+# The Instructions sheet and `kpisheets new`.
+
+REFRESH_MACRO = "SampleCall"  # xlwings quickstart: imports <workbook name>.py, calls main()
+XLWINGS_CONF_SHEET = "_xlwings.conf"
+
+XLWINGS_NOTICE = (
+    "The Refresh button runs VBA code from xlwings (https://www.xlwings.org), "
+    "Copyright (C) 2014-present, Zoomer Analytics LLC, distributed under a BSD 3-clause "
+    "licence; the full licence text is at the top of the VBA module 'xlwings' "
+    "(Alt+F11 to see it)."
+)
+
+STATUS_HELP = [
+    ("On track", "The score is at or above Green at (default 100%).", "#C6EFCE", "#006100"),
+    ("At risk", "The score is at or above Amber at (default 90%).", "#FFEB9C", "#9C5700"),
+    ("Off track", "The score is below Amber at.", "#FFC7CE", "#9C0006"),
+    ("No data", "No entries in the current period yet.", "#EDEDED", "#595959"),
+    (
+        "No target",
+        "Neither the KPI nor Targets has a target for this period.",
+        "#EDEDED",
+        "#595959",
+    ),
+]
+
+SHEET_HELP = [
+    (
+        "KPIs",
+        "One row per KPI: what it is, its unit, which way is good, how entries "
+        "combine, its period and target. Hover over a header for what the column means.",
+    ),
+    (
+        "Entries",
+        "One row per observation: date, KPI ID (pick from the list), value, an "
+        "optional note and who entered it. Several rows per period are normal (daily "
+        "sales are summed into the month).",
+    ),
+    (
+        "Targets",
+        "Optional time-phased targets: a KPI ID, any date inside the period, and "
+        "the target for that period. It overrides the KPI's Target.",
+    ),
+    (
+        "Settings",
+        "Title, As of date (blank: today), default period, fiscal year start, "
+        "week start, history length and the status thresholds.",
+    ),
+    (
+        "Summary, History, Problems",
+        "Written by kpisheets on every refresh and replaced "
+        "whole: do not type in them. Nothing else in this workbook is ever changed.",
+    ),
+]
+
+
+def _instructions(
+    book: xlsxwriter.Workbook, template: str, workbook_name: str, macro: bool
+) -> Worksheet:
+    """The first sheet: what each sheet and column is for, how to refresh, statuses."""
+    ws = book.add_worksheet("Instructions")
+    ws.hide_gridlines(2)
+    ws.set_column(0, 0, 26)
+    ws.set_column(1, 1, 96)
+    title = book.add_format({"bold": True, "font_size": 18, "font_color": "#1F4E78"})
+    heading = book.add_format(
+        {
+            "bold": True,
+            "font_size": 13,
+            "font_color": "#1F4E78",
+            "bottom": 1,
+            "bottom_color": "#9BC2E6",
+        }
+    )
+    label = book.add_format({"bold": True, "valign": "top", "text_wrap": True})
+    text = book.add_format({"text_wrap": True, "valign": "top"})
+    code = book.add_format(
+        {"font_name": "Consolas", "valign": "top", "text_wrap": True, "bg_color": "#F2F2F2"}
+    )
+    small = book.add_format(
+        {"text_wrap": True, "valign": "top", "font_size": 9, "font_color": "#595959"}
+    )
+
+    row = 0
+    ws.write_string(row, 0, "KPI tracker", title)
+    ws.set_row(row, 30)
+    row += 1
+    ws.write_string(
+        row,
+        1,
+        f"Made with kpisheets from the '{template}' template. Fill in KPIs and Entries, "
+        "then refresh to get a Summary you can show in a meeting.",
+        text,
+    )
+    row += 2
+
+    ws.merge_range(row, 0, row, 1, "How to refresh", heading)
+    row += 1
+    if macro:
+        ws.write_string(row, 0, "Refresh button", label)
+        ws.write_string(
+            row,
+            1,
+            f"Click Refresh (above, right). It runs Python through xlwings: the macro "
+            f"{REFRESH_MACRO} imports {Path(workbook_name).stem}.py (keep it in this folder) and calls "
+            "main(). Needs Python with kpisheets installed (pip install kpisheets). "
+            "To use a particular Python, rename the sheet _xlwings.conf to xlwings.conf "
+            "and set Interpreter_Win / Interpreter_Mac.",
+            text,
+        )
+        ws.set_row(row, 62)
+        row += 1
+        ws.write_string(row, 0, "Macros blocked?", label)
+        ws.write_string(
+            row,
+            1,
+            "Office blocks macros in files from the internet or e-mail. Close the file, "
+            "right-click it > Properties > tick Unblock > OK, then open it again and "
+            "click Enable Content.",
+            text,
+        )
+        ws.set_row(row, 32)
+        row += 1
+    ws.write_string(row, 0, "Command line", label)
+    ws.write_string(row, 1, f'kpisheets refresh "{workbook_name}"', code)
+    row += 1
+    ws.write_string(row, 0, "", label)
+    ws.write_string(
+        row,
+        1,
+        "Also: kpisheets check (finds mistakes), kpisheets status (prints the summary), "
+        "kpisheets export -o summary.pdf (a meeting-ready page; .html .md .pptx .xlsx "
+        "too). Close the workbook in Excel before refreshing from the command line.",
+        text,
+    )
+    ws.set_row(row, 32)
+    row += 2
+
+    ws.merge_range(row, 0, row, 1, "The sheets", heading)
+    row += 1
+    for name, about in SHEET_HELP:
+        ws.write_string(row, 0, name, label)
+        ws.write_string(row, 1, about, text)
+        ws.set_row(row, 32)
+        row += 1
+    row += 1
+
+    for sheet in ("KPIs", "Entries", "Targets", "Settings"):
+        ws.merge_range(row, 0, row, 1, f"Columns of {sheet}", heading)
+        row += 1
+        if sheet == "Settings":
+            for setting, about in SETTING_HELP.items():
+                ws.write_string(row, 0, setting, label)
+                ws.write_string(row, 1, about, text)
+                row += 1
+        else:
+            for column in COLUMNS[sheet]:
+                ws.write_string(row, 0, column.header, label)
+                ws.write_string(row, 1, column.message, text)
+                if len(column.message) > 95:
+                    ws.set_row(row, 30)
+                row += 1
+        row += 1
+
+    ws.merge_range(row, 0, row, 1, "What the statuses mean", heading)
+    row += 1
+    ws.write_string(
+        row,
+        1,
+        "Each KPI gets a score: its value against where it should be today (for totals, "
+        "the target times the share of the period that has passed; otherwise the "
+        "target, or the glide path from Baseline when Start and End are set).",
+        text,
+    )
+    ws.set_row(row, 32)
+    row += 1
+    for status, about, fill, font in STATUS_HELP:
+        fmt = book.add_format({"bold": True, "bg_color": fill, "font_color": font, "valign": "top"})
+        ws.write_string(row, 0, status, fmt)
+        ws.write_string(row, 1, about, text)
+        row += 1
+    ws.write_string(
+        row,
+        1,
+        "Within range KPIs are On track inside the Tolerance, At risk within twice it, "
+        "Off track beyond.",
+        text,
+    )
+    row += 2
+    if macro:
+        ws.write_string(row, 0, "Licence", label)
+        ws.write_string(row, 1, XLWINGS_NOTICE, small)
+        ws.set_row(row, 36)
+        row += 1
+
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    return ws
+
+
+def quickstart_vba_project() -> bytes:
+    """``xl/vbaProject.bin`` of the installed xlwings' ``quickstart_standalone.xlsm``.
+
+    Read at run time so the VBA always matches the installed xlwings version.
+    """
+    import xlwings
+
+    source = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+    with zipfile.ZipFile(source) as package:
+        return package.read("xl/vbaProject.bin")
+
+
+def quickstart_conf_rows() -> list[list[Any]]:
+    """The rows of the quickstart's (inactive) ``_xlwings.conf`` sheet, as xlwings ships them."""
+    import python_calamine
+    import xlwings
+
+    source = Path(xlwings.__file__).parent / "quickstart_standalone.xlsm"
+    book = python_calamine.CalamineWorkbook.from_path(str(source))
+    try:
+        rows = book.get_sheet_by_name(XLWINGS_CONF_SHEET).to_python()
+    finally:
+        book.close()
+    return [list(r) for r in rows]
+
+
+def _add_xlwings_conf(book: xlsxwriter.Workbook) -> None:
+    ws = book.add_worksheet(XLWINGS_CONF_SHEET)
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 14)
+    for r, row in enumerate(quickstart_conf_rows()):
+        for c, value in enumerate(row):
+            if value == "" or value is None:
+                continue
+            if isinstance(value, bool):
+                ws.write_boolean(r, c, value)
+            elif isinstance(value, int | float):
+                ws.write_number(r, c, value)
+            else:
+                ws.write_string(r, c, str(value))
+
+
+def companion_module_source(workbook_name: str) -> str:
+    """The Python module written beside ``<name>.xlsm``: the Refresh button's entry point."""
+    return f'''"""Entry point of the Refresh button in {workbook_name}.
+
+Written by `kpisheets new`. Excel's Refresh button runs xlwings' quickstart macro
+{REFRESH_MACRO}, which imports the module named like the workbook (this file; keep
+it in the same folder) and calls main().
+
+The button's VBA code comes from xlwings (https://www.xlwings.org),
+Copyright (C) 2014-present, Zoomer Analytics LLC, BSD 3-clause licence.
+"""
+
+
+def main() -> None:
+    """Refresh the workbook that called this (the Refresh button)."""
+    import kpisheets.xl  # imported here so this module imports without Excel
+
+    kpisheets.xl.refresh()
+
+
+if __name__ == "__main__":
+    # Run from an editor while the workbook is open in Excel, as xlwings suggests.
+    import xlwings as xw
+
+    xw.Book("{workbook_name}").set_mock_caller()
+    main()
+'''
+
+
+def _module_name_problem(stem: str) -> str | None:
+    """Why ``stem`` cannot be the companion module's name, or None when it can."""
+    if not stem.isidentifier() or not stem.isascii():
+        return "is not a valid Python module name"
+    if keyword.iskeyword(stem):
+        return "is a Python keyword"
+    if stem in sys.stdlib_module_names or stem in ("kpisheets", "xlwings", "pandas"):
+        return "would hide the Python module of the same name"
+    return None
+
+
+def suggest_module_name(stem: str) -> str:
+    """A file name stem that works as a Python module name.
+
+    >>> suggest_module_name("my tracker")
+    'my_tracker'
+    >>> suggest_module_name("2026-KPIs")
+    'kpis_2026'
+    """
+    name = re.sub(r"\W+", "_", stem.strip(), flags=re.ASCII).strip("_").lower()
+    if not name:
+        return "kpi_tracker"
+    if name[0].isdigit():
+        # Move leading digits (usually a year) to the end: 2026-kpis → kpis_2026.
+        match = re.match(r"(\d+)_?(.*)", name)
+        assert match
+        name = f"{match.group(2)}_{match.group(1)}" if match.group(2) else f"kpis_{name}"
+    if _module_name_problem(name):
+        name = f"{name}_tracker"
+    return name
+
+
+def new_tracker(
+    path: Path | str,
+    template: str = "blank",
+    force: bool = False,
+    created: dt.datetime | None = None,
+) -> list[Path]:
+    """Create a tracker workbook from a template; return the files written.
+
+    ``.xlsx``: Instructions, KPIs, Entries, Targets, Settings. ``.xlsm``: the same
+    plus a Refresh button bound to xlwings' ``SampleCall`` macro (VBA taken from the
+    installed xlwings), an inactive ``_xlwings.conf`` sheet, and ``<name>.py`` beside
+    the workbook with ``main()``. Existing files are never overwritten unless
+    ``force``. ``created`` fixes the document's created date (for reproducible files).
+
+    >>> new_tracker("team.xlsm", template="sales")  # doctest: +SKIP
+    [PosixPath('team.xlsm'), PosixPath('team.py')]
+    """
+    path = Path(path)
+    template = template.strip().lower()
+    if template not in TEMPLATE_NAMES:
+        raise UsageError(f"Unknown template {template!r}; use one of {', '.join(TEMPLATE_NAMES)}.")
+    suffix = path.suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        raise UsageError(
+            f"{path.name} must end in .xlsx (a plain workbook) or .xlsm (with a Refresh "
+            "button), e.g. tracker.xlsx."
+        )
+    macro = suffix == ".xlsm"
+    targets = [path]
+    if macro:
+        problem = _module_name_problem(path.stem)
+        if problem:
+            better = path.with_name(suggest_module_name(path.stem) + path.suffix)
+            raise UsageError(
+                f"{path.name!r} cannot have a Refresh button: {path.stem!r} {problem}, and "
+                f"the button imports a Python module named like the workbook; try "
+                f"{better.name!r} instead."
+            )
+        targets.append(path.with_suffix(".py"))
+    if not force:
+        for target in targets:
+            if target.exists():
+                raise OutputExistsError(
+                    f"{target} already exists; choose another name or add --force to overwrite it."
+                )
+    if not path.parent.exists():
+        raise OutputExistsError(f"The folder {path.parent} does not exist; create it first.")
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    title = template_sheets(template)["Settings"][1][1]
+    book.set_properties(
+        {
+            "title": str(title),
+            "comments": "Created with kpisheets",
+            "created": created or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+        }
+    )
+    instructions = _instructions(book, template, path.name, macro)
+    build_input_sheets(book, template)
+    if macro:
+        _add_xlwings_conf(book)
+        book.add_vba_project(io.BytesIO(quickstart_vba_project()), is_stream=True)
+        book.set_vba_name("ThisWorkbook")
+        instructions.set_vba_name("Sheet1")
+        instructions.insert_button(
+            0,
+            1,
+            {
+                "macro": REFRESH_MACRO,
+                "caption": "Refresh",
+                "width": 140,
+                "height": 36,
+                "x_offset": 560,
+                "y_offset": 2,
+            },
+        )
+    instructions.activate()
+    book.close()
+    # Write through a temporary file so a failure leaves no half-written workbook.
+    scratch = path.with_name(f".{path.name}.kpisheets-tmp")
+    scratch.write_bytes(buffer.getvalue())
+    scratch.replace(path)
+    if macro:
+        targets[1].write_text(companion_module_source(path.name), encoding="utf-8")
+    return targets
