@@ -1,0 +1,202 @@
+"""The summary as ONE self-contained HTML file.
+
+Inline CSS, inline SVG sparklines, no scripts, no fonts or images fetched from
+anywhere: it opens offline, from an email attachment, on a phone (the table turns
+into cards on narrow screens) and prints on landscape pages. Every piece of user
+text — title, names, IDs, owners, categories, units, notes, problem messages — goes
+through ``html.escape(..., quote=True)``; nothing a user typed becomes markup.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from kpisheets.export.meeting import (
+    ACTUAL_COLOUR,
+    STATUS_FILL,
+    STATUS_TEXT,
+    STATUS_TINT,
+    TARGET_COLOUR,
+    TREND_COLOUR,
+    by_category,
+    kpi_row,
+    period_line,
+    shorten,
+    status_counts,
+)
+from kpisheets.formatting import percent
+from kpisheets.result import KpiResult, Result
+
+NOTE_LIMIT = 280
+
+
+def esc(text: object) -> str:
+    """User text as HTML text (quotes escaped too, so it is safe in attributes)."""
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def sparkline_svg(k: KpiResult, width: int = 96, height: int = 24) -> str:
+    """An inline SVG of the KPI's history: actual as a line, target dashed."""
+    values = [h.value for h in k.history]
+    targets = [h.target for h in k.history]
+    known = [v for v in values + targets if v is not None]
+    if len([v for v in values if v is not None]) < 2 or not known:
+        return '<span class="muted">—</span>'
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    pad = 2.0
+
+    def xy(i: int, v: float) -> str:
+        x = pad + (width - 2 * pad) * i / max(len(values) - 1, 1)
+        y = height - pad - (height - 2 * pad) * (v - low) / span
+        return f"{x:.1f},{y:.1f}"
+
+    def polyline(series: Sequence[float | None], colour: str, extra: str = "") -> str:
+        points = " ".join(xy(i, v) for i, v in enumerate(series) if v is not None)
+        return (
+            f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{points}"{extra}/>'
+        )
+
+    parts = [
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="history of {esc(k.name)}">'
+    ]
+    if any(t is not None for t in targets):
+        parts.append(polyline(targets, TARGET_COLOUR, ' stroke-dasharray="3 2" opacity="0.7"'))
+    parts.append(polyline(values, ACTUAL_COLOUR))
+    last = max(i for i, v in enumerate(values) if v is not None)
+    lx, ly = xy(last, values[last]).split(",")  # type: ignore[arg-type]
+    parts.append(f'<circle cx="{lx}" cy="{ly}" r="2.2" fill="{STATUS_FILL[k.status]}"/>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+_CSS = """
+:root { --ink:#202124; --muted:#5F6368; --line:#DADCE0; }
+* { box-sizing: border-box; }
+body { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans",
+  "Hiragino Sans", "Yu Gothic", "Noto Sans CJK JP", Arial, sans-serif; color: var(--ink);
+  margin: 0 auto; padding: 16px; max-width: 1280px; font-size: 14px; line-height: 1.35; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid var(--line); padding-bottom: 3px; }
+.meta { color: var(--muted); margin-bottom: 12px; }
+.tiles { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 14px; }
+.tile { border-radius: 6px; padding: 6px 12px; min-width: 92px; }
+.tile b { display: block; font-size: 22px; }
+table { border-collapse: collapse; width: 100%; }
+th { text-align: left; font-size: 12px; color: var(--muted); border-bottom: 2px solid var(--line);
+  padding: 4px 6px; }
+td { border-bottom: 1px solid var(--line); padding: 5px 6px; vertical-align: middle; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.status { display: inline-block; border-radius: 10px; padding: 1px 8px; font-size: 12px;
+  white-space: nowrap; font-weight: 600; }
+.kpi-name { font-weight: 600; }
+.small, .muted { color: var(--muted); font-size: 12px; }
+.note { max-width: 320px; font-size: 12.5px; overflow-wrap: anywhere; }
+.trend { white-space: nowrap; font-weight: 600; }
+.problems li { margin: 2px 0; }
+@media (max-width: 720px) {
+  body { padding: 10px; }
+  thead { display: none; }
+  table, tbody, tr, td { display: block; width: 100%; }
+  tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 10px; padding: 6px 8px; }
+  td { border: none; padding: 2px 0; text-align: left !important; }
+  td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
+  td.name-cell::before, td.status-cell::before { content: none; }
+  .note { max-width: none; }
+}
+@media print {
+  @page { size: landscape; margin: 12mm; }
+  body { max-width: none; padding: 0; font-size: 10.5px; }
+  h2 { break-after: avoid; }
+  tr { break-inside: avoid; }
+  .tile, .status { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+}
+"""
+
+
+def _status_badge(k: KpiResult) -> str:
+    return (
+        f'<span class="status" style="background:{STATUS_FILL[k.status]};'
+        f'color:{STATUS_TEXT[k.status]}">{esc(k.status.label)}</span>'
+    )
+
+
+def _kpi_tr(k: KpiResult) -> str:
+    row = kpi_row(k)
+    trend = ""
+    if k.trend:
+        trend = (
+            f'<span class="trend" style="color:{TREND_COLOUR[k.trend.value]}" '
+            f'title="{esc(row.trend_label)}">{esc(row.trend_arrow)} {esc(row.change)}</span>'
+        )
+    who = " · ".join(esc(x) for x in (k.id, k.owner) if x)
+    stale = ' <span class="muted">(stale)</span>' if k.stale else ""
+    cells = [
+        f'<td class="status-cell">{_status_badge(k)}</td>',
+        f'<td class="name-cell"><div class="kpi-name">{esc(k.name)}</div>'
+        f'<div class="small">{who}</div></td>',
+        f'<td data-label="Period">{esc(k.period.label)}</td>',
+        f'<td class="num" data-label="Actual">{esc(row.actual)}{stale}</td>',
+        f'<td class="num" data-label="Target">{esc(row.target)}</td>',
+        f'<td class="num" data-label="Expected">{esc(row.expected)}</td>',
+        f'<td class="num" data-label="% of target" style="background:{STATUS_TINT[k.status]}">'
+        f"{esc(row.achievement)}</td>",
+        f'<td data-label="Trend">{trend}</td>',
+        f'<td data-label="History">{sparkline_svg(k)}</td>',
+        f'<td class="note" data-label="Note">{esc(shorten(k.note, NOTE_LIMIT))}</td>',
+    ]
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def result_html(result: Result) -> str:
+    """The whole page as a string (UTF-8 declared)."""
+    tiles = "".join(
+        f'<div class="tile" style="background:{STATUS_FILL[s]};color:{STATUS_TEXT[s]}">'
+        f"<b>{n}</b>{esc(s.label)}</div>"
+        for s, n in status_counts(result)
+    )
+    tiles += (
+        '<div class="tile" style="background:#E8F0FE;color:#174EA6">'
+        f"<b>{esc(percent(result.overall.score))}</b>Overall score</div>"
+    )
+    head = (
+        "<tr><th>Status</th><th>KPI</th><th>Period</th><th>Actual</th><th>Target</th>"
+        "<th>Expected</th><th>% of target</th><th>Trend</th><th>History</th>"
+        "<th>Latest note</th></tr>"
+    )
+    sections = []
+    rollups = {c.name: c for c in result.categories}
+    for category, kpis in by_category(result):
+        rollup = rollups.get(category)
+        score = f" — score {esc(percent(rollup.score))}" if rollup else ""
+        rows = "".join(_kpi_tr(k) for k in kpis)
+        sections.append(
+            f'<h2>{esc(category)}<span class="small">{score}</span></h2>'
+            f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+        )
+    problems = ""
+    if result.problems:
+        items = "".join(
+            f"<li><b>{esc(p.severity)}</b> {esc(p.cell or p.sheet or '')} "
+            f'{esc(p.message)} <span class="muted">({esc(p.code)}) {esc(p.hint)}</span></li>'
+            for p in result.problems
+        )
+        problems = f'<h2>Problems</h2><ul class="problems">{items}</ul>'
+    meta = f"As of {esc(result.as_of.isoformat())}"
+    if period_line(result):
+        meta += f" · {esc(period_line(result))}"
+    meta += f" · {len(result.kpis)} KPIs"
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(result.title)} — {esc(result.as_of.isoformat())}</title>"
+        f"<style>{_CSS}</style></head><body>"
+        f'<header><h1>{esc(result.title)}</h1><div class="meta">{meta}</div>'
+        f'<div class="tiles">{tiles}</div></header>'
+        f"<main>{''.join(sections)}{problems}</main>"
+        '<footer class="muted">Made with kpisheets.</footer>'
+        "</body></html>\n"
+    )

@@ -1,0 +1,92 @@
+"""The summary as a Markdown table, for chat and wikis.
+
+Status symbols: 🟢 On track, 🟡 At risk, 🔴 Off track, ⚪ No data / No target (the
+label follows the symbol, so the two white ones stay distinct and the table reads
+without colour). User text is escaped: ``|`` and newlines cannot break the table,
+and Markdown or HTML in a note shows as the characters typed.
+"""
+
+from __future__ import annotations
+
+from kpisheets.export.meeting import (
+    STATUS_SYMBOL,
+    by_category,
+    kpi_row,
+    period_line,
+    shorten,
+    status_counts,
+)
+from kpisheets.formatting import percent
+from kpisheets.result import Result
+
+# Backslash-escape the ASCII punctuation that starts emphasis, code, links, images,
+# headings, HTML tags or table cells. ``&`` becomes an entity so "&lt;" stays literal.
+_ESCAPED = set("\\`*_~[]<>|#!")
+NOTE_LIMIT = 120
+
+
+def escape(text: str | None) -> str:
+    """User text made inert inside a Markdown table cell.
+
+    >>> escape("a|b <script>")
+    'a\\\\|b \\\\<script\\\\>'
+    """
+    if not text:
+        return ""
+    flat = " ".join(str(text).split())  # newlines and tabs would end the row
+    out = []
+    for ch in flat:
+        if ch == "&":
+            out.append("&amp;")
+        elif ch in _ESCAPED:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def result_markdown(result: Result) -> str:
+    """Title, as-of line, status counts, then one table per category."""
+    counts = " · ".join(
+        f"{STATUS_SYMBOL[s]} {n} {s.label.lower()}" for s, n in status_counts(result) if n
+    )
+    lines = [
+        f"# {escape(result.title)}",
+        "",
+        f"As of **{result.as_of.isoformat()}** · {escape(period_line(result))} · "
+        f"overall score **{percent(result.overall.score)}**",
+        "",
+        counts or "No KPIs.",
+        "",
+    ]
+    header = (
+        "| Status | KPI | Owner | Actual | Target | Expected | % of target | Trend | Latest note |"
+    )
+    rule = "|---|---|---|--:|--:|--:|--:|:-:|---|"
+    for category, kpis in by_category(result):
+        lines += [f"## {escape(category)}", "", header, rule]
+        for k in kpis:
+            row = kpi_row(k)
+            trend = f"{row.trend_arrow} {row.change}".strip()
+            cells = [
+                f"{STATUS_SYMBOL[k.status]} {k.status.label}",
+                f"**{escape(k.name)}** ({escape(k.id)})",
+                escape(k.owner),
+                escape(row.actual),
+                escape(row.target),
+                escape(row.expected),
+                row.achievement,
+                trend,
+                escape(shorten(k.note, NOTE_LIMIT)),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+        lines.append("")
+    errors = sum(1 for p in result.problems if p.severity == "error")
+    warnings = len(result.problems) - errors
+    if result.problems:
+        lines.append(
+            f"_{errors} error(s) and {warnings} warning(s) in the tracker; "
+            "run `kpisheets check` for details._"
+        )
+        lines.append("")
+    return "\n".join(lines)

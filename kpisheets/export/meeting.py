@@ -1,0 +1,139 @@
+"""What every meeting export shows, decided once: status colours and symbols, the
+displayed figures of a KPI row, the period line and note shortening.
+
+The formats (PDF, HTML, Markdown, slides) only lay these out, so a KPI reads the
+same in each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kpisheets.formatting import format_value, percent
+from kpisheets.model import Status
+from kpisheets.result import KpiResult, Result
+
+# Fill and text colour per status (#RRGGBB). Amber carries dark text for contrast.
+STATUS_FILL: dict[Status, str] = {
+    Status.ON_TRACK: "#1E8E3E",
+    Status.AT_RISK: "#F2A600",
+    Status.OFF_TRACK: "#D93025",
+    Status.NO_DATA: "#9AA0A6",
+    Status.NO_TARGET: "#5F6368",
+}
+STATUS_TEXT: dict[Status, str] = {
+    Status.ON_TRACK: "#FFFFFF",
+    Status.AT_RISK: "#202124",
+    Status.OFF_TRACK: "#FFFFFF",
+    Status.NO_DATA: "#FFFFFF",
+    Status.NO_TARGET: "#FFFFFF",
+}
+# A light tint of each status for table backgrounds.
+STATUS_TINT: dict[Status, str] = {
+    Status.ON_TRACK: "#E6F4EA",
+    Status.AT_RISK: "#FEF7E0",
+    Status.OFF_TRACK: "#FCE8E6",
+    Status.NO_DATA: "#F1F3F4",
+    Status.NO_TARGET: "#F1F3F4",
+}
+# Markdown symbols: coloured circles read at a glance in chat and wikis and need no
+# image; "no data" and "no target" share the white circle and differ in the label.
+STATUS_SYMBOL: dict[Status, str] = {
+    Status.ON_TRACK: "🟢",
+    Status.AT_RISK: "🟡",
+    Status.OFF_TRACK: "🔴",
+    Status.NO_DATA: "⚪",
+    Status.NO_TARGET: "⚪",
+}
+TREND_COLOUR = {"improving": "#1E8E3E", "worsening": "#D93025", "flat": "#5F6368"}
+ACTUAL_COLOUR = "#1A73E8"
+TARGET_COLOUR = "#5F6368"
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """The displayed text of one KPI in a summary table (no markup, not escaped)."""
+
+    kpi: KpiResult
+    actual: str
+    target: str
+    expected: str
+    achievement: str
+    forecast: str
+    trend_arrow: str
+    trend_label: str
+    change: str
+
+
+def kpi_row(k: KpiResult) -> KpiRow:
+    """Format a KPI's figures with its own number format.
+
+    >>> # kpi_row(result.kpis[0]).actual == "$6,000"
+    """
+    trend = k.trend.value if k.trend else ""
+    return KpiRow(
+        kpi=k,
+        actual=format_value(k.actual, k.number_format),
+        target=format_value(k.target, k.number_format),
+        expected=format_value(k.expected, k.number_format),
+        achievement=percent(k.achievement),
+        forecast=format_value(k.forecast, k.number_format) if k.forecast is not None else "",
+        trend_arrow=k.trend.arrow if k.trend else "",
+        trend_label=trend,
+        change=_signed_percent(k.change),
+    )
+
+
+def _signed_percent(change: float | None) -> str:
+    """``+4%`` / ``-12%`` / ``""``."""
+    text = percent(change, blank="")
+    if text and not text.startswith("-"):
+        text = "+" + text
+    return text
+
+
+def by_category(result: Result) -> list[tuple[str, list[KpiResult]]]:
+    """KPIs grouped by category, categories in the result's order (first seen)."""
+    order = [c.name for c in result.categories]
+    groups: dict[str, list[KpiResult]] = {name: [] for name in order}
+    for k in result.kpis:
+        groups.setdefault(k.category, []).append(k)
+    return [(name, kpis) for name, kpis in groups.items() if kpis]
+
+
+def period_line(result: Result) -> str:
+    """The period(s) the summary covers: ``"Nov 2026"`` or ``"Nov 2026 · Q4 2026"``."""
+    labels = _unique(k.period.label for k in result.kpis)
+    if not labels:
+        return ""
+    if len(labels) > 3:
+        return f"{labels[0]} and {len(labels) - 1} other periods"
+    return " · ".join(labels)
+
+
+def status_counts(result: Result) -> list[tuple[Status, int]]:
+    """Every status with its count over all KPIs, in the Status order."""
+    return [(s, result.overall.counts.get(s, 0)) for s in Status]
+
+
+def shorten(text: str | None, limit: int) -> str:
+    """One line of at most ``limit`` characters, an ellipsis when cut.
+
+    >>> shorten("first line\\nsecond   line", 14)
+    'first line se…'
+    """
+    if not text:
+        return ""
+    flat = " ".join(str(text).split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: list[str] = []
+    for item in items:
+        if item and item not in seen:
+            seen.append(item)
+    return seen

@@ -1,0 +1,671 @@
+"""The meeting summary as a PDF (ReportLab, pure Python).
+
+Page one: title, as-of date and period, status tiles with counts and the overall
+score, then the KPI table grouped by category — status colours, trend arrows,
+sparklines of the history and the latest note. Up to about 25 KPIs it is fitted to
+one landscape page (type size and note length shrink a little as needed); more KPIs
+flow onto further pages, the title banner and the column header repeated. Then one
+page per category with each KPI's actual against target over the history periods.
+
+Fonts: see :mod:`kpisheets.export.pdf_fonts`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+from reportlab.lib.pagesizes import A4, LETTER, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    LongTable,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from kpisheets.export.meeting import (
+    ACTUAL_COLOUR,
+    STATUS_FILL,
+    STATUS_TEXT,
+    STATUS_TINT,
+    TARGET_COLOUR,
+    TREND_COLOUR,
+    by_category,
+    kpi_row,
+    period_line,
+    shorten,
+    status_counts,
+)
+from kpisheets.export.pdf_fonts import (
+    SANS,
+    SANS_BOLD,
+    draw_string,
+    fit,
+    markup,
+    register,
+    string_width,
+)
+from kpisheets.formatting import format_value, percent
+from kpisheets.result import KpiResult, Result
+
+PAPER_SIZES = {"a4": landscape(A4), "letter": landscape(LETTER)}
+MARGIN = 28.0
+BANNER = 34.0  # height of the repeated title banner
+FOOTER = 14.0
+INK = colors.HexColor("#202124")
+MUTED = colors.HexColor("#5F6368")
+RULE = colors.HexColor("#DADCE0")
+BAND = colors.HexColor("#F1F3F4")
+CHARTS_PER_ROW = 3
+CHART_ROWS = 2
+NOTE_CHARS = 400  # a note is cut to this before fitting it to its cell
+
+# (font size, note lines) tried in order until the summary fits on page one.
+FIT_STEPS = (
+    (10.0, 2),
+    (9.5, 2),
+    (9.0, 2),
+    (8.5, 2),
+    (8.0, 2),
+    (8.0, 1),
+    (7.5, 1),
+    (7.0, 1),
+    (6.5, 1),
+)
+
+
+def result_pdf(
+    result: Result, paper: str = "a4", progress: Callable[[str], None] | None = None
+) -> bytes:
+    """The PDF bytes of the meeting summary (``paper``: ``"a4"`` or ``"letter"``)."""
+    register()
+    say = progress or (lambda message: None)
+    page_size = PAPER_SIZES[paper]
+    width, height = page_size
+    frame_w = width - 2 * MARGIN
+    frame_h = height - 2 * MARGIN - BANNER - FOOTER
+    buffer = io.BytesIO()
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=page_size,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + BANNER,
+        bottomMargin=MARGIN + FOOTER,
+        title=result.title,
+        author="kpisheets",
+        subject=f"KPI summary as of {result.as_of.isoformat()}",
+    )
+    frame = Frame(MARGIN, MARGIN + FOOTER, frame_w, frame_h, 0, 0, 0, 0, id="body")
+    pages = _PageCounter(say)
+    doc.addPageTemplates(
+        [PageTemplate(id="page", frames=[frame], onPage=_banner(result, page_size, pages))]
+    )
+    say("laying out the summary")
+    story: list[Flowable] = []
+    tiles = _tiles(result, frame_w, big=len(result.kpis) <= 15)
+    story += [tiles, Spacer(1, 8)]
+    _, tiles_h = tiles.wrap(frame_w, frame_h)
+    story.append(_fitted_summary_table(result, frame_w, frame_h - tiles_h - 8))
+    categories = by_category(result)
+    for i, (category, kpis) in enumerate(categories, start=1):
+        say(f"charts for {category} ({i} of {len(categories)})")
+        story += _category_pages(result, category, kpis, frame_w, frame_h)
+    doc.build(story)
+    return buffer.getvalue()
+
+
+class _PageCounter:
+    """Counts pages as they are drawn and reports each one."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+        self.count = 0
+
+    def next(self) -> int:
+        self.count += 1
+        self.say(f"page {self.count}")
+        return self.count
+
+
+def _banner(
+    result: Result, page_size: tuple[float, float], pages: _PageCounter
+) -> Callable[[Canvas, Any], None]:
+    """The title banner and footer drawn on every page (the repeated header)."""
+    width, height = page_size
+
+    def draw(canvas: Canvas, doc: Any) -> None:
+        number = pages.next()
+        canvas.saveState()
+        top = height - MARGIN
+        canvas.setFillColor(INK)
+        meta = f"As of {result.as_of.isoformat()}"
+        if period_line(result):
+            meta += f"  ·  {period_line(result)}"
+        meta_w = string_width(meta, 10)
+        title = fit(result.title, 17, width - 2 * MARGIN - meta_w - 20, bold=True)
+        draw_string(canvas, MARGIN, top - 17, title, 17, bold=True)
+        canvas.setFillColor(MUTED)
+        draw_string(canvas, width - MARGIN - meta_w, top - 16, meta, 10)
+        canvas.setStrokeColor(RULE)
+        canvas.setLineWidth(1)
+        canvas.line(MARGIN, top - 25, width - MARGIN, top - 25)
+        canvas.setFont(SANS, 7.5)
+        canvas.drawString(MARGIN, MARGIN, f"{len(result.kpis)} KPIs · made with kpisheets")
+        canvas.drawRightString(width - MARGIN, MARGIN, f"Page {number}")
+        canvas.restoreState()
+
+    return draw
+
+
+def _style(size: float, bold: bool = False, colour: Any = INK, align: int = 0) -> ParagraphStyle:
+    return ParagraphStyle(
+        "cell",
+        fontName=SANS_BOLD if bold else SANS,
+        fontSize=size,
+        leading=size * 1.18,
+        textColor=colour,
+        alignment=align,
+    )
+
+
+def _tiles(result: Result, width: float, big: bool = True) -> Table:
+    """One coloured tile per status with its count, and the overall score
+    (smaller when the KPI table needs the room)."""
+    number = 17 if big else 13
+    cells: list[Any] = []
+    fills: list[str] = []
+    for status, count in status_counts(result):
+        colour = colors.HexColor(STATUS_TEXT[status])
+        cells.append(
+            [
+                Paragraph(str(count), _style(number, True, colour, TA_CENTER)),
+                Paragraph(status.label, _style(8, False, colour, TA_CENTER)),
+            ]
+        )
+        fills.append(STATUS_FILL[status])
+    score_colour = colors.HexColor("#174EA6")
+    cells.append(
+        [
+            Paragraph(percent(result.overall.score), _style(number, True, score_colour, TA_CENTER)),
+            Paragraph("Overall score", _style(8, False, score_colour, TA_CENTER)),
+        ]
+    )
+    fills.append("#E8F0FE")
+    gap = 6.0
+    tile_w = (width - gap * (len(cells) - 1)) / len(cells)
+    row: list[Any] = []
+    col_widths: list[float] = []
+    style: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    for i, (cell, fill) in enumerate(zip(cells, fills, strict=True)):
+        if i:
+            row.append("")
+            col_widths.append(gap)
+        row.append(cell)
+        col_widths.append(tile_w)
+        style.append(("BACKGROUND", (len(row) - 1, 0), (len(row) - 1, 0), colors.HexColor(fill)))
+    table = Table([row], colWidths=col_widths, hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _fitted_summary_table(result: Result, width: float, first_page_h: float) -> Table:
+    """The KPI table at the largest type size that fits page one; if none does
+    (many KPIs) the compact size flows onto further pages."""
+    fallback = None
+    for size, note_lines in FIT_STEPS:
+        table = _summary_table(result, width, size, note_lines)
+        _, h = table.wrap(width, first_page_h)
+        if h <= first_page_h:
+            return table
+        if size == 7.5:
+            fallback = table
+    assert fallback is not None
+    return fallback
+
+
+def _summary_table(result: Result, width: float, size: float, note_lines: int) -> LongTable:
+    periods = {k.period.label for k in result.kpis}
+    show_period = len(periods) > 1
+    small = size - 1
+    spark_w, spark_h = size * 9, size * 1.45
+    rows = [kpi_row(k) for k in result.kpis]
+
+    def widest(texts: Sequence[str], font_size: float, bold: bool = False) -> float:
+        return max((string_width(t, font_size, bold) for t in texts), default=0.0) + 10
+
+    def fixed(header: str, texts: Sequence[str], bold: bool = False) -> float:
+        return max(widest(texts, size, bold), widest([header], small, True))
+
+    kpi_texts = [f"{k.name}  {k.id}" for k in result.kpis]
+    columns: list[tuple[str, float, int]] = [  # header, width, alignment
+        ("Status", widest(["No target"], small, True), TA_CENTER),
+        ("KPI", min(widest(kpi_texts, size, True), width * 0.26), 0),
+        ("Owner", min(max(widest([k.owner for k in result.kpis], small), 30), width * 0.1), 0),
+    ]
+    if show_period:
+        columns.append(("Period", widest(sorted(periods), small), 0))
+    columns += [
+        ("Actual", fixed("Actual", [r.actual for r in rows], True), TA_RIGHT),
+        ("Target", fixed("Target", [r.target for r in rows]), TA_RIGHT),
+        ("Expected", fixed("Expected", [r.expected for r in rows]), TA_RIGHT),
+        ("% of target", fixed("% of target", [r.achievement for r in rows], True), TA_RIGHT),
+        ("Trend", fixed("Trend", [f"{r.trend_arrow} {r.change}" for r in rows]), TA_CENTER),
+        ("History", spark_w + 6, TA_CENTER),
+    ]
+    used = sum(w for _, w, _ in columns)
+    note_w = max(width - used, width * 0.18)
+    if used + note_w > width:  # the KPI names give way first, then the note
+        name, name_w, align = columns[1]
+        columns[1] = (name, max(name_w - (used + note_w - width), width * 0.14), align)
+        used = sum(w for _, w, _ in columns)
+        note_w = max(width - used, width * 0.1)
+    columns.append(("Latest note", note_w, 0))
+    col_widths = [w for _, w, _ in columns]
+    header = [Paragraph(h, _style(small, True, MUTED, a)) for h, _, a in columns]
+    data: list[list[Any]] = [header]
+    style: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LINEBELOW", (0, 0), (-1, 0), 1.2, RULE),
+    ]
+    rollups = {c.name: c for c in result.categories}
+    for category, kpis in by_category(result):
+        rollup = rollups.get(category)
+        band = markup(category, bold=True)
+        if rollup is not None:
+            count = f"{len(kpis)} KPI" + ("s" if len(kpis) != 1 else "")
+            band += (
+                f'<font face="{SANS}" color="#5F6368">  ·  {count}  ·  '
+                f"score {percent(rollup.score)}</font>"
+            )
+        data.append([Paragraph(band, _style(size, True))] + [""] * (len(columns) - 1))
+        r = len(data) - 1
+        style += [
+            ("SPAN", (0, r), (-1, r)),
+            ("BACKGROUND", (0, r), (-1, r), BAND),
+            ("TOPPADDING", (0, r), (-1, r), 2.5),
+        ]
+        for k in kpis:
+            data.append(_kpi_cells(k, columns, size, note_lines, note_w, spark_w, spark_h))
+            r = len(data) - 1
+            style += [
+                ("BACKGROUND", (0, r), (0, r), colors.HexColor(STATUS_FILL[k.status])),
+                ("LINEBELOW", (0, r), (-1, r), 0.4, RULE),
+            ]
+            pct_col = [h for h, _, _ in columns].index("% of target")
+            style.append(
+                ("BACKGROUND", (pct_col, r), (pct_col, r), colors.HexColor(STATUS_TINT[k.status]))
+            )
+    table = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _kpi_cells(
+    k: KpiResult,
+    columns: Sequence[tuple[str, float, int]],
+    size: float,
+    note_lines: int,
+    note_w: float,
+    spark_w: float,
+    spark_h: float,
+) -> list[Any]:
+    row = kpi_row(k)
+    small = size - 1
+    values: dict[str, Any] = {
+        "Status": Paragraph(
+            k.status.label, _style(small, True, colors.HexColor(STATUS_TEXT[k.status]), TA_CENTER)
+        ),
+        "KPI": Paragraph(
+            markup(k.name, bold=True)
+            + f'<font size="{small}" color="#5F6368">  {markup(k.id)}</font>',
+            _style(size),
+        ),
+        "Owner": Paragraph(markup(k.owner), _style(small, colour=MUTED)),
+        "Period": Paragraph(markup(k.period.label), _style(small)),
+        "Actual": Paragraph(markup(row.actual), _style(size, True, align=TA_RIGHT)),
+        "Target": Paragraph(markup(row.target), _style(size, align=TA_RIGHT)),
+        "Expected": Paragraph(markup(row.expected), _style(size, colour=MUTED, align=TA_RIGHT)),
+        "% of target": Paragraph(row.achievement, _style(size, True, align=TA_RIGHT)),
+        "Trend": Paragraph(
+            f'<font color="{TREND_COLOUR.get(row.trend_label, "#5F6368")}">{row.trend_arrow}</font>'
+            f'<font size="{small}" color="#5F6368"> {row.change}</font>',
+            _style(size, align=TA_CENTER),
+        ),
+        "History": sparkline(k, spark_w, spark_h),
+        "Latest note": _note(k.note, small, note_w - 6, note_lines),
+    }
+    return [values[h] for h, _, _ in columns]
+
+
+def _note(note: str | None, size: float, width: float, lines: int) -> Paragraph:
+    """The note, cut with an ellipsis so that it wraps to at most ``lines`` lines."""
+    style = _style(size, colour=INK)
+    text = shorten(note, NOTE_CHARS)
+    if lines == 1:
+        return Paragraph(markup(fit(text, size, width)), style)
+
+    def wrapped(t: str) -> Paragraph:
+        return Paragraph(markup(t), style)
+
+    max_h = lines * style.leading + 0.5
+    if wrapped(text).wrap(width, 10_000)[1] <= max_h:
+        return wrapped(text)
+    low, high = 0, len(text)
+    while low < high:
+        mid = (low + high + 1) // 2
+        if wrapped(text[:mid].rstrip() + "…").wrap(width, 10_000)[1] <= max_h:
+            low = mid
+        else:
+            high = mid - 1
+    return wrapped(text[:low].rstrip() + "…")
+
+
+def sparkline(k: KpiResult, width: float, height: float) -> Drawing:
+    """The history as a small line: actual solid, target dashed, the last point
+    coloured by status."""
+    drawing = Drawing(width, height)
+    values = [h.value for h in k.history]
+    targets = [h.target for h in k.history]
+    known = [v for v in values + targets if v is not None]
+    if len([v for v in values if v is not None]) < 2 or not known:
+        drawing.add(
+            String(
+                width / 2,
+                height / 2 - 2,
+                "—",
+                fontName=SANS,
+                fontSize=7,
+                fillColor=MUTED,
+                textAnchor="middle",
+            )
+        )
+        return drawing
+    low, high = min(known), max(known)
+    span = (high - low) or 1.0
+    pad = 1.5
+
+    def point(i: int, v: float) -> tuple[float, float]:
+        x = pad + (width - 2 * pad) * i / max(len(values) - 1, 1)
+        y = pad + (height - 2 * pad) * (v - low) / span
+        return x, y
+
+    def line(series: Sequence[float | None], colour: str, dashed: bool) -> None:
+        points: list[float] = []
+        for i, v in enumerate(series):
+            if v is not None:
+                points += point(i, v)
+        if len(points) >= 4:
+            drawing.add(
+                PolyLine(
+                    points,
+                    strokeColor=colors.HexColor(colour),
+                    strokeWidth=0.7 if dashed else 1.1,
+                    strokeDashArray=[2, 1.5] if dashed else None,
+                )
+            )
+
+    line(targets, TARGET_COLOUR, True)
+    line(values, ACTUAL_COLOUR, False)
+    last = max(i for i, v in enumerate(values) if v is not None)
+    x, y = point(last, values[last])  # type: ignore[arg-type]
+    drawing.add(
+        Circle(x, y, 1.8, fillColor=colors.HexColor(STATUS_FILL[k.status]), strokeColor=None)
+    )
+    return drawing
+
+
+# ---------------------------------------------------------------------------
+# Category pages: actual against target over the history periods.
+
+
+def _category_pages(
+    result: Result, category: str, kpis: list[KpiResult], width: float, height: float
+) -> list[Flowable]:
+    per_page = CHARTS_PER_ROW * CHART_ROWS
+    heading_h = 26.0
+    cell_w = width / CHARTS_PER_ROW
+    cell_h = (height - heading_h) / CHART_ROWS
+    chart_w, chart_h = cell_w - 14, cell_h - 40
+    story: list[Flowable] = []
+    chunks = [kpis[i : i + per_page] for i in range(0, len(kpis), per_page)]
+    for n, chunk in enumerate(chunks):
+        story.append(PageBreak())
+        suffix = f" (continued, {n + 1} of {len(chunks)})" if len(chunks) > 1 else ""
+        story.append(
+            Paragraph(
+                markup(category, bold=True)
+                + f'<font face="{SANS}" color="#5F6368" size="10">  —  actual against target over the last '
+                f"{_history_length(chunk)} periods{suffix}</font>",
+                _style(13, True),
+            )
+        )
+        story.append(Spacer(1, 6))
+        rows: list[list[Any]] = []
+        for i in range(0, len(chunk), CHARTS_PER_ROW):
+            row: list[Any] = []
+            for k in chunk[i : i + CHARTS_PER_ROW]:
+                row.append([_chart_title(k, chart_w), history_chart(k, chart_w, chart_h)])
+            row += [""] * (CHARTS_PER_ROW - len(row))
+            rows.append(row)
+        grid = Table(rows, colWidths=[cell_w] * CHARTS_PER_ROW, rowHeights=[cell_h] * len(rows))
+        grid.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 10),
+                ]
+            )
+        )
+        story.append(grid)
+    return story
+
+
+def _history_length(kpis: list[KpiResult]) -> int:
+    return max((len(k.history) for k in kpis), default=0)
+
+
+def _chart_title(k: KpiResult, width: float) -> Paragraph:
+    row = kpi_row(k)
+    badge = (
+        f'<font color="{STATUS_FILL[k.status]}">●</font> '
+        f'<font size="8" color="#5F6368">{k.status.label} · {markup(row.actual)} of '
+        f"{markup(row.target)} ({row.achievement})</font>"
+    )
+    name = markup(fit(k.name, 10, width * 0.95, bold=True), bold=True)
+    return Paragraph(f"{name}<br/>{badge}", _style(10, True))
+
+
+def _ticks(low: float, high: float, count: int = 4) -> list[float]:
+    """Round tick values covering low..high."""
+    if high <= low:
+        high = low + 1
+    raw = (high - low) / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    start = math.floor(low / step) * step
+    ticks = []
+    t = start
+    while t <= high + step * 0.001:
+        ticks.append(round(t, 10))
+        t += step
+    if ticks[-1] < high:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def _tick_label(value: float, number_format: str) -> str:
+    text = format_value(value, number_format)
+    if len(text) <= 8:
+        return text
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:g}{suffix}"
+    return f"{value:g}"
+
+
+def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
+    """Actual (columns for Sum/Count KPIs, a line otherwise) against the target
+    (a dashed line) over the history periods, with labelled axes."""
+    drawing = Drawing(width, height)
+    values = [h.value for h in k.history]
+    targets = [h.target for h in k.history]
+    labels = [h.label for h in k.history]
+    known = [v for v in values + targets if v is not None]
+    if not known:
+        drawing.add(
+            String(
+                width / 2,
+                height / 2,
+                "No history yet",
+                fontName=SANS,
+                fontSize=9,
+                fillColor=MUTED,
+                textAnchor="middle",
+            )
+        )
+        return drawing
+    bars = k.aggregation.is_paced
+    low, high = min(known), max(known)
+    if bars or (low >= 0 and low < 0.5 * high):
+        low = min(low, 0.0)
+    ticks = _ticks(low, high)
+    low, high = ticks[0], ticks[-1]
+    left, bottom, right, top = 44.0, 16.0, 4.0, 14.0
+    plot_w, plot_h = width - left - right, height - bottom - top
+    n = max(len(values), 1)
+    slot = plot_w / n
+
+    def y_of(v: float) -> float:
+        return bottom + plot_h * (v - low) / ((high - low) or 1.0)
+
+    def x_of(i: int) -> float:
+        return left + slot * (i + 0.5)
+
+    for t in ticks:
+        y = y_of(t)
+        drawing.add(Line(left, y, left + plot_w, y, strokeColor=RULE, strokeWidth=0.5))
+        drawing.add(
+            String(
+                left - 3,
+                y - 2.5,
+                _tick_label(t, k.number_format),
+                fontName=SANS,
+                fontSize=6.5,
+                fillColor=MUTED,
+                textAnchor="end",
+            )
+        )
+    every = max(1, math.ceil(n / max(plot_w / 48, 1)))
+    for i, label in enumerate(labels):
+        if (n - 1 - i) % every == 0:
+            drawing.add(
+                String(
+                    x_of(i),
+                    4,
+                    label,
+                    fontName=SANS,
+                    fontSize=6,
+                    fillColor=MUTED,
+                    textAnchor="middle",
+                )
+            )
+    actual = colors.HexColor(ACTUAL_COLOUR)
+    current = colors.HexColor(STATUS_FILL[k.status])
+    if bars:
+        base = y_of(max(low, 0.0))
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            y = y_of(v)
+            drawing.add(
+                Rect(
+                    x_of(i) - slot * 0.32,
+                    min(base, y),
+                    slot * 0.64,
+                    abs(y - base),
+                    fillColor=current if i == n - 1 else actual,
+                    strokeColor=None,
+                )
+            )
+    else:
+        points: list[float] = []
+        for i, v in enumerate(values):
+            if v is not None:
+                points += [x_of(i), y_of(v)]
+        if len(points) >= 4:
+            drawing.add(PolyLine(points, strokeColor=actual, strokeWidth=1.6))
+        for i, v in enumerate(values):
+            if v is not None:
+                drawing.add(
+                    Circle(
+                        x_of(i),
+                        y_of(v),
+                        2.0 if i < n - 1 else 3.0,
+                        fillColor=current if i == n - 1 else actual,
+                        strokeColor=None,
+                    )
+                )
+    target_points: list[float] = []
+    for i, goal in enumerate(targets):
+        if goal is not None:
+            target_points += [x_of(i), y_of(goal)]
+    if len(target_points) >= 4:
+        drawing.add(
+            PolyLine(
+                target_points,
+                strokeColor=colors.HexColor(TARGET_COLOUR),
+                strokeWidth=1.1,
+                strokeDashArray=[4, 2],
+            )
+        )
+    elif len(target_points) == 2:
+        x, y = target_points
+        drawing.add(
+            Line(
+                x - slot * 0.4,
+                y,
+                x + slot * 0.4,
+                y,
+                strokeColor=colors.HexColor(TARGET_COLOUR),
+                strokeWidth=1.1,
+            )
+        )
+    legend_y = height - 9
+    drawing.add(Rect(left, legend_y, 8, 5, fillColor=actual, strokeColor=None))
+    drawing.add(String(left + 11, legend_y, "Actual", fontName=SANS, fontSize=6.5, fillColor=MUTED))
+    drawing.add(
+        Line(
+            left + 44,
+            legend_y + 2.5,
+            left + 56,
+            legend_y + 2.5,
+            strokeColor=colors.HexColor(TARGET_COLOUR),
+            strokeWidth=1.1,
+            strokeDashArray=[4, 2],
+        )
+    )
+    drawing.add(String(left + 59, legend_y, "Target", fontName=SANS, fontSize=6.5, fillColor=MUTED))
+    return drawing

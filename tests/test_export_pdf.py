@@ -1,0 +1,108 @@
+"""The PDF export: page count, text (pdftotext), pagination, languages."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kpisheets.export import export_result
+from kpisheets.export.meeting import kpi_row
+from kpisheets.export.pdf_fonts import REPLACEMENT, runs
+from kpisheets.result import Result
+from tests.export_results import assemble, hostile_result, make_kpi, many_kpis, sample_result
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"
+)
+
+
+def pdf_text(pdf: Path) -> str:
+    """Text in content order (``-raw``), so a name wrapped inside its cell stays whole."""
+    return subprocess.run(
+        ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+
+
+def _pages(result: Result, tmp_path: Path, paper: str = "a4") -> list[str]:
+    out = export_result(result, tmp_path / f"summary-{paper}.pdf", paper=paper)
+    assert out.read_bytes().startswith(b"%PDF-")
+    pages = pdf_text(out).split("\f")
+    return pages[:-1] if pages and not pages[-1].strip() else pages
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_summary_page_has_every_kpi_and_figure(tmp_path: Path, paper: str) -> None:
+    result = sample_result()
+    pages = _pages(result, tmp_path, paper)
+    categories = {k.category for k in result.kpis}
+    assert len(pages) == 1 + len(categories)  # summary + one chart page per category
+    first = _squash(pages[0])
+    assert "Team KPIs" in first and "As of 2026-11-20" in first and "Nov 2026" in first
+    for k in result.kpis:
+        row = kpi_row(k)
+        assert k.name in first, k.name
+        for figure in (row.actual, row.target, row.achievement):
+            assert figure in first, (k.id, figure)
+    for label in ("On track", "At risk", "Off track", "No data", "No target", "Overall score"):
+        assert label in first
+    assert "▲" in first and "▼" in first  # trend arrows
+    for page, rollup in zip(pages[1:], result.categories, strict=True):
+        assert rollup.name in page and "actual against target" in page
+
+
+def test_up_to_25_kpis_fit_page_one(tmp_path: Path) -> None:
+    result = many_kpis(25)
+    for paper in ("a4", "letter"):
+        pages = _pages(result, tmp_path, paper)
+        first = _squash(pages[0])
+        assert all(k.name in first for k in result.kpis), paper
+        assert "actual against target" in pages[1]
+
+
+def test_more_kpis_flow_onto_further_pages_with_the_header_repeated(tmp_path: Path) -> None:
+    result = many_kpis(40)
+    pages = _pages(result, tmp_path)
+    summary = [p for p in pages if "Latest note" in p]
+    assert len(summary) >= 2
+    for page in summary:
+        assert "Big tracker" in page and "As of 2026-11-20" in page  # banner
+        assert "Actual" in page and "Target" in page and "% of target" in page  # column header
+    text = _squash(" ".join(summary))
+    assert all(k.name in text for k in result.kpis)
+    # five categories of eight KPIs at six charts a page: two pages each
+    assert len(pages) == len(summary) + 10
+
+
+def test_polish_and_japanese_text_extracts(tmp_path: Path) -> None:
+    result = sample_result()
+    text = _squash(_pages(result, tmp_path)[0])
+    assert "Zażółć gęślą jaźń" in text
+    assert "Łukasz Wójcik" in text
+    assert "顧客満足度" in text.replace(" ", "")
+    assert "Chloé" in text and "série" in text
+
+
+def test_unrenderable_characters_become_a_visible_mark(tmp_path: Path) -> None:
+    assert runs("ok 🚀 हिन्दी") == [("KpiSans", "ok " + REPLACEMENT + " " + REPLACEMENT * 6)]
+    kpi = make_kpi("ROCKET", "Launch 🚀 readiness", "Product", note="Ελληνικά и кириллица ✓")
+    text = _squash(_pages(assemble([kpi]), tmp_path)[0])
+    assert "Launch " + REPLACEMENT + " readiness" in text
+    assert "Ελληνικά и кириллица ✓" in text
+
+
+def test_hostile_text_is_just_text(tmp_path: Path) -> None:
+    text = _squash(" ".join(_pages(hostile_result(), tmp_path)))
+    assert "<script>alert(1)</script>" in text
+    assert "=cmd|' /C calc'!A0" in text
+    assert "-5" in text
