@@ -100,7 +100,9 @@ class Calendar:
         if self.frequency is Frequency.MONTH:
             return f"{MONTH_ABBR[start.month - 1]} {start.year}"
         # The fiscal year is named after the calendar year it ends in.
-        year = f"{end.year}" if self.fiscal_year_start == 1 else f"FY{end.year}"
+        year_index = i // 4 if self.frequency is Frequency.QUARTER else i
+        year_end = _month_start(year_index * 12 + self.fiscal_year_start - 1 + 11).year
+        year = f"{year_end}" if self.fiscal_year_start == 1 else f"FY{year_end}"
         if self.frequency is Frequency.QUARTER:
             return f"Q{i % 4 + 1} {year}"
         return year

@@ -1,0 +1,223 @@
+"""Formula KPIs: the tokenizer and parser (never eval), evaluation on period values,
+and the formula problems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+
+from kpisheets.compute import compute
+from kpisheets.compute.formula import FormulaError, evaluate, parse, references, tokenize
+from kpisheets.model import Status
+from kpisheets.result import Result
+from tests.builders import kpi, tracker
+
+D = dt.date
+AS_OF = D(2026, 11, 20)
+
+
+def value(text: str, **env: float) -> float:
+    out, _ = evaluate(parse(text), {k.lower(): np.array([v]) for k, v in env.items()}, 1)
+    return float(out[0])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 + 2 * 3", 7),
+        ("(1 + 2) * 3", 9),
+        ("10 / 4 / 5", 0.5),
+        ("10 - 4 - 3", 3),
+        ("-2 * -3", 6),
+        ("--2", 2),
+        ("+a", 5),
+        ("2 * (a - (b + 1))", 4),
+        ("1.5e2 + .5", 150.5),
+        ("50% * a", 2.5),
+        ("=a/b", 5 / 2),
+        ("A / b * 100", 250),
+    ],
+)
+def test_arithmetic_and_precedence(text: str, expected: float) -> None:
+    assert value(text, a=5, b=2) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "  ",
+        "a +",
+        "(a",
+        "a)",
+        "a b",
+        "a ** b",
+        "2 ^ 3",
+        "__import__('os')",
+        "a; b",
+        "1..2",
+        "*a",
+    ],
+)
+def test_syntax_errors(text: str) -> None:
+    with pytest.raises(FormulaError):
+        parse(text)
+
+
+def test_tokens_and_references() -> None:
+    assert tokenize("Leads/VISITS") == [("id", "Leads"), ("op", "/"), ("id", "VISITS")]
+    assert references(parse("(Leads + x_1) / leads")) == {"leads", "x_1"}
+
+
+def test_blank_operand_and_division_by_zero() -> None:
+    out, zero = evaluate(
+        parse("a / b"), {"a": np.array([1.0, np.nan, 3.0]), "b": np.array([0.0, 1.0, 0.0])}, 3
+    )
+    assert np.isnan(out).tolist() == [True, True, True]
+    assert zero.tolist() == [True, False, True]
+
+
+def run(kpis: list[Any], entries: Sequence[tuple[Any, ...]] = (), **kw: Any) -> Result:
+    kw.setdefault("as_of", AS_OF)
+    return compute(tracker(kpis, entries, **kw))
+
+
+def test_formula_uses_period_totals_not_average_of_ratios() -> None:
+    entries = [
+        ("2026-11-02", "LEADS", 1),
+        ("2026-11-02", "VISITS", 10),
+        ("2026-11-03", "LEADS", 9),
+        ("2026-11-03", "VISITS", 90),
+        ("2026-11-04", "LEADS", 10),
+        ("2026-11-04", "VISITS", 900),
+    ]
+    kpis = [
+        kpi("LEADS"),
+        kpi("VISITS"),
+        kpi("CONV", aggregation="formula", formula="leads / Visits", target=0.05, unit="%"),
+    ]
+    c = run(kpis, entries).kpi("CONV")
+    assert c.actual == pytest.approx(20 / 1000)
+    assert c.achievement == pytest.approx(0.4)
+    assert c.status is Status.OFF_TRACK
+    assert c.expected == 0.05  # formulas are levels: E = T
+
+
+def test_referenced_kpis_are_computed_with_the_formula_kpis_frequency() -> None:
+    entries = [("2026-10-05", "A", 10), ("2026-11-05", "A", 5), ("2026-11-06", "B", 3)]
+    kpis = [
+        kpi("A", frequency="month"),
+        kpi("B", frequency="week"),
+        kpi("Q", aggregation="formula", formula="A + B", frequency="quarter", target=1),
+    ]
+    r = run(kpis, entries)
+    assert r.kpi("A").actual == 5 and r.kpi("B").actual is None  # their own periods
+    assert r.kpi("Q").actual == 18  # Q4 2026 totals
+    assert r.kpi("Q").period.label == "Q4 2026"
+
+
+def test_formula_history_and_previous_use_full_periods() -> None:
+    entries = [("2026-10-05", "A", 10), ("2026-10-25", "A", 10), ("2026-11-05", "A", 5)]
+    kpis = [kpi("A"), kpi("F", aggregation="formula", formula="A * 2", target=1)]
+    f = run(kpis, entries, history_periods=3).kpi("F")
+    assert [h.value for h in f.history] == [None, 40, 10]
+    assert f.previous == 40
+
+
+def test_nested_formulas_and_formula_in_a_window() -> None:
+    entries = [("2026-11-02", "A", 4), ("2026-11-03", "B", 2), ("2026-09-01", "A", 100)]
+    kpis = [
+        kpi("A"),
+        kpi("B"),
+        kpi("R", aggregation="formula", formula="A / B"),
+        kpi("P", aggregation="formula", formula="R * 100", target=100),
+        kpi("W", aggregation="formula", formula="R + 1", start=D(2026, 8, 1), end=D(2026, 12, 31)),
+    ]
+    r = run(kpis, entries)
+    assert r.kpi("P").actual == 200
+    assert r.kpi("W").actual == 53  # (104 / 2) + 1 over the window
+
+
+def test_formula_problems_are_reported_once_with_their_cell() -> None:
+    kpis = [
+        kpi("A"),
+        kpi("SYN", aggregation="formula", formula="A +", target=1),
+        kpi("UNK", aggregation="formula", formula="A / NOPE", target=1),
+        kpi("C1", aggregation="formula", formula="C2 + 1", target=1),
+        kpi("C2", aggregation="formula", formula="c1 * 2", target=1),
+        kpi("SELF", aggregation="formula", formula="self + a", target=1),
+        kpi("DEP", aggregation="formula", formula="C1 + A", target=1),
+    ]
+    r = run(kpis, [("2026-11-02", "A", 1)])
+    got = [
+        (p.code, p.kpi, p.severity, p.column, p.row)
+        for p in r.problems
+        if p.code.startswith("formula")
+    ]
+    assert got == [
+        ("formula-syntax", "SYN", "error", "Formula", 3),
+        ("formula-unknown-kpi", "UNK", "error", "Formula", 4),
+        ("formula-cycle", "C1", "error", "Formula", 5),
+        ("formula-cycle", "C2", "error", "Formula", 6),
+        ("formula-cycle", "SELF", "error", "Formula", 7),
+    ]
+    assert "NOPE" in r.problems[1].message
+    for k in ("SYN", "UNK", "C1", "SELF", "DEP"):
+        assert r.kpi(k).actual is None and r.kpi(k).status is Status.NO_DATA
+
+
+def test_formula_problem_cell_uses_column_letters_when_the_reader_gives_them() -> None:
+    t = tracker([kpi("F", aggregation="formula", formula="(", target=1)], as_of=AS_OF)
+    t.kpi_columns = {"formula": "K", "target": "I"}  # type: ignore[attr-defined]
+    (p,) = compute(t).problems
+    assert p.cell == "KPIs!K2"
+
+
+def test_formula_problems_already_found_by_validation_are_not_repeated() -> None:
+    from kpisheets.model import Problem
+
+    t = tracker([kpi("F", aggregation="formula", formula="(", target=1)], as_of=AS_OF)
+    t.problems.append(Problem("formula-syntax", "error", "m", "h", kpi="F"))
+    assert [p.code for p in compute(t).problems] == ["formula-syntax"]
+
+
+def test_division_by_zero_in_the_current_period_is_a_warning() -> None:
+    entries = [("2026-11-02", "A", 3), ("2026-11-02", "B", 0), ("2026-10-02", "B", 0)]
+    kpis = [kpi("A"), kpi("B"), kpi("F", aggregation="formula", formula="A / B", target=1)]
+    r = run(kpis, entries)
+    (p,) = [p for p in r.problems if p.code == "division-by-zero"]
+    assert (p.kpi, p.severity, p.column) == ("F", "warning", "Formula")
+    assert "Nov 2026" in p.message
+    assert r.kpi("F").actual is None and r.kpi("F").status is Status.NO_DATA
+
+
+def test_formula_freshness_is_its_stalest_input() -> None:
+    entries = [("2026-11-02", "A", 3), ("2026-10-01", "B", 1)]
+    kpis = [kpi("A"), kpi("B"), kpi("F", aggregation="formula", formula="A / B", target=1)]
+    f = run(kpis, entries).kpi("F")
+    assert f.last_entry == D(2026, 10, 1) and f.stale
+
+
+def test_entries_for_a_formula_kpi_are_ignored() -> None:
+    kpis = [kpi("A"), kpi("F", aggregation="formula", formula="A", target=1)]
+    assert run(kpis, [("2026-11-02", "F", 99), ("2026-11-02", "A", 1)]).kpi("F").actual == 1
+
+
+def test_formula_on_an_invalid_kpi_is_blank() -> None:
+    kpis = [kpi("A", valid=False), kpi("F", aggregation="formula", formula="A + 1", target=1)]
+    assert run(kpis, [("2026-11-02", "A", 1)]).kpi("F").actual is None
+
+
+def test_the_parser_never_calls_eval(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    def forbidden(*args: object) -> None:
+        raise AssertionError("eval was called")
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    assert value("(a + 1) * 2", a=1) == 4
