@@ -1144,6 +1144,63 @@ def suggest_module_name(stem: str) -> str:
     return name
 
 
+def tracker_bytes(
+    workbook_name: str,
+    template: str,
+    sheets: dict[str, list[list[Any]]] | None = None,
+    macro: bool = False,
+    created: dt.datetime | None = None,
+) -> bytes:
+    """The bytes of a tracker workbook: Instructions, then the input sheets.
+
+    ``workbook_name`` is the file name the Instructions mention; ``sheets`` replaces
+    the template's rows (samples use it); ``macro`` adds the xlwings Refresh button,
+    VBA project and ``_xlwings.conf`` sheet (the caller writes an ``.xlsm``).
+    """
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(
+        buffer,
+        {
+            "in_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    if sheets is None:
+        sheets = template_sheets(template)
+    title = next((r[1] for r in sheets["Settings"][1:] if r[0] == "Title"), "KPI tracker")
+    book.set_properties(
+        {
+            "title": str(title),
+            "comments": "Created with kpisheets",
+            "created": created or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
+        }
+    )
+    instructions = _instructions(book, template, workbook_name, macro)
+    build_input_sheets(book, template, sheets)
+    if macro:
+        _add_xlwings_conf(book)
+        book.add_vba_project(io.BytesIO(quickstart_vba_project()), is_stream=True)
+        book.set_vba_name("ThisWorkbook")
+        instructions.set_vba_name("Sheet1")
+        instructions.insert_button(
+            0,
+            1,
+            {
+                "macro": REFRESH_MACRO,
+                "caption": "Refresh",
+                "width": 140,
+                "height": 36,
+                "x_offset": 560,
+                "y_offset": 2,
+            },
+        )
+    instructions.activate()
+    book.close()
+    return buffer.getvalue()
+
+
 def new_tracker(
     path: Path | str,
     template: str = "blank",
@@ -1192,49 +1249,60 @@ def new_tracker(
     if not path.parent.exists():
         raise OutputExistsError(f"The folder {path.parent} does not exist; create it first.")
 
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "in_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
-    title = template_sheets(template)["Settings"][1][1]
-    book.set_properties(
-        {
-            "title": str(title),
-            "comments": "Created with kpisheets",
-            "created": created or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
-        }
-    )
-    instructions = _instructions(book, template, path.name, macro)
-    build_input_sheets(book, template)
-    if macro:
-        _add_xlwings_conf(book)
-        book.add_vba_project(io.BytesIO(quickstart_vba_project()), is_stream=True)
-        book.set_vba_name("ThisWorkbook")
-        instructions.set_vba_name("Sheet1")
-        instructions.insert_button(
-            0,
-            1,
-            {
-                "macro": REFRESH_MACRO,
-                "caption": "Refresh",
-                "width": 140,
-                "height": 36,
-                "x_offset": 560,
-                "y_offset": 2,
-            },
-        )
-    instructions.activate()
-    book.close()
+    content = tracker_bytes(path.name, template, macro=macro, created=created)
     # Write through a temporary file so a failure leaves no half-written workbook.
     scratch = path.with_name(f".{path.name}.kpisheets-tmp")
-    scratch.write_bytes(buffer.getvalue())
+    scratch.write_bytes(content)
     scratch.replace(path)
     if macro:
         targets[1].write_text(companion_module_source(path.name), encoding="utf-8")
     return targets
+
+
+# ---------------------------------------------------------------------------
+# Building the shipped files: `python -m kpisheets.templates build .`
+
+
+def template_file_stem(template: str) -> str:
+    """The file stem of a shipped template: ``customer-success`` → ``customer_success_tracker``
+    (a valid Python module name, so the ``.xlsm`` button can import its companion)."""
+    return template.replace("-", "_") + "_tracker"
+
+
+def build_templates(folder: Path) -> list[Path]:
+    """Write every template as ``.xlsx`` and ``.xlsm`` (+ companion module) into ``folder``,
+    with a fixed created date so the bytes only change when the code does."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for template in TEMPLATE_NAMES:
+        stem = template_file_stem(template)
+        for suffix in (".xlsx", ".xlsm"):
+            path = folder / (stem + suffix)
+            path.write_bytes(
+                tracker_bytes(path.name, template, macro=suffix == ".xlsm", created=FIXED_CREATED)
+            )
+            written.append(path)
+        module = folder / (stem + ".py")
+        module.write_text(companion_module_source(stem + ".xlsm"), encoding="utf-8")
+        written.append(module)
+    return written
+
+
+def build_all(root: Path) -> list[Path]:
+    """Rebuild ``root/templates/`` and ``root/sample_workbooks/``."""
+    from kpisheets.samples import write_samples
+
+    return build_templates(root / "templates") + write_samples(root / "sample_workbooks")
+
+
+def _main(argv: list[str]) -> int:
+    if len(argv) != 2 or argv[0] != "build":
+        print("usage: python -m kpisheets.templates build ROOT", file=sys.stderr)
+        return 2
+    for path in build_all(Path(argv[1])):
+        print(f"Wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

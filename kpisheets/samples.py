@@ -1,0 +1,913 @@
+"""Sample trackers: a year of realistic, deterministic entries for each field.
+
+Four filled trackers (sales, marketing, customer success, people) built from a seeded
+random generator, so the files in ``sample_workbooks/`` and the one ``kpisheets demo``
+copies are the same bytes on every machine. Together they cover every aggregation,
+direction and frequency, a formula KPI, NPS survey scores, time-phased targets, a
+goal with Start, End and Baseline, and a Settings › As of date. Each story has
+seasonality, a bad month, a recovery and the notes people write.
+
+Rebuild with ``python -m kpisheets.templates build .`` (see docs/templates.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kpisheets.templates import (
+    ENTRY_COLUMNS,
+    FIXED_CREATED,
+    KPI_COLUMNS,
+    SETTING_HELP,
+    TARGET_COLUMNS,
+    tracker_bytes,
+)
+
+SAMPLE_NAMES = ("sales", "marketing", "customer-success", "people")
+AS_OF = dt.date(2026, 11, 20)
+FIRST_MONTH = dt.date(2025, 11, 1)  # 13 months of history up to AS_OF
+SEED = 20261120
+
+D = dt.date
+
+
+def sample_file_name(name: str) -> str:
+    """The file name of a sample: ``sales`` → ``sales-kpis.xlsx``."""
+    return f"{name}-kpis.xlsx"
+
+
+def _months() -> Iterator[dt.date]:
+    month = FIRST_MONTH
+    while month <= AS_OF:
+        yield month
+        month = D(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def _days(month: dt.date, weekday: int | None = None) -> list[dt.date]:
+    """Days of ``month`` up to AS_OF; only one weekday when given (0 = Monday)."""
+    days = []
+    day = month
+    while day.month == month.month and day <= AS_OF:
+        if weekday is None or day.weekday() == weekday:
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
+
+
+def _month_end(month: dt.date) -> dt.date:
+    nxt = D(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return min(nxt - dt.timedelta(days=1), AS_OF)
+
+
+def _kpis(rows: list[dict[str, Any]]) -> list[list[Any]]:
+    headers = [c.header for c in KPI_COLUMNS]
+    unknown = {k for r in rows for k in r} - set(headers)
+    assert not unknown, unknown
+    return [headers] + [[r.get(h, "Yes" if h == "Active" else None) for h in headers] for r in rows]
+
+
+def _settings(title: str) -> list[list[Any]]:
+    values: list[tuple[str, Any]] = [
+        ("Title", title),
+        ("As of", AS_OF),
+        ("Period", "Month"),
+        ("Fiscal year starts", "January"),
+        ("Week starts", "Monday"),
+        ("History periods", 12),
+        ("Green at", 1.0),
+        ("Amber at", 0.9),
+    ]
+    return [["Setting", "Value", "About"]] + [[k, v, SETTING_HELP[k]] for k, v in values]
+
+
+class _Log:
+    """Entries as people type them: date order, a note now and then."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[dt.date, int, str, Any, str | None, str]] = []
+
+    def add(self, date: dt.date, kpi: str, value: Any, by: str, note: str | None = None) -> None:
+        if date > AS_OF:
+            return
+        if isinstance(value, float):
+            value = round(value, 4)
+        self.rows.append((date, len(self.rows), kpi, value, note, by))
+
+    def sheet(self) -> list[list[Any]]:
+        ordered = sorted(self.rows, key=lambda r: (r[0], r[1]))
+        return [[c.header for c in ENTRY_COLUMNS]] + [
+            [d, kpi, value, note, by] for d, _, kpi, value, note, by in ordered
+        ]
+
+
+def _targets(rows: list[tuple[str, dt.date, float]]) -> list[list[Any]]:
+    return [[c.header for c in TARGET_COLUMNS]] + [list(r) for r in rows]
+
+
+# ---------------------------------------------------------------------------
+# Sales: revenue with a Q4 peak and an August dip, a lost deal in April.
+
+
+def sales_sheets() -> dict[str, list[list[Any]]]:
+    """The sales sample's input sheets as rows."""
+    rng = random.Random(SEED + 1)
+    kpis = _kpis(
+        [
+            dict(
+                ID="REVENUE",
+                KPI="Revenue (closed won)",
+                Category="Revenue",
+                Owner="Maria",
+                Unit="$",
+                Direction="Higher is better",
+                Aggregation="Sum",
+                Frequency="Month",
+                Target=250000,
+                Weight=2,
+                Source="CRM",
+                Description="Value of deals closed won; monthly targets in Targets.",
+            ),
+            dict(
+                ID="GROWTH",
+                KPI="Sales growth (year on year)",
+                Category="Revenue",
+                Owner="Maria",
+                Unit="%",
+                Direction="Higher is better",
+                Aggregation="Last",
+                Frequency="Quarter",
+                Target=0.15,
+                Source="Finance",
+            ),
+            dict(
+                ID="AVG_DEAL",
+                KPI="Average deal size",
+                Category="Revenue",
+                Owner="Maria",
+                Unit="$",
+                Direction="Higher is better",
+                Aggregation="Formula",
+                Formula="REVENUE / DEALS_WON",
+                Frequency="Month",
+                Target=21000,
+                Description="Revenue / deals won, from the month's totals.",
+            ),
+            dict(
+                ID="PIPELINE",
+                KPI="Qualified pipeline",
+                Category="Pipeline",
+                Owner="Tom",
+                Unit="$",
+                Direction="Higher is better",
+                Aggregation="Last",
+                Frequency="Month",
+                Target=750000,
+                Source="CRM",
+            ),
+            dict(
+                ID="DEALS_WON",
+                KPI="Deals won",
+                Category="Pipeline",
+                Owner="Tom",
+                Unit="deals",
+                Direction="Higher is better",
+                Aggregation="Count",
+                Frequency="Month",
+                Target=12,
+                Description="One row per deal won.",
+            ),
+            dict(
+                ID="DEMOS",
+                KPI="Demos held",
+                Category="Pipeline",
+                Owner="Tom",
+                Unit="demos",
+                Direction="Higher is better",
+                Aggregation="Sum",
+                Frequency="Week",
+                Target=20,
+            ),
+            dict(
+                ID="WIN_RATE",
+                KPI="Win rate",
+                Category="Pipeline",
+                Owner="Tom",
+                Unit="%",
+                Direction="Higher is better",
+                Aggregation="Average",
+                Frequency="Month",
+                Target=0.25,
+            ),
+            dict(
+                ID="CYCLE",
+                KPI="Sales cycle length",
+                Category="Efficiency",
+                Owner="Maria",
+                Unit="days",
+                Direction="Lower is better",
+                Aggregation="Average",
+                Frequency="Month",
+                Target=45,
+                **{"Green at": 0.95, "Amber at": 0.85},
+            ),
+            dict(
+                ID="DISCOUNT",
+                KPI="Largest discount given",
+                Category="Efficiency",
+                Owner="Maria",
+                Unit="%",
+                Direction="Lower is better",
+                Aggregation="Max",
+                Frequency="Quarter",
+                Target=0.2,
+                Description="The deepest discount on any deal in the quarter.",
+            ),
+        ]
+    )
+    log = _Log()
+    season = {
+        1: 0.8,
+        2: 0.85,
+        3: 1.1,
+        4: 0.95,
+        5: 1.0,
+        6: 1.15,
+        7: 0.9,
+        8: 0.75,
+        9: 1.1,
+        10: 1.0,
+        11: 1.05,
+        12: 1.3,
+    }
+    companies = [
+        "Acme",
+        "Globex",
+        "Initech",
+        "Umbrella",
+        "Hooli",
+        "Stark",
+        "Wayne",
+        "Wonka",
+        "Tyrell",
+        "Soylent",
+        "Cyberdyne",
+        "Vandelay",
+        "Pied Piper",
+        "Gringotts",
+        "Oscorp",
+        "Aperture",
+        "Monarch",
+        "Dunder Mifflin",
+    ]
+    targets: list[tuple[str, dt.date, float]] = []
+    for month in _months():
+        factor = season[month.month]
+        if month >= D(2026, 1, 1):
+            targets.append(("REVENUE", month, round(250000 * factor, -3)))
+        bad = month == D(2026, 4, 1)
+        recovery = month in (D(2026, 5, 1), D(2026, 6, 1))
+        deals = max(3, round(rng.gauss(12 * factor, 1.5) * (0.55 if bad else 1)))
+        if recovery:
+            deals += 2
+        week_days = _days(month, 4)  # revenue booked on Fridays
+        for i, day in enumerate(week_days):
+            amount = 250000 * factor / len(week_days) * rng.uniform(0.8, 1.2)
+            note = None
+            if bad and i == 1:
+                amount *= 0.3
+                note = "Lost Initech to a competitor on price"
+            elif bad and i == 2:
+                note = "Two renewals pushed to May"
+            elif recovery and i == 0:
+                amount *= 1.3
+                note = "Initech came back after the pilot" if month.month == 5 else None
+            elif month.month == 12 and i == len(week_days) - 1:
+                note = "Year-end push: three enterprise deals"
+            log.add(day, "REVENUE", round(amount, -2), "Maria", note)
+        for d in sorted(rng.sample(_days(month), min(deals, len(_days(month))))):
+            log.add(d, "DEALS_WON", None, "Tom", rng.choice(companies))
+        for day in _days(month, 0):
+            demos = max(4, round(rng.gauss(20 * factor, 3) * (0.7 if bad else 1)))
+            log.add(day, "DEMOS", demos, "Tom", "Team offsite" if demos < 12 else None)
+        end = _month_end(month)
+        pipeline = 780000 * factor * rng.uniform(0.9, 1.1) * (0.7 if bad else 1)
+        log.add(
+            end,
+            "PIPELINE",
+            round(pipeline, -3),
+            "Tom",
+            "Pipeline thin after April losses" if bad else None,
+        )
+        for rep in ("Tom", "Ana"):
+            rate = rng.uniform(0.2, 0.32) * (0.6 if bad else 1)
+            log.add(end, "WIN_RATE", rate, rep)
+            cycle = rng.gauss(44, 5) + (12 if bad else 0)
+            log.add(end, "CYCLE", round(cycle), rep)
+        for _ in range(3):
+            log.add(
+                rng.choice(_days(month)), "DISCOUNT", rng.choice([0.05, 0.1, 0.12, 0.15]), "Maria"
+            )
+        if bad:
+            log.add(D(2026, 4, 22), "DISCOUNT", 0.3, "Maria", "Matched competitor to save Hooli")
+        if month.month in (3, 6, 9, 12):
+            growth = {3: 0.11, 6: 0.09, 9: 0.17, 12: 0.14}[month.month]
+            log.add(end, "GROWTH", growth, "Maria", f"Q{(month.month - 1) // 3 + 1} close")
+    log.add(D(2026, 11, 15), "GROWTH", 0.16, "Maria", "Q4 forecast from Finance")
+    return {
+        "KPIs": kpis,
+        "Entries": log.sheet(),
+        "Targets": _targets(targets),
+        "Settings": _settings("Sales KPIs"),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Marketing: traffic with a summer lull, a site outage in March, a webinar recovery.
+
+
+def marketing_sheets() -> dict[str, list[list[Any]]]:
+    """The marketing sample's input sheets as rows."""
+    rng = random.Random(SEED + 2)
+    kpis = _kpis(
+        [
+            dict(
+                ID="VISITS",
+                KPI="Website visits",
+                Category="Awareness",
+                Owner="Lena",
+                Unit="visits",
+                Direction="Higher is better",
+                Aggregation="Sum",
+                Frequency="Month",
+                Target=40000,
+                Source="Web analytics",
+            ),
+            dict(
+                ID="LEADS",
+                KPI="Leads",
+                Category="Demand",
+                Owner="Lena",
+                Unit="leads",
+                Direction="Higher is better",
+                Aggregation="Sum",
+                Frequency="Month",
+                Target=800,
+                Source="Marketing automation",
+            ),
+            dict(
+                ID="CONVERSION",
+                KPI="Visitor-to-lead conversion",
+                Category="Demand",
+                Owner="Lena",
+                Unit="%",
+                Format="0.00%",
+                Direction="Higher is better",
+                Aggregation="Formula",
+                Formula="LEADS / VISITS",
+                Frequency="Month",
+                Target=0.02,
+                Description="Leads / visits from the month's totals.",
+            ),
+            dict(
+                ID="MQL",
+                KPI="Marketing-qualified leads",
+                Category="Demand",
+                Owner="Sam",
+                Unit="MQLs",
+                Direction="Higher is better",
+                Aggregation="Sum",
+                Frequency="Quarter",
+                Target=900,
+            ),
+            dict(
+                ID="CPL",
+                KPI="Cost per lead",
+                Category="Efficiency",
+                Owner="Sam",
+                Unit="$",
+                Format='"$"#,##0.00',
+                Direction="Lower is better",
+                Aggregation="Average",
+                Frequency="Month",
+                Target=45,
+            ),
+            dict(
+                ID="EMAIL_OPEN",
+                KPI="Newsletter open rate",
+                Category="Engagement",
+                Owner="Lena",
+                Unit="%",
+                Direction="Higher is better",
+                Aggregation="Last",
+                Frequency="Month",
+                Target=0.28,
+            ),
+            dict(
+                ID="PUBLISHED",
+                KPI="Articles published",
+                Category="Engagement",
+                Owner="Noor",
+                Unit="articles",
+                Direction="Higher is better",
+                Aggregation="Count",
+                Frequency="Year",
+                Target=48,
+                Description="One row per article; a goal for the year.",
+            ),
+            dict(
+                ID="SOV",
+                KPI="Share of voice",
+                Category="Awareness",
+                Owner="Noor",
+                Unit="%",
+                Direction="Higher is better",
+                Aggregation="Min",
+                Frequency="Month",
+                Target=0.18,
+                Active="No",
+                Description="Paused: the listening tool contract ended in June.",
+            ),
+        ]
+    )
+    log = _Log()
+    season = {
+        1: 1.0,
+        2: 1.05,
+        3: 1.1,
+        4: 1.05,
+        5: 1.0,
+        6: 0.95,
+        7: 0.8,
+        8: 0.75,
+        9: 1.05,
+        10: 1.1,
+        11: 1.15,
+        12: 0.85,
+    }
+    titles = [
+        "How we cut reporting time in half",
+        "KPI tracking in Excel, done right",
+        "Five metrics every team lead should watch",
+        "Customer story: Globex",
+        "What NPS really tells you",
+        "Release notes",
+        "Webinar recap",
+    ]
+    targets: list[tuple[str, dt.date, float]] = []
+    for month in _months():
+        factor = season[month.month]
+        if month >= D(2026, 1, 1):
+            targets.append(("VISITS", month, round(40000 * factor, -3)))
+            targets.append(("LEADS", month, round(800 * factor, -1)))
+        outage = month == D(2026, 3, 1)
+        webinar = month == D(2026, 4, 1)
+        for day in _days(month, 6):  # weekly analytics export on Sundays
+            visits = 40000 * factor / 4.3 * rng.uniform(0.88, 1.12)
+            rate = rng.uniform(0.018, 0.023)
+            note = None
+            if outage and day.day > 7 and day.day <= 21:
+                visits *= 0.45
+                rate *= 0.8
+                note = "Site down after the CMS upgrade; fixed on the 20th"
+            if webinar and day.day <= 7:
+                visits *= 1.25
+                rate *= 1.3
+                note = "Webinar week: 600 registrations"
+            log.add(day, "VISITS", round(visits), "Lena", note)
+            log.add(day, "LEADS", round(visits * rate), "Lena")
+            log.add(day, "CPL", rng.uniform(36, 50) * (1.35 if outage else 1), "Sam")
+        end = _month_end(month)
+        log.add(end, "MQL", round(rng.gauss(300 * factor, 25)), "Sam")
+        log.add(
+            end,
+            "EMAIL_OPEN",
+            rng.uniform(0.24, 0.31),
+            "Lena",
+            "Subject-line test won" if month.month == 10 else None,
+        )
+        for day in sorted(rng.sample(_days(month), min(4, len(_days(month))))):
+            log.add(day, "PUBLISHED", None, "Noor", rng.choice(titles))
+        if month <= D(2026, 6, 1):
+            log.add(end, "SOV", rng.uniform(0.15, 0.21), "Noor")
+    return {
+        "KPIs": kpis,
+        "Entries": log.sheet(),
+        "Targets": _targets(targets),
+        "Settings": _settings("Marketing KPIs"),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Customer success: a price change in July raises churn; a save campaign recovers it.
+
+
+def customer_success_sheets() -> dict[str, list[list[Any]]]:
+    """The customer-success sample's input sheets as rows."""
+    rng = random.Random(SEED + 3)
+    kpis = _kpis(
+        [
+            dict(
+                ID="RETENTION",
+                KPI="Customer retention rate",
+                Category="Retention",
+                Owner="Priya",
+                Unit="%",
+                Direction="Higher is better",
+                Aggregation="Last",
+                Frequency="Quarter",
+                Target=0.92,
+            ),
+            dict(
+                ID="CHURN",
+                KPI="Monthly churn",
+                Category="Retention",
+                Owner="Priya",
+                Unit="%",
+                Format="0.0%",
+                Direction="Lower is better",
+                Aggregation="Last",
+                Frequency="Month",
+                Target=0.02,
+                Weight=2,
+            ),
+            dict(
+                ID="NPS",
+                KPI="Net Promoter Score",
+                Category="Satisfaction",
+                Owner="Jonas",
+                Direction="Higher is better",
+                Aggregation="NPS",
+                Frequency="Quarter",
+                Target=40,
+                Description="One row per survey answer (0-10).",
+            ),
+            dict(
+                ID="CSAT",
+                KPI="Customer satisfaction (CSAT)",
+                Category="Satisfaction",
+                Owner="Jonas",
+                Unit="%",
+                Direction="Higher is better",
+                Aggregation="Average",
+                Frequency="Month",
+                Target=0.9,
+            ),
+            dict(
+                ID="FIRST_RESPONSE",
+                KPI="First response time",
+                Category="Support",
+                Owner="Jonas",
+                Unit="hours",
+                Format='0.0 "hours"',
+                Direction="Lower is better",
+                Aggregation="Average",
+                Frequency="Week",
+                Target=4,
+            ),
+            dict(
+                ID="LONGEST_WAIT",
+                KPI="Longest ticket wait",
+                Category="Support",
+                Owner="Jonas",
+                Unit="hours",
+                Direction="Lower is better",
+                Aggregation="Max",
+                Frequency="Week",
+                Target=24,
+            ),
+            dict(
+                ID="UPTIME",
+                KPI="Worst daily uptime",
+                Category="Support",
+                Owner="Priya",
+                Unit="%",
+                Format="0.00%",
+                Direction="Higher is better",
+                Aggregation="Min",
+                Frequency="Month",
+                Target=0.995,
+            ),
+            dict(
+                ID="BACKLOG",
+                KPI="Open tickets per agent",
+                Category="Support",
+                Owner="Jonas",
+                Unit="tickets",
+                Direction="Within range",
+                Aggregation="Last",
+                Frequency="Week",
+                Target=25,
+                Tolerance=5,
+                Description="Too few means overstaffed, too many means slow answers.",
+            ),
+        ]
+    )
+    log = _Log()
+    targets: list[tuple[str, dt.date, float]] = []
+    for month in _months():
+        shock = month == D(2026, 7, 1)
+        after = month in (D(2026, 8, 1), D(2026, 9, 1))
+        end = _month_end(month)
+        churn = rng.uniform(0.012, 0.02)
+        if shock:
+            churn = 0.041
+        elif after:
+            churn = 0.028 if month.month == 8 else 0.021
+        note = (
+            {
+                7: "Price change: 9 accounts cancelled",
+                8: "Save campaign started",
+                9: "Back to normal after the save campaign",
+            }.get(month.month)
+            if (shock or after)
+            else None
+        )
+        log.add(end, "CHURN", churn, "Priya", note)
+        if month.month in (3, 6, 9, 12):
+            retention = {3: 0.935, 6: 0.93, 9: 0.885, 12: 0.92}[month.month]
+            log.add(
+                end,
+                "RETENTION",
+                retention,
+                "Priya",
+                "Q3 hit by the price change" if month.month == 9 else None,
+            )
+        for _ in range(rng.randint(22, 30)):
+            day = rng.choice(_days(month))
+            weights = [1, 1, 1, 1, 2, 2, 3, 6, 8, 12, 10]
+            if shock:
+                weights = [3, 3, 3, 4, 5, 5, 5, 6, 6, 6, 5]
+            score = rng.choices(range(11), weights=weights)[0]
+            comment = None
+            if score <= 3:
+                comment = rng.choice(
+                    ["Too expensive now", "Support took days to answer", "Missing Salesforce sync"]
+                )
+            elif score == 10:
+                comment = rng.choice(["Saves me an hour every week", "Great onboarding"])
+            log.add(day, "NPS", score, "Jonas", comment)
+        for week in _days(month, 0):
+            csat = rng.uniform(0.86, 0.95) - (0.08 if shock else 0)
+            log.add(week, "CSAT", csat, "Jonas")
+            frt = rng.gauss(3.6, 0.6) + (2.5 if shock else 0)
+            log.add(week, "FIRST_RESPONSE", round(max(frt, 0.5), 1), "Jonas")
+            log.add(
+                week + dt.timedelta(days=2),
+                "FIRST_RESPONSE",
+                round(max(rng.gauss(3.8, 0.6), 0.5), 1),
+                "Ana",
+            )
+            wait = rng.uniform(8, 22) + (30 if shock else 0)
+            log.add(
+                week + dt.timedelta(days=4),
+                "LONGEST_WAIT",
+                round(wait),
+                "Jonas",
+                "Queue overflow after price e-mail" if shock and wait > 45 else None,
+            )
+            backlog = rng.gauss(26, 4) + (14 if shock else 0)
+            log.add(week + dt.timedelta(days=4), "BACKLOG", round(backlog), "Jonas")
+        for day in _days(month):
+            uptime = 1 - abs(rng.gauss(0, 0.0015))
+            if day == D(2026, 2, 12):
+                uptime = 0.962
+            if day.day in (1, 15) or uptime < 0.997:
+                log.add(
+                    day,
+                    "UPTIME",
+                    uptime,
+                    "Priya",
+                    "Database failover, 55 minutes down" if uptime < 0.97 else None,
+                )
+        if month >= D(2026, 7, 1):
+            targets.append(("CHURN", month, 0.03 if month.month in (7, 8) else 0.02))
+    return {
+        "KPIs": kpis,
+        "Entries": log.sheet(),
+        "Targets": _targets(targets),
+        "Settings": _settings("Customer Success KPIs"),
+    }
+
+
+# ---------------------------------------------------------------------------
+# People: a headcount goal for 2026 (glide path), a hiring freeze in February.
+
+
+def people_sheets() -> dict[str, list[list[Any]]]:
+    """The people sample's input sheets as rows."""
+    rng = random.Random(SEED + 4)
+    kpis = _kpis(
+        [
+            dict(
+                ID="HEADCOUNT",
+                KPI="Headcount",
+                Category="Growth",
+                Owner="Alex",
+                Unit="people",
+                Direction="Higher is better",
+                Aggregation="Last",
+                Frequency="Month",
+                Target=85,
+                Baseline=70,
+                Start=D(2026, 1, 1),
+                End=D(2026, 12, 31),
+                Description="Goal: from 70 to 85 people during 2026.",
+            ),
+            dict(
+                ID="HIRES",
+                KPI="New hires",
+                Category="Growth",
+                Owner="Alex",
+                Unit="hires",
+                Direction="Higher is better",
+                Aggregation="Count",
+                Frequency="Quarter",
+                Target=5,
+                Description="One row per accepted offer.",
+            ),
+            dict(
+                ID="TIME_TO_HIRE",
+                KPI="Time to hire",
+                Category="Hiring",
+                Owner="Alex",
+                Unit="days",
+                Direction="Lower is better",
+                Aggregation="Average",
+                Frequency="Month",
+                Target=35,
+            ),
+            dict(
+                ID="PRODUCTIVITY",
+                KPI="Revenue per employee",
+                Category="Productivity",
+                Owner="Kim",
+                Unit="$",
+                Direction="Higher is better",
+                Aggregation="Last",
+                Frequency="Quarter",
+                Target=45000,
+            ),
+            dict(
+                ID="UTILISATION",
+                KPI="Billable utilisation",
+                Category="Productivity",
+                Owner="Kim",
+                Unit="%",
+                Direction="Within range",
+                Aggregation="Average",
+                Frequency="Month",
+                Target=0.8,
+                Tolerance=0.05,
+            ),
+            dict(
+                ID="TRAINING",
+                KPI="Training hours",
+                Category="Development",
+                Owner="Kim",
+                Unit="hours",
+                Direction="Higher is better",
+                Aggregation="Sum",
+                Frequency="Year",
+                Target=1600,
+            ),
+            dict(
+                ID="ATTRITION",
+                KPI="Voluntary attrition (12 months)",
+                Category="Engagement",
+                Owner="Alex",
+                Unit="%",
+                Direction="Lower is better",
+                Aggregation="Last",
+                Frequency="Month",
+                Target=0.1,
+            ),
+            dict(
+                ID="ENPS",
+                KPI="Employee NPS",
+                Category="Engagement",
+                Owner="Alex",
+                Direction="Higher is better",
+                Aggregation="NPS",
+                Frequency="Quarter",
+                Target=20,
+            ),
+        ]
+    )
+    log = _Log()
+    headcount = 68
+    names = [
+        "Sofia",
+        "Liam",
+        "Mia",
+        "Noah",
+        "Emma",
+        "Lucas",
+        "Olivia",
+        "Elias",
+        "Ava",
+        "Leon",
+        "Zoe",
+        "Finn",
+        "Nora",
+        "Jonah",
+        "Ida",
+        "Milo",
+        "Lea",
+        "Theo",
+    ]
+    for month in _months():
+        freeze = month in (D(2026, 2, 1), D(2026, 3, 1))
+        hires = 0 if freeze else rng.choice([1, 1, 2, 2, 3])
+        if month == D(2026, 4, 1):
+            hires = 4  # catching up after the freeze
+        leavers = rng.choice([0, 0, 1])
+        for _ in range(hires):
+            day = rng.choice(_days(month))
+            log.add(day, "HIRES", None, "Alex", f"{rng.choice(names)} accepted")
+            log.add(
+                day,
+                "TIME_TO_HIRE",
+                round(rng.gauss(34, 7) + (10 if month.month == 4 else 0)),
+                "Alex",
+            )
+        headcount += hires - leavers
+        end = _month_end(month)
+        note = None
+        if month == D(2026, 2, 1):
+            note = "Hiring freeze until the budget review"
+        elif month == D(2026, 4, 1):
+            note = "Freeze lifted; four offers accepted"
+        log.add(end, "HEADCOUNT", headcount, "Alex", note)
+        for week in _days(month, 4):
+            util = rng.uniform(0.74, 0.84) + (0.07 if month.month in (10, 11) else 0)
+            log.add(
+                week,
+                "UTILISATION",
+                util,
+                "Kim",
+                "Two big projects overlap; people are stretched"
+                if util > 0.88 and month.month == 11
+                else None,
+            )
+        for _ in range(rng.randint(3, 6)):
+            log.add(rng.choice(_days(month)), "TRAINING", rng.choice([4, 8, 8, 16, 24]), "Kim")
+        log.add(end, "ATTRITION", rng.uniform(0.08, 0.12) + (0.03 if freeze else 0), "Alex")
+        if month.month in (3, 6, 9, 12):
+            revenue = {3: 41000, 6: 43500, 9: 46200, 12: 44800}[month.month]
+            log.add(end, "PRODUCTIVITY", revenue, "Kim")
+        if month.month in (1, 4, 7, 10):
+            survey = D(month.year, month.month, 15)
+            for _ in range(headcount // 2):
+                score = rng.choices(range(11), weights=[1, 1, 1, 2, 2, 3, 4, 8, 9, 7, 5])[0]
+                comment = None
+                if score <= 2:
+                    comment = rng.choice(["Unclear career paths", "Too many meetings"])
+                log.add(survey, "ENPS", score, "Alex", comment)
+    return {
+        "KPIs": kpis,
+        "Entries": log.sheet(),
+        "Targets": _targets(
+            [
+                ("TIME_TO_HIRE", D(2026, 12, 1), 30),
+                ("HIRES", D(2026, 10, 1), 6),
+                ("TRAINING", D(2026, 1, 1), 1800),
+            ]
+        ),
+        "Settings": _settings("People KPIs"),
+    }
+
+
+SAMPLES = {
+    "sales": sales_sheets,
+    "marketing": marketing_sheets,
+    "customer-success": customer_success_sheets,
+    "people": people_sheets,
+}
+
+
+def sample_sheets(name: str) -> dict[str, list[list[Any]]]:
+    """A sample tracker's input sheets as rows (``sales``, ``marketing``,
+    ``customer-success`` or ``people``)."""
+    return SAMPLES[name]()
+
+
+def sample_bytes(name: str) -> bytes:
+    """The bytes of a sample tracker workbook; the same on every machine."""
+    return tracker_bytes(
+        sample_file_name(name), name, sample_sheets(name), macro=False, created=FIXED_CREATED
+    )
+
+
+def write_samples(folder: Path) -> list[Path]:
+    """Write the four sample trackers into ``folder``; return the files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SAMPLE_NAMES:
+        path = folder / sample_file_name(name)
+        path.write_bytes(sample_bytes(name))
+        written.append(path)
+    return written
