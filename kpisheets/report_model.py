@@ -17,6 +17,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpisheets.model import column_letter, quote_sheet
+
 
 @dataclass(frozen=True)
 class Style:
@@ -34,6 +36,10 @@ class Style:
     border_bottom: bool = False
     border_color: str | None = None
     indent: int = 0
+    # Border on all four sides: an XlsxWriter border index (1 thin, 2 medium, 5 thick);
+    # ``border_color`` colours it. Tiles use a white medium border as a gap.
+    border: int = 0
+    shrink: bool = False  # shrink text to fit the cell
 
     def xlsxwriter_format(self) -> dict[str, Any]:
         """The equivalent ``Workbook.add_format`` properties."""
@@ -57,10 +63,16 @@ class Style:
             props["valign"] = self.valign
         if self.wrap:
             props["text_wrap"] = True
+        if self.border:
+            props["border"] = self.border
+            if self.border_color:
+                props["border_color"] = self.border_color
         if self.border_bottom:
             props["bottom"] = 1
             if self.border_color:
                 props["bottom_color"] = self.border_color
+        if self.shrink:
+            props["shrink"] = True
         if self.indent:
             props["indent"] = self.indent
         return props
@@ -89,6 +101,9 @@ class Cell:
 
 @dataclass
 class Merge:
+    """A merged range holding one value. kpisheets' own reports merge within one row
+    only, which lets the file writer stream rows and use inline strings."""
+
     first_row: int
     first_col: int
     last_row: int
@@ -125,7 +140,14 @@ class ChartSeries:
 
 @dataclass
 class Chart:
-    """A chart placed with its top-left at (row, col)."""
+    """A chart placed with its top-left at (row, col).
+
+    ``title`` is plain text (writers keep a leading ``=`` as text). ``options`` keys
+    used by kpisheets, each an XlsxWriter options dict: ``x_axis``, ``y_axis``,
+    ``legend``, ``chartarea``, ``plotarea``, ``title_font``; ``show_blanks_as``
+    (``"gap"``, ``"zero"`` or ``"span"``); ``x_offset`` and ``y_offset`` in pixels from
+    the top-left of (row, col). Series names are plain text too.
+    """
 
     kind: str  # XlsxWriter chart type: line, column, bar…
     title: str
@@ -186,9 +208,59 @@ class Report:
     sheets: list[SheetReport]
     as_of: dt.date | None = None
     title: str = ""
+    # When the report was built (shown on the Summary). Writers use ``as_of`` for the
+    # file's "created" property so two renders of one report are identical.
+    refreshed_at: dt.datetime | None = None
+    # True when the sheets may refer to the tracker's own sheets (Entries); False for
+    # standalone exports.
+    live_workbook: bool = True
 
     def sheet(self, name: str) -> SheetReport:
+        """The sheet with this name (case-insensitive); KeyError when absent."""
         for s in self.sheets:
             if s.name.lower() == name.lower():
                 return s
         raise KeyError(name)
+
+
+# ---------------------------------------------------------------------------
+# A1 references for the 0-based coordinates used above.
+
+
+def cell_a1(row: int, col: int, absolute: bool = False) -> str:
+    """A 0-based (row, col) as an A1 reference.
+
+    >>> cell_a1(0, 0), cell_a1(9, 27, absolute=True)
+    ('A1', '$AB$10')
+    """
+    letters = column_letter(col)
+    if absolute:
+        return f"${letters}${row + 1}"
+    return f"{letters}{row + 1}"
+
+
+def range_a1(
+    first_row: int, first_col: int, last_row: int, last_col: int, absolute: bool = False
+) -> str:
+    """A 0-based rectangle as an A1 range (a single cell when it is one cell).
+
+    >>> range_a1(4, 2, 4, 13)
+    'C5:N5'
+    """
+    first = cell_a1(first_row, first_col, absolute)
+    if (first_row, first_col) == (last_row, last_col):
+        return first
+    return f"{first}:{cell_a1(last_row, last_col, absolute)}"
+
+
+def sheet_range(
+    sheet: str, first_row: int, first_col: int, last_row: int, last_col: int, absolute: bool = True
+) -> str:
+    """A range on a named sheet, the sheet quoted when it needs it.
+
+    >>> sheet_range("History", 4, 2, 4, 13)
+    'History!$C$5:$N$5'
+    >>> sheet_range("Team's history", 0, 0, 0, 0, absolute=False)
+    "'Team''s history'!A1"
+    """
+    return f"{quote_sheet(sheet)}!{range_a1(first_row, first_col, last_row, last_col, absolute)}"
