@@ -139,4 +139,4 @@ def test_rollup_score_is_a_capped_weighted_mean(scores: list[tuple[float, float]
     r = compute(tracker(kpis, entries, as_of=dt.date(2026, 11, 5)))
     expected = sum(w * min(s, 1.5) for s, w in scores) / sum(w for _, w in scores)
     assert r.overall.score == pytest.approx(expected, rel=1e-9, abs=1e-9)
-    assert r.overall.score <= 1.5 + 1e-12
+    assert r.overall.score is not None and r.overall.score <= 1.5 + 1e-12
