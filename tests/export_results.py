@@ -1,20 +1,22 @@
-"""Results for the export tests, built by hand (the compute core is another helper's
-and lands separately; once it is in, ``computed_result`` uses the real thing).
+"""Results for the export tests, from the real compute core on trackers built by
+``tests.builders`` (no workbook needed).
 
-``sample_result`` is a realistic tracker: five categories, twelve months of history,
-several units and statuses, and notes in several languages.
+``sample_result`` is a realistic tracker: five categories, a year of entries, several
+units, aggregations and statuses, and notes in several languages. ``many_kpis`` is
+for pagination; ``hostile_result`` puts markup and formulas in every user text.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
-from kpisheets.formatting import default_number_format
-from kpisheets.model import Aggregation, Direction, Frequency, Status, Trend
-from kpisheets.result import HistoryPoint, KpiResult, Period, Result, Rollup
+from kpisheets.compute import compute
+from kpisheets.model import KpiDefinition, Problem
+from kpisheets.result import Result
+from tests.builders import kpi, tracker
 
-S = Status
 AS_OF = dt.date(2026, 11, 20)
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -24,263 +26,182 @@ HOSTILE = [
 ]
 
 
-def _months_back(n: int) -> list[tuple[dt.date, dt.date, str]]:
+def _month_starts(n: int = 12) -> list[dt.date]:
+    """The first days of the last ``n`` months up to AS_OF, oldest first."""
     out = []
     year, month = AS_OF.year, AS_OF.month
     for _ in range(n):
-        start = dt.date(year, month, 1)
-        nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-        out.append((start, nxt - dt.timedelta(days=1), start.strftime("%b %Y")))
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
+        out.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return list(reversed(out))
 
 
-def make_kpi(
-    kpi_id: str,
-    name: str,
-    category: str,
-    *,
-    owner: str = "Ana",
-    unit: str = "",
-    target: float | None = 100.0,
-    actual: float | None = 80.0,
-    status: Status = S.ON_TRACK,
-    trend: Trend | None = Trend.IMPROVING,
-    note: str | None = None,
-    aggregation: Aggregation = Aggregation.SUM,
-    direction: Direction = Direction.HIGHER,
-    wave: float = 0.0,
-) -> KpiResult:
-    """A KPI result whose history wobbles around its target."""
-    history = []
-    months = _months_back(12)
-    for i, (start, end, label) in enumerate(months):
-        if target is None:
-            value = None if actual is None else actual * (0.8 + 0.02 * i)
-        else:
-            value = target * (0.85 + 0.1 * math.sin(i / 1.7 + wave) + 0.01 * i)
-        if i == len(months) - 1:
-            value = actual
-        history.append(HistoryPoint(start, end, label, value, target))
-    elapsed = 20 / 30
-    expected = None if target is None else target * elapsed if aggregation.is_paced else target
-    achievement = None if (target is None or actual is None) else actual / target
-    score = None if (expected is None or actual is None) else actual / expected
-    return KpiResult(
-        id=kpi_id,
-        name=name,
-        category=category,
-        owner=owner,
-        unit=unit,
-        number_format=default_number_format(unit),
-        direction=direction,
-        aggregation=aggregation,
-        frequency=Frequency.MONTH,
-        period=Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30), "Nov 2026", elapsed),
-        actual=actual,
-        target=target,
-        expected=expected,
-        achievement=achievement,
-        score=score,
-        status=status,
-        forecast=(actual / elapsed) if (aggregation.is_paced and actual is not None) else None,
-        previous=None if actual is None else actual * 0.9,
-        change=None if actual is None else 0.111,
-        trend=trend,
-        last_entry=dt.date(2026, 11, 18) if actual is not None else None,
-        note=note,
-        history=history,
-    )
+def _wobble(i: int, phase: float) -> float:
+    return 1 + 0.12 * math.sin(i / 1.7 + phase)
 
 
-def _rollup(name: str, kpis: list[KpiResult]) -> Rollup:
-    counts = {s: sum(1 for k in kpis if k.status is s) for s in Status}
-    scored = [min(k.score, 1.5) for k in kpis if k.score is not None]
-    return Rollup(name, counts, sum(scored) / len(scored) if scored else None, len(kpis))
-
-
-def assemble(kpis: list[KpiResult], title: str = "Team KPIs") -> Result:
-    """Wrap KPI results into a Result with category and overall rollups."""
-    categories: list[str] = []
-    for k in kpis:
-        if k.category not in categories:
-            categories.append(k.category)
-    return Result(
-        title=title,
-        as_of=AS_OF,
-        kpis=kpis,
-        categories=[_rollup(c, [k for k in kpis if k.category == c]) for c in categories],
-        overall=_rollup("Overall", kpis),
-        problems=[],
-        entry_count=240,
-    )
+def _entries_for(
+    kpi_id: str, level: float, phase: float, per_month: int, notes: dict[int, str] | None = None
+) -> list[tuple[Any, ...]]:
+    """``per_month`` entries a month (on days 2, 9, 16, 23) summing or averaging to
+    about ``level`` × a wobble; ``notes`` maps a month index to a note on its last entry."""
+    rows: list[tuple[Any, ...]] = []
+    for i, start in enumerate(_month_starts()):
+        days = [d for d in (2, 9, 16, 23)[:per_month] if start.replace(day=d) <= AS_OF]
+        for j, d in enumerate(days):
+            value = level * _wobble(i, phase)
+            note = (notes or {}).get(i) if j == len(days) - 1 else None
+            rows.append((start.replace(day=d), kpi_id, round(value, 4), note, "Ana"))
+    return rows
 
 
 def sample_result() -> Result:
-    """A realistic ten-KPI tracker at 2026-11-20."""
+    """A realistic ten-KPI tracker computed at 2026-11-20."""
     kpis = [
-        make_kpi(
-            "SALES",
-            "New sales",
-            "Revenue",
-            unit="$",
-            target=120000,
-            actual=84250,
-            note="Two enterprise deals slipped to December; pipeline still healthy.",
-        ),
-        make_kpi(
+        kpi("SALES", name="New sales", category="Revenue", owner="Ana", unit="$", target=120000),
+        kpi(
             "MRR",
-            "Monthly recurring revenue",
-            "Revenue",
+            name="Monthly recurring revenue",
+            category="Revenue",
+            owner="Ana",
             unit="€",
+            aggregation="last",
             target=450000,
-            actual=441800,
-            aggregation=Aggregation.LAST,
-            status=S.AT_RISK,
-            trend=Trend.FLAT,
-            wave=1.0,
         ),
-        make_kpi(
+        kpi(
             "CHURN",
-            "Churn rate",
-            "Customers",
+            name="Churn rate",
+            category="Customers",
             owner="Łukasz Wójcik",
             unit="%",
+            direction="lower",
+            aggregation="average",
             target=0.02,
-            actual=0.031,
-            aggregation=Aggregation.AVERAGE,
-            direction=Direction.LOWER,
-            status=S.OFF_TRACK,
-            trend=Trend.WORSENING,
-            note="Zażółć gęślą jaźń — dwóch dużych klientów odeszło.",
-            wave=2.0,
         ),
-        make_kpi(
+        kpi(
             "NPS",
-            "Net Promoter Score",
-            "Customers",
+            name="Net Promoter Score",
+            category="Customers",
             owner="Ben",
+            aggregation="nps",
             target=40,
-            actual=46,
-            aggregation=Aggregation.NPS,
-            note="顧客満足度は改善しています（日本語）",
-            wave=3.0,
         ),
-        make_kpi(
+        kpi(
             "CSAT",
-            "Support satisfaction",
-            "Customers",
+            name="Support satisfaction",
+            category="Customers",
             owner="Ben",
             unit="%",
+            aggregation="average",
             target=0.9,
-            actual=0.87,
-            aggregation=Aggregation.AVERAGE,
-            status=S.AT_RISK,
-            trend=Trend.WORSENING,
         ),
-        make_kpi(
+        kpi(
             "LEADS",
-            "Qualified leads",
-            "Marketing",
+            name="Qualified leads",
+            category="Marketing",
             owner="Chloé",
             unit="leads",
             target=600,
-            actual=455,
-            note="Webinar série d'automne : très bon démarrage.",
         ),
-        make_kpi(
+        kpi(
             "VISITS",
-            "Website visits",
-            "Marketing",
+            name="Website visits",
+            category="Marketing",
             owner="Chloé",
             unit="visits",
             target=90000,
-            actual=52000,
-            status=S.OFF_TRACK,
-            trend=Trend.WORSENING,
-            wave=0.5,
         ),
-        make_kpi(
-            "HIRES",
-            "Hires",
-            "People",
-            owner="Dana",
-            target=None,
-            actual=3,
-            status=S.NO_TARGET,
-            trend=None,
-        ),
-        make_kpi(
+        kpi("HIRES", name="Hires", category="People", owner="Dana", aggregation="count"),
+        kpi(
             "ENPS",
-            "Employee NPS",
-            "People",
+            name="Employee NPS",
+            category="People",
             owner="Dana",
+            aggregation="nps",
             target=30,
-            actual=None,
-            aggregation=Aggregation.NPS,
-            status=S.NO_DATA,
-            trend=None,
         ),
-        make_kpi(
+        kpi(
             "TICKETS",
-            "Ticket backlog",
-            "Operations",
+            name="Ticket backlog",
+            category="Operations",
             owner="Eve",
             unit="tickets",
+            direction="lower",
+            aggregation="last",
             target=50,
-            actual=-12,
-            aggregation=Aggregation.LAST,
-            direction=Direction.LOWER,
-            note="Negative after the cleanup script (recount pending).",
         ),
     ]
-    return assemble(kpis)
+    last = len(_month_starts()) - 1
+    entries: list[tuple[Any, ...]] = []
+    entries += _entries_for(
+        "SALES",
+        30500,
+        0.0,
+        4,
+        {last: "Two enterprise deals slipped to December; pipeline still healthy."},
+    )
+    entries += _entries_for("MRR", 405000, 1.0, 1)
+    entries += _entries_for(
+        "CHURN", 0.024, 2.0, 2, {last: "Zażółć gęślą jaźń — dwóch dużych klientów odeszło."}
+    )
+    entries += _entries_for("CSAT", 0.88, 0.4, 3)
+    entries += _entries_for(
+        "LEADS", 150, 2.5, 4, {last: "Webinar série d'automne : très bon démarrage."}
+    )
+    entries += _entries_for("VISITS", 17000, 0.5, 4)
+    entries += _entries_for("TICKETS", 58, 3.0, 1, {last: "Down after the cleanup sprint."})
+    for i, start in enumerate(_month_starts()):
+        scores = [10, 9, 9, 8, 7, 10, 6, 9, 10, 3][: 6 + i % 5]
+        for j, score in enumerate(scores):
+            note = "顧客満足度は改善しています（日本語）" if i == last and j == 0 else None
+            entries.append((start.replace(day=3), "NPS", score, note, "Ben"))
+        entries.append((start.replace(day=12), "HIRES", None, None, "Dana"))
+    return compute(tracker(kpis, entries, title="Team KPIs"), AS_OF)
 
 
 def many_kpis(n: int) -> Result:
-    """``n`` KPIs over a handful of categories, for pagination."""
-    statuses = [S.ON_TRACK, S.AT_RISK, S.OFF_TRACK, S.ON_TRACK, S.NO_DATA]
-    kpis = []
+    """``n`` Sum KPIs over five categories, each with a year of weekly entries."""
+    kpis: list[KpiDefinition] = []
+    entries: list[tuple[Any, ...]] = []
     for i in range(n):
-        status = statuses[i % len(statuses)]
+        kpi_id = f"K{i + 1:02d}"
         kpis.append(
-            make_kpi(
-                f"K{i + 1:02d}",
-                f"Indicator number {i + 1:02d}",
-                f"Area {i % 5 + 1}",
+            kpi(
+                kpi_id,
+                name=f"Indicator number {i + 1:02d}",
+                category=f"Area {i % 5 + 1}",
                 owner=f"Owner {i % 7}",
                 unit="$" if i % 3 == 0 else "",
                 target=1000 + 37 * i,
-                actual=None if status is S.NO_DATA else 700 + 41 * i,
-                status=status,
-                note=f"Note for indicator {i + 1} with some words to wrap across the cell",
-                wave=i / 3,
             )
         )
-    return assemble(kpis, title="Big tracker")
+        if i % 5 != 4:  # every fifth KPI has no data
+            note = {11: f"Note for indicator {i + 1} with some words to wrap across the cell"}
+            entries += _entries_for(kpi_id, (1000 + 37 * i) / 4 * (0.8 + 0.02 * i), i / 3, 4, note)
+    return compute(tracker(kpis, entries, title="Big tracker"), AS_OF)
 
 
 def hostile_result() -> Result:
     """User text that tries to become markup or formulas everywhere it can."""
     kpis = [
-        make_kpi(
-            "EVIL",
-            HOSTILE[0],
-            HOSTILE[2],
-            owner=HOSTILE[1],
-            unit="$",
-            target=100,
-            actual=-5,
-            note=HOSTILE[1],
+        kpi("EVIL", name=HOSTILE[0], category=HOSTILE[2], owner=HOSTILE[1], unit="$", target=100),
+        kpi("EVIL2", name='Quote\'s "name" & co', category="Ops\nline", owner="@admin", target=10),
+        kpi(
+            "EVIL3",
+            name="-2+3",
+            category="+cat",
+            owner="\tTab",
+            target=10,
+            direction="lower",
+            aggregation="last",
         ),
-        make_kpi("EVIL2", 'Quote\'s "name" & co', "Ops\nline", owner="@admin", note=HOSTILE[3]),
-        make_kpi("EVIL3", "-2+3", "+cat", owner="\tTab", note=HOSTILE[0] + "\nsecond line"),
     ]
-    result = assemble(kpis, title=HOSTILE[0] + " title")
-    from kpisheets.model import Problem
-
+    entries = [
+        (dt.date(2026, 11, 2), "EVIL", -5, HOSTILE[1]),
+        (dt.date(2026, 11, 3), "EVIL2", 4, HOSTILE[3]),
+        (dt.date(2026, 11, 4), "EVIL3", 12, HOSTILE[0] + "\nsecond line"),
+    ]
+    result = compute(tracker(kpis, entries, title=HOSTILE[0] + " title"), AS_OF)
     result.problems.append(
         Problem(
             code="bad-number",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from kpisheets.export.markdown import escape, result_markdown
+from kpisheets.export.meeting import kpi_row
 from tests.export_results import hostile_result, sample_result
 
 
@@ -17,8 +18,12 @@ def test_every_kpi_is_a_row_with_its_symbol_and_figures() -> None:
     text = result_markdown(result)
     rows = [r for r in _table_rows(text) if not r.startswith("| Status")]
     assert len(rows) == len(result.kpis)
-    sales = next(r for r in rows if "(SALES)" in r)
-    assert "🟢 On track" in sales and "$84,250" in sales and "$120,000" in sales
+    for k in result.kpis:
+        row = next(r for r in rows if f"({k.id})" in r)
+        assert k.name in row
+        figures = kpi_row(k)
+        assert figures.actual in row and figures.target in row and figures.achievement in row
+    assert "🟢 On track" in next(r for r in rows if "(SALES)" in r)
     assert "🔴 Off track" in next(r for r in rows if "(CHURN)" in r)
     assert "⚪ No data" in next(r for r in rows if "(ENPS)" in r)
     assert "## Customers" in text

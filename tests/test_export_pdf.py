@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from kpisheets.compute import compute
 from kpisheets.export import export_result
 from kpisheets.export.meeting import kpi_row
 from kpisheets.export.pdf_fonts import REPLACEMENT, runs
 from kpisheets.result import Result
-from tests.export_results import assemble, hostile_result, make_kpi, many_kpis, sample_result
+from tests.builders import kpi, tracker
+from tests.export_results import AS_OF, hostile_result, many_kpis, sample_result
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed"
@@ -95,8 +97,9 @@ def test_polish_and_japanese_text_extracts(tmp_path: Path) -> None:
 
 def test_unrenderable_characters_become_a_visible_mark(tmp_path: Path) -> None:
     assert runs("ok 🚀 हिन्दी") == [("KpiSans", "ok " + REPLACEMENT + " " + REPLACEMENT * 6)]
-    kpi = make_kpi("ROCKET", "Launch 🚀 readiness", "Product", note="Ελληνικά и кириллица ✓")
-    text = _squash(_pages(assemble([kpi]), tmp_path)[0])
+    rocket = kpi("ROCKET", name="Launch 🚀 readiness", category="Product", target=10)
+    entries = [(AS_OF, "ROCKET", 3, "Ελληνικά и кириллица ✓")]
+    text = _squash(_pages(compute(tracker([rocket], entries), AS_OF), tmp_path)[0])
     assert "Launch " + REPLACEMENT + " readiness" in text
     assert "Ελληνικά и кириллица ✓" in text
 

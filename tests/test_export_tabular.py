@@ -26,12 +26,13 @@ def test_csv_has_one_row_per_kpi_with_the_figures() -> None:
     rows = _rows(result_csv(result))
     assert [r["id"] for r in rows] == [k.id for k in result.kpis]
     assert list(rows[0]) == list(CSV_COLUMNS)
-    sales = rows[0]
-    assert float(sales["actual"]) == 84250
-    assert float(sales["target"]) == 120000
-    assert sales["status"] == "on_track"
-    assert sales["period_start"] == "2026-11-01"
-    assert float(sales["achievement"]) == pytest.approx(84250 / 120000)
+    for row, k in zip(rows, result.kpis, strict=True):
+        for column in ("actual", "target", "expected", "achievement", "score", "forecast"):
+            value = getattr(k, column)
+            assert (float(row[column]) if row[column] else None) == value, (k.id, column)
+        assert row["status"] == k.status.value
+        assert row["period_start"] == k.period.start.isoformat()
+        assert row["name"] == k.name
     enps = next(r for r in rows if r["id"] == "ENPS")
     assert enps["actual"] == "" and enps["status"] == "no_data"
 

@@ -1,0 +1,221 @@
+"""The summary as slides (python-pptx): a title slide, the summary table (status
+colours; twelve KPIs a slide) and one chart slide per category with a native chart
+per KPI — columns of actual against target for Sum and Count KPIs, lines for the
+others — over the history periods. Charts stay editable in PowerPoint.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from typing import Any
+
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
+from pptx.enum.text import PP_ALIGN
+from pptx.util import Emu, Inches, Pt
+
+from kpisheets.export.meeting import (
+    ACTUAL_COLOUR,
+    STATUS_FILL,
+    STATUS_TEXT,
+    STATUS_TINT,
+    TARGET_COLOUR,
+    by_category,
+    kpi_row,
+    period_line,
+    shorten,
+    status_counts,
+)
+from kpisheets.formatting import percent
+from kpisheets.result import KpiResult, Result
+
+ROWS_PER_SLIDE = 12
+CHARTS_PER_SLIDE = 4  # 2 × 2
+TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
+SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: object) -> str:
+    """User text as slide text: characters XML cannot hold become spaces."""
+    return _CONTROL.sub(" ", "" if text is None else str(text))
+
+
+def _rgb(colour: str) -> RGBColor:
+    return RGBColor.from_string(colour.lstrip("#"))
+
+
+def result_pptx(result: Result, progress: Callable[[str], None] | None = None) -> bytes:
+    """The presentation's bytes."""
+    say = progress or (lambda message: None)
+    deck = Presentation()
+    deck.slide_width, deck.slide_height = SLIDE_W, SLIDE_H
+    deck.core_properties.title = clean(result.title)
+    deck.core_properties.author = "kpisheets"
+
+    say("title slide")
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_LAYOUT])
+    slide.shapes.title.text = clean(result.title)
+    counts = ", ".join(f"{n} {s.label.lower()}" for s, n in status_counts(result) if n)
+    subtitle = f"As of {result.as_of.isoformat()}"
+    if period_line(result):
+        subtitle += f" · {clean(period_line(result))}"
+    subtitle += f"\n{len(result.kpis)} KPIs: {counts or 'none'}"
+    subtitle += f" · overall score {percent(result.overall.score)}"
+    slide.placeholders[1].text = subtitle
+
+    chunks = [
+        result.kpis[i : i + ROWS_PER_SLIDE] for i in range(0, len(result.kpis), ROWS_PER_SLIDE)
+    ]
+    for n, chunk in enumerate(chunks, start=1):
+        say(f"summary slide {n} of {len(chunks)}")
+        suffix = f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""
+        _summary_slide(deck, result, chunk, f"Summary — as of {result.as_of.isoformat()}{suffix}")
+
+    categories = by_category(result)
+    for i, (category, kpis) in enumerate(categories, start=1):
+        say(f"charts for {category} ({i} of {len(categories)})")
+        parts = [kpis[j : j + CHARTS_PER_SLIDE] for j in range(0, len(kpis), CHARTS_PER_SLIDE)]
+        for m, part in enumerate(parts, start=1):
+            suffix = f" ({m} of {len(parts)})" if len(parts) > 1 else ""
+            _chart_slide(deck, f"{clean(category)} — actual against target{suffix}", part)
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    return buffer.getvalue()
+
+
+def _title(slide: Any, text: str) -> None:
+    title = slide.shapes.title
+    title.left, title.top, title.width, title.height = (
+        Inches(0.5),
+        Inches(0.25),
+        Inches(12.3),
+        Inches(0.8),
+    )
+    title.text = text
+    paragraph = title.text_frame.paragraphs[0]
+    paragraph.alignment = PP_ALIGN.LEFT
+    paragraph.font.size = Pt(28)
+    paragraph.font.bold = True
+
+
+def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: str) -> None:
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
+    _title(slide, heading)
+    headers = ["Status", "KPI", "Owner", "Actual", "Target", "% of target", "Trend", "Latest note"]
+    widths = [1.15, 2.9, 1.3, 1.35, 1.35, 1.05, 0.9, 2.3]  # inches, 12.3 in all
+    row_h = Inches(0.42)
+    shape = slide.shapes.add_table(
+        len(kpis) + 1,
+        len(headers),
+        Inches(0.5),
+        Inches(1.2),
+        Inches(sum(widths)),
+        row_h * (len(kpis) + 1),
+    )
+    table = shape.table
+    for c, w in enumerate(widths):
+        table.columns[c].width = Inches(w)
+    for c, text in enumerate(headers):
+        _set(
+            table.cell(0, c),
+            text,
+            size=12,
+            bold=True,
+            colour="#FFFFFF",
+            fill="#3C4043",
+            right=c in (3, 4, 5),
+        )
+    for r, k in enumerate(kpis, start=1):
+        row = kpi_row(k)
+        values = [
+            k.status.label,
+            f"{clean(k.name)} ({clean(k.id)})",
+            clean(k.owner),
+            row.actual,
+            row.target,
+            row.achievement,
+            f"{row.trend_arrow} {row.change}".strip(),
+            clean(shorten(k.note, 70)),
+        ]
+        for c, text in enumerate(values):
+            fill = None
+            colour = "#202124"
+            if c == 0:
+                fill, colour = STATUS_FILL[k.status], STATUS_TEXT[k.status]
+            elif c == 5:
+                fill = STATUS_TINT[k.status]
+            _set(
+                table.cell(r, c),
+                text,
+                size=11 if c != 7 else 9,
+                bold=c in (0, 3, 5),
+                colour=colour,
+                fill=fill or "#FFFFFF",
+                right=c in (3, 4, 5),
+            )
+        table.rows[r].height = row_h
+
+
+def _set(
+    cell: Any, text: str, size: int, bold: bool, colour: str, fill: str, right: bool = False
+) -> None:
+    cell.text = text
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = _rgb(fill)
+    cell.margin_left = cell.margin_right = Emu(Inches(0.06))
+    cell.margin_top = cell.margin_bottom = Emu(Inches(0.03))
+    for paragraph in cell.text_frame.paragraphs:
+        paragraph.alignment = PP_ALIGN.RIGHT if right else PP_ALIGN.LEFT
+        for run in paragraph.runs:
+            run.font.size = Pt(size)
+            run.font.bold = bold
+            run.font.color.rgb = _rgb(colour)
+
+
+def _chart_slide(deck: Any, heading: str, kpis: list[KpiResult]) -> None:
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
+    _title(slide, heading)
+    cell_w, cell_h = Inches(6.15), Inches(2.95)
+    for i, k in enumerate(kpis):
+        x = Inches(0.5) + cell_w * (i % 2)
+        y = Inches(1.2) + cell_h * (i // 2)
+        _history_chart(slide, k, x, y, cell_w - Inches(0.15), cell_h - Inches(0.15))
+
+
+def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> None:
+    data = CategoryChartData(number_format=k.number_format or "General")
+    data.categories = [clean(p.label) for p in k.history] or ["(no history)"]
+    data.add_series("Actual", [p.value for p in k.history] or [None])
+    data.add_series("Target", [p.target for p in k.history] or [None])
+    kind = XL_CHART_TYPE.COLUMN_CLUSTERED if k.aggregation.is_paced else XL_CHART_TYPE.LINE_MARKERS
+    chart = slide.shapes.add_chart(kind, x, y, w, h, data).chart
+    chart.has_title = True
+    row = kpi_row(k)
+    chart.chart_title.text_frame.text = (
+        f"{clean(k.name)} — {k.status.label}, {row.actual} of {row.target}"
+    )
+    title_font = chart.chart_title.text_frame.paragraphs[0].font
+    title_font.size, title_font.bold = Pt(13), True
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    chart.legend.font.size = Pt(10)
+    chart.category_axis.tick_labels.font.size = Pt(9)
+    chart.value_axis.tick_labels.font.size = Pt(9)
+    chart.value_axis.has_major_gridlines = True
+    actual, target = chart.plots[0].series
+    if kind == XL_CHART_TYPE.COLUMN_CLUSTERED:
+        for series, colour in ((actual, ACTUAL_COLOUR), (target, "#BDC1C6")):
+            series.format.fill.solid()
+            series.format.fill.fore_color.rgb = _rgb(colour)
+    else:
+        for series, colour in ((actual, ACTUAL_COLOUR), (target, TARGET_COLOUR)):
+            series.format.line.color.rgb = _rgb(colour)
+            series.smooth = False
+        target.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH

@@ -1,0 +1,82 @@
+"""The slides export, read back with python-pptx."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
+
+from kpisheets.export import export_result
+from kpisheets.export.meeting import by_category, kpi_row
+from kpisheets.export.pptx import CHARTS_PER_SLIDE, ROWS_PER_SLIDE
+from tests.export_results import HOSTILE, hostile_result, many_kpis, sample_result
+
+
+def _texts(slide) -> list[str]:  # type: ignore[no-untyped-def]
+    out = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            out.append(shape.text_frame.text)
+        if shape.has_table:
+            out += [cell.text for row in shape.table.rows for cell in row.cells]
+    return out
+
+
+def test_title_summary_and_one_chart_slide_per_category(tmp_path: Path) -> None:
+    result = sample_result()
+    deck = Presentation(str(export_result(result, tmp_path / "summary.pptx")))
+    slides = list(deck.slides)
+    categories = by_category(result)
+    assert len(slides) == 1 + 1 + len(categories)
+    assert slides[0].shapes.title.text == "Team KPIs"
+    assert "As of 2026-11-20" in " ".join(_texts(slides[0]))
+
+    table = next(s for s in slides[1].shapes if s.has_table).table
+    assert len(table.rows) == len(result.kpis) + 1
+    cells = _texts(slides[1])
+    for k in result.kpis:
+        row = kpi_row(k)
+        assert f"{k.name} ({k.id})" in cells
+        assert row.actual in cells and row.target in cells and row.achievement in cells
+    status_cell = table.cell(1, 0)
+    assert status_cell.text == result.kpis[0].status.label
+    assert str(status_cell.fill.fore_color.rgb) != "FFFFFF"  # coloured by status
+
+    for slide, (category, kpis) in zip(slides[2:], categories, strict=True):
+        assert slide.shapes.title.text.startswith(category)
+        charts = [s.chart for s in slide.shapes if s.has_chart]
+        assert len(charts) == len(kpis)
+        for chart, k in zip(charts, kpis, strict=True):
+            want = (
+                XL_CHART_TYPE.COLUMN_CLUSTERED
+                if k.aggregation.is_paced
+                else XL_CHART_TYPE.LINE_MARKERS
+            )
+            assert chart.chart_type == want
+            actual, target = chart.plots[0].series
+            assert actual.name == "Actual" and target.name == "Target"
+            assert list(chart.plots[0].categories) == [h.label for h in k.history]
+            got = [
+                None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+                for v in actual.values
+            ]
+            assert got == [h.value for h in k.history]
+
+
+def test_many_kpis_split_over_slides(tmp_path: Path) -> None:
+    result = many_kpis(30)
+    deck = Presentation(str(export_result(result, tmp_path / "big.pptx")))
+    summary = [s for s in deck.slides if s.shapes.title.text.startswith("Summary")]
+    assert len(summary) == math.ceil(30 / ROWS_PER_SLIDE)
+    charts = sum(1 for s in deck.slides for shape in s.shapes if shape.has_chart)
+    assert charts == 30
+    per_category = math.ceil(6 / CHARTS_PER_SLIDE)  # 30 KPIs over 5 areas
+    assert len(deck.slides) == 1 + len(summary) + 5 * per_category
+
+
+def test_hostile_text_stays_text(tmp_path: Path) -> None:
+    deck = Presentation(str(export_result(hostile_result(), tmp_path / "evil.pptx")))
+    text = " ".join(t for s in deck.slides for t in _texts(s))
+    assert HOSTILE[0] in text and HOSTILE[1] in text
