@@ -897,14 +897,14 @@ SHEET_HELP = [
 
 
 def _instructions(
-    book: xlsxwriter.Workbook, template: str, workbook_name: str, macro: bool
+    book: xlsxwriter.Workbook, template: str, workbook_name: str, macro: bool, title: str
 ) -> Worksheet:
     """The first sheet: what each sheet and column is for, how to refresh, statuses."""
     ws = book.add_worksheet("Instructions")
     ws.hide_gridlines(2)
     ws.set_column(0, 0, 26)
     ws.set_column(1, 1, 96)
-    title = book.add_format({"bold": True, "font_size": 18, "font_color": "#1F4E78"})
+    title_format = book.add_format({"bold": True, "font_size": 18, "font_color": "#1F4E78"})
     heading = book.add_format(
         {
             "bold": True,
@@ -924,7 +924,7 @@ def _instructions(
     )
 
     row = 0
-    ws.write_string(row, 0, "KPI tracker", title)
+    ws.write_string(row, 0, title, title_format)
     ws.set_row(row, 30)
     row += 1
     ws.write_string(
@@ -1177,7 +1177,7 @@ def tracker_bytes(
             "created": created or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0),
         }
     )
-    instructions = _instructions(book, template, workbook_name, macro)
+    instructions = _instructions(book, template, workbook_name, macro, str(title))
     build_input_sheets(book, template, sheets)
     if macro:
         _add_xlwings_conf(book)
