@@ -72,6 +72,7 @@ BAND = colors.HexColor("#F1F3F4")
 CHARTS_PER_ROW = 3
 CHART_ROWS = 2
 NOTE_CHARS = 400  # a note is cut to this before fitting it to its cell
+NAME_CHARS = 70  # a longer KPI name is cut so one row cannot take half a page
 
 # (font size, note lines) tried in order until the summary fits on page one.
 FIT_STEPS = (
@@ -338,11 +339,11 @@ def _kpi_cells(
             k.status.label, _style(small, True, colors.HexColor(STATUS_TEXT[k.status]), TA_CENTER)
         ),
         "KPI": Paragraph(
-            markup(k.name, bold=True)
+            markup(shorten(k.name, NAME_CHARS), bold=True)
             + f'<font size="{small}" color="#5F6368">  {markup(k.id)}</font>',
             _style(size),
         ),
-        "Owner": Paragraph(markup(k.owner), _style(small, colour=MUTED)),
+        "Owner": Paragraph(markup(shorten(k.owner, 40)), _style(small, colour=MUTED)),
         "Period": Paragraph(markup(k.period.label), _style(small)),
         "Actual": Paragraph(markup(row.actual), _style(size, True, align=TA_RIGHT)),
         "Target": Paragraph(markup(row.target), _style(size, align=TA_RIGHT)),
@@ -422,6 +423,7 @@ def sparkline(k: KpiResult, width: float, height: float) -> Drawing:
                     points,
                     strokeColor=colors.HexColor(colour),
                     strokeWidth=0.7 if dashed else 1.1,
+                    strokeLineJoin=1,
                     strokeDashArray=[2, 1.5] if dashed else None,
                 )
             )
@@ -616,7 +618,7 @@ def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
             if v is not None:
                 points += [x_of(i), y_of(v)]
         if len(points) >= 4:
-            drawing.add(PolyLine(points, strokeColor=actual, strokeWidth=1.6))
+            drawing.add(PolyLine(points, strokeColor=actual, strokeWidth=1.6, strokeLineJoin=1))
         for i, v in enumerate(values):
             if v is not None:
                 drawing.add(
@@ -654,7 +656,14 @@ def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
             )
         )
     legend_y = height - 9
-    drawing.add(Rect(left, legend_y, 8, 5, fillColor=actual, strokeColor=None))
+    if bars:
+        drawing.add(Rect(left, legend_y, 8, 5, fillColor=actual, strokeColor=None))
+    else:
+        drawing.add(
+            Line(
+                left, legend_y + 2.5, left + 8, legend_y + 2.5, strokeColor=actual, strokeWidth=1.6
+            )
+        )
     drawing.add(String(left + 11, legend_y, "Actual", fontName=SANS, fontSize=6.5, fillColor=MUTED))
     drawing.add(
         Line(
