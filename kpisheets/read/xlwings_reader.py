@@ -1,0 +1,198 @@
+"""Read a tracker from a workbook open in Excel, through xlwings.
+
+The live counterpart of :func:`kpisheets.read.read_workbook`: it produces the same
+:class:`~kpisheets.model.RawTracker` (cells with their Excel row numbers and column
+letters), so validation, computation and the report are shared with the file path.
+
+Each input sheet is read with ONE call: the Excel Table (ListObject) named like the
+sheet when there is one, else the block from ``A1`` to the end of the used range
+(SPEC §1: a plain range with its header in row 1). Reading cell by cell through COM
+or AppleScript costs a round trip per cell; one ``.value`` per sheet keeps a
+100,000-row Entries sheet to a single transfer.
+
+Excel error cells arrive through xlwings as ``None`` by default, or — with the
+``err_to_str`` option used here — as their text (``"#N/A"``); the Windows engine's
+raw COM integers are recognised too. All become :class:`~kpisheets.model.ErrorValue`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from kpisheets.errors import NotATrackerError
+from kpisheets.model import (
+    INPUT_SHEETS,
+    CellValue,
+    ErrorValue,
+    RawTable,
+    RawTracker,
+    column_letter,
+    normalise_name,
+)
+
+if TYPE_CHECKING:
+    import xlwings as xw
+
+# What Excel shows for an error cell; xlwings' err_to_str yields these strings.
+EXCEL_ERRORS = frozenset(
+    {
+        "#NULL!",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#N/A",
+        "#GETTING_DATA",
+        "#SPILL!",
+        "#CALC!",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+        "#PYTHON!",
+    }
+)
+
+# The integers Excel's COM interface returns for error cells (xlwings._xlwindows).
+COM_ERRORS = {
+    -2146826281: "#DIV/0!",
+    -2146826246: "#N/A",
+    -2146826259: "#NAME?",
+    -2146826288: "#NULL!",
+    -2146826252: "#NUM!",
+    -2146826265: "#REF!",
+    -2146826273: "#VALUE!",
+}
+
+REQUIRED_SHEETS = ("KPIs", "Entries")
+
+
+def read_book(book: xw.Book) -> RawTracker:
+    """Read KPIs, Entries, Targets and Settings from an open workbook.
+
+    Raises :class:`~kpisheets.errors.NotATrackerError` with one sentence when KPIs or
+    Entries is missing, as the file reader does.
+
+    >>> # raw = read_book(xw.Book.caller()); tracker = kpisheets.validate.validate(raw)
+    """
+    sheets = {normalise_name(s.name): s for s in book.sheets}
+    sheet_names = [s.name for s in book.sheets]
+    missing = [name for name in REQUIRED_SHEETS if normalise_name(name) not in sheets]
+    if missing:
+        from kpisheets.read.calamine import missing_sheets_sentence
+
+        raise NotATrackerError(missing_sheets_sentence(book.name, missing))
+    tables: dict[str, RawTable] = {}
+    for canonical in INPUT_SHEETS:
+        sheet = sheets.get(normalise_name(canonical))
+        if sheet is not None:
+            tables[canonical] = read_sheet(sheet, canonical)
+    return RawTracker(
+        path=book.fullname,
+        tables=tables,
+        date1904=False,  # xlwings hands over real dates, already converted by Excel
+        problems=[],
+        sheet_names=sheet_names,
+    )
+
+
+def read_sheet(sheet: xw.Sheet, canonical: str | None = None) -> RawTable:
+    """One input sheet as a :class:`RawTable`, read with a single bulk call."""
+    block, table_name, totals = _input_block(sheet, canonical or sheet.name)
+    values = block.options(ndim=2, err_to_str=True).value
+    if totals and values:
+        values = values[:-1]  # a Table's totals row is not data
+    return table_from_values(sheet.name, values, block.row, block.column, table_name)
+
+
+def table_from_values(
+    sheet_name: str,
+    values: list[list[Any]] | None,
+    first_row: int = 1,
+    first_col: int = 1,
+    table_name: str | None = None,
+) -> RawTable:
+    """Turn a 2-D block whose first row is the header into a :class:`RawTable`.
+
+    Like the file reader: trailing empty rows and columns are dropped, empty rows in
+    between are kept (with their real row numbers), headers are text.
+    """
+    rows = [[clean_cell(v) for v in row] for row in (values or [])]
+    while len(rows) > 1 and all(v is None for v in rows[-1]):
+        rows.pop()
+    width = max((len(r) for r in rows), default=0)
+    while width and all(len(r) < width or r[width - 1] is None for r in rows):
+        width -= 1
+    if not rows or width == 0:
+        return RawTable(sheet_name, [], [], [], [], header_row=first_row, table_name=table_name)
+    headers = [header_text(h) for h in (rows[0] + [None] * width)[:width]]
+    data: list[list[CellValue]] = [(row + [None] * width)[:width] for row in rows[1:]]
+    return RawTable(
+        sheet=sheet_name,
+        headers=headers,
+        letters=[column_letter(first_col - 1 + i) for i in range(width)],
+        rows=data,
+        row_numbers=list(range(first_row + 1, first_row + 1 + len(data))),
+        header_row=first_row,
+        table_name=table_name,
+    )
+
+
+def header_text(value: Any) -> str:
+    """A header cell as text (``2026.0`` → ``"2026"``, as the file reader does)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def clean_cell(value: Any) -> CellValue:
+    """An xlwings cell value as kpisheets' readers deliver it.
+
+    Empty text becomes None, error text and COM error codes become ErrorValue, a
+    datetime at midnight becomes a date (as python-calamine reads date cells).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value == "":
+            return None
+        if value in EXCEL_ERRORS:
+            return ErrorValue(value)
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in COM_ERRORS:
+        return ErrorValue(COM_ERRORS[value])
+    if isinstance(value, dt.datetime):
+        value = value.replace(tzinfo=None)
+        if value.time() == dt.time(0, 0):
+            return value.date()
+        return value
+    return value
+
+
+def _input_block(sheet: xw.Sheet, canonical: str) -> tuple[xw.Range, str | None, bool]:
+    """The range holding a sheet's header and rows, the Table's name if it is one, and
+    whether the range ends with a totals row.
+
+    As the file reader: the Table named like the sheet (spaces as underscores) first,
+    else the first Table on the sheet, else the used range (its first row the header).
+    """
+    wanted = {normalise_name(canonical), normalise_name(sheet.name).replace(" ", "_")}
+    try:
+        tables = list(sheet.tables)
+    except NotImplementedError:
+        tables = []
+    tables.sort(key=lambda t: normalise_name(t.name) not in wanted)
+    for table in tables:
+        try:
+            totals = bool(table.show_totals)
+        except NotImplementedError:
+            totals = False
+        return table.range, table.name, totals
+    return sheet.used_range, None, False
