@@ -1,0 +1,240 @@
+"""Read a tracker workbook file through python-calamine (never openpyxl).
+
+Each input sheet becomes a :class:`WorkbookTable`: the Excel Table (ListObject) on
+the sheet when there is one — the one named like the sheet first — else the sheet's
+used range, whose first non-empty row is the header. Values stay as calamine gives
+them (``""`` for empty cells, floats for numbers, ``date``/``datetime`` for date
+cells in either date system); the cells calamine shows as blank although they hold
+an error or a formula without a saved result are looked up in the sheet's XML only
+when validation asks (:meth:`WorkbookTable.hidden_values`).
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import (
+    CalamineError,
+    CalamineWorkbook,
+    SheetTypeEnum,
+)
+
+from kpisheets.errors import NotATrackerError
+from kpisheets.model import (
+    INPUT_SHEETS,
+    CellValue,
+    RawTable,
+    RawTracker,
+    column_letter,
+    normalise_name,
+)
+from kpisheets.read.package import (
+    Package,
+    damaged,
+    open_package,
+    scan_hidden_cells,
+    sniff,
+)
+
+REQUIRED_SHEETS = ("KPIs", "Entries")
+
+
+@dataclass
+class _HiddenCells:
+    """The error and uncalculated-formula cells of one sheet, scanned once on demand."""
+
+    path: Path
+    part: str | None
+    _found: dict[tuple[int, int], CellValue] | None = None
+
+    def get(self) -> dict[tuple[int, int], CellValue]:
+        if self._found is None:
+            if self.part is None:
+                self._found = {}
+            else:
+                try:
+                    self._found = scan_hidden_cells(self.path, self.part)
+                except (OSError, KeyError, zipfile.BadZipFile, zlib.error, EOFError):
+                    self._found = {}  # the values calamine read stand
+        return self._found
+
+
+@dataclass
+class WorkbookTable(RawTable):
+    """A :class:`RawTable` read from a file, able to say what its blank cells hold.
+
+    ``first_column`` is the 0-based sheet column of ``headers[0]``.
+    """
+
+    first_column: int = 0
+    hidden: _HiddenCells | None = field(default=None, repr=False)
+
+    def hidden_values(self) -> dict[tuple[int, int], CellValue]:
+        """The cells of this table that calamine shows as blank but that hold an
+        Excel error (:class:`~kpisheets.model.ErrorValue`) or a formula without a
+        saved result (:class:`~kpisheets.read.package.UncalculatedFormula`), keyed by
+        ``(row_index, column_index)``. The sheet's XML is scanned on the first call;
+        the values found are also written into ``rows``.
+        """
+        if self.hidden is None or not self.row_numbers:
+            return {}
+        found = self.hidden.get()
+        if not found:
+            return {}
+        first = self.row_numbers[0]
+        n, width = len(self.rows), len(self.headers)
+        result: dict[tuple[int, int], CellValue] = {}
+        for (excel_row, sheet_col), value in found.items():
+            r, c = excel_row - first, sheet_col - self.first_column
+            if 0 <= r < n and 0 <= c < width and self.row_numbers[r] == excel_row:
+                row = self.rows[r]
+                if c < len(row) and row[c] in ("", None):
+                    row[c] = value
+                    result[(r, c)] = value
+        return result
+
+
+def read_workbook(path: str | Path, *, strict: bool = True) -> RawTracker:
+    """Read the KPIs, Entries, Targets and Settings sheets of a workbook file.
+
+    Raises :class:`~kpisheets.errors.NotATrackerError` with one sentence when the
+    file cannot be a tracker: not a zip, encrypted, legacy ``.xls``, damaged, a text
+    file, or — unless ``strict`` is false — without a KPIs or Entries sheet. With
+    ``strict=False`` a missing sheet becomes a ``missing-sheet`` problem instead
+    (what ``kpisheets check`` lists). The file is only ever opened for reading.
+
+    >>> # raw = read_workbook("tracker.xlsx"); raw.tables["Entries"].cell_ref(0, 2)
+    >>> # 'Entries!C2'
+    """
+    path = Path(path)
+    sniff(path)
+    package = open_package(path)
+    try:
+        return _read(path, package, strict)
+    except NotATrackerError:
+        raise
+    except (CalamineError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+        raise NotATrackerError(damaged(path.name, exc)) from exc
+
+
+def _read(path: Path, package: Package, strict: bool) -> RawTracker:
+    try:
+        book = CalamineWorkbook.from_path(str(path), load_tables=True)
+        table_names = list(book.table_names or [])
+    except CalamineError:
+        book = CalamineWorkbook.from_path(str(path))
+        table_names = []
+    with book:
+        worksheets = [
+            m.name for m in book.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet
+        ] or list(book.sheet_names)
+        by_name: dict[str, str] = {}
+        for name in worksheets:
+            by_name.setdefault(normalise_name(name), name)
+        missing = [s for s in REQUIRED_SHEETS if normalise_name(s) not in by_name]
+        if missing and strict:
+            raise NotATrackerError(missing_sheets_sentence(path.name, missing))
+        tables: dict[str, RawTable] = {}
+        for canonical in INPUT_SHEETS:
+            real = by_name.get(normalise_name(canonical))
+            if real is not None:
+                hidden = _HiddenCells(path, package.sheet_parts.get(real))
+                tables[canonical] = _read_sheet(book, real, canonical, table_names, hidden)
+        from kpisheets.validate import missing_sheet_problem
+
+        return RawTracker(
+            path=str(path),
+            tables=tables,
+            date1904=package.date1904,
+            problems=[missing_sheet_problem(s) for s in missing],
+            sheet_names=list(book.sheet_names),
+        )
+
+
+def missing_sheets_sentence(file_name: str, missing: list[str]) -> str:
+    """The one sentence for a workbook without KPIs or Entries."""
+    sheets = " or ".join(missing)
+    noun = "sheet" if len(missing) == 1 else "sheets"
+    return (
+        f"{file_name} is not a kpisheets tracker: it has no {sheets} {noun}; run "
+        f"`kpisheets init {file_name}` to add the input sheets."
+    )
+
+
+def _read_sheet(
+    book: CalamineWorkbook,
+    sheet: str,
+    canonical: str,
+    table_names: list[str],
+    hidden: _HiddenCells,
+) -> WorkbookTable:
+    table = _table_on_sheet(book, sheet, canonical, table_names)
+    if table is not None:
+        return table_from_listobject(table, hidden)
+    rows: list[list[Any]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=True)
+    start = book.get_sheet_by_name(sheet).start if rows else None
+    if not rows or start is None:
+        return WorkbookTable(sheet, [], [], [], [], hidden=hidden)
+    first_row, first_col = start
+    width = max(len(rows[0]), 1)
+    headers = [_header_text(v) for v in rows[0]]
+    data = rows[1:]
+    return WorkbookTable(
+        sheet=sheet,
+        headers=headers,
+        letters=[column_letter(first_col + i) for i in range(width)],
+        rows=data,
+        row_numbers=list(range(first_row + 2, first_row + 2 + len(data))),
+        header_row=first_row + 1,
+        first_column=first_col,
+        hidden=hidden,
+    )
+
+
+def _table_on_sheet(
+    book: CalamineWorkbook, sheet: str, canonical: str, table_names: list[str]
+) -> Any:
+    """The ListObject to read on ``sheet``: the one named like the sheet (spaces as
+    underscores), else the first table found on it; ``None`` for a plain range."""
+    if not table_names:
+        return None
+    wanted = {normalise_name(canonical), normalise_name(sheet).replace(" ", "_")}
+    ordered = sorted(table_names, key=lambda n: normalise_name(n) not in wanted)
+    for name in ordered:
+        try:
+            table = book.get_table_by_name(name)
+        except CalamineError:
+            continue
+        if table.sheet == sheet and table.start is not None:
+            return table
+    return None
+
+
+def table_from_listobject(table: Any, hidden: _HiddenCells) -> WorkbookTable:
+    """A python-calamine table (header row above ``start``, totals row excluded)."""
+    first_row, first_col = table.start
+    rows: list[list[Any]] = table.to_python()
+    headers = [str(h) for h in table.columns]
+    return WorkbookTable(
+        sheet=table.sheet,
+        headers=headers,
+        letters=[column_letter(first_col + i) for i in range(len(headers))],
+        rows=rows,
+        row_numbers=list(range(first_row + 1, first_row + 1 + len(rows))),
+        header_row=first_row,
+        table_name=table.name,
+        first_column=first_col,
+        hidden=hidden,
+    )
+
+
+def _header_text(value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
