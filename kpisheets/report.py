@@ -89,7 +89,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("sparkline", "History", 16),
     ("forecast", "Forecast", 14),
     ("last_entry", "Last entry", 14),
-    ("note", "Latest note", 44),
+    ("note", "Latest note", 40),
 )
 COL = {key: i for i, (key, _, _) in enumerate(SUMMARY_COLUMNS)}
 SUMMARY_LAST_COL = len(SUMMARY_COLUMNS) - 1
@@ -122,6 +122,7 @@ CHART_HEIGHT = 230
 CHART_GAP = 12
 CHART_ROWS = 13  # rows of 20 px each chart row takes, gap included
 CHARTS_PER_ROW = 3
+CHART_PAGE_ROWS = 46  # rows of charts that fit one landscape page at fit-to-width
 
 # Problems columns.
 PROBLEM_COLUMNS: tuple[tuple[str, float], ...] = (
@@ -451,7 +452,7 @@ def _category_row(sheet: SheetReport, row: int, category: str, rollup: Rollup | 
 def _kpi_row(sheet: SheetReport, row: int, k: KpiResult, as_of: dt.date) -> None:
     fmt = k.number_format or "General"
     number = body(num_format=fmt, align="right")
-    sheet.set(row, COL["kpi"], k.name, body(bold=True, wrap=True))
+    sheet.set(row, COL["kpi"], k.name, body(bold=True, font_size=13, wrap=True))
     sheet.set(row, COL["owner"], k.owner, body())
     sheet.set(row, COL["actual"], _number(k.actual), _with(number, bold=True))
     sheet.set(row, COL["target"], _number(k.target), number)
@@ -469,9 +470,9 @@ def _kpi_row(sheet: SheetReport, row: int, k: KpiResult, as_of: dt.date) -> None
     sheet.set(row, COL["forecast"], _number(k.forecast), number)
     sheet.set(row, COL["last_entry"], k.last_entry, body(num_format=DATE_FORMAT, align="center"))
     sheet.set(row, COL["note"], summary_note(k.note), body(font_size=11, wrap=True))
-    # Wrapped notes: ~45 characters a line at 11 pt in the Note column; rows never
-    # autofit in every program, so give long notes the lines they need.
-    lines = max(1, math.ceil(len(summary_note(k.note)) / 45))
+    # Wrapped notes: rows do not autofit in every program, so give long notes the
+    # lines they need.
+    lines = _lines(summary_note(k.note), 40)
     sheet.row_heights[row] = max(24, 15 * lines + 4)
 
 
@@ -695,9 +696,13 @@ def _history_sheet(
         row += 1
     table_end = row - 1
 
-    # Charts of actual against target, small multiples per category, below the table.
+    # Charts of actual against target, small multiples per category, below the table,
+    # on pages of their own that never cut a category's charts in two.
     row += 1
+    breaks: list[int] = []
+    page_start = row
     if any(k.history for k in result.kpis):
+        breaks.append(row)
         sheet.set(row, 0, "Charts", SHEET_TITLE)
         sheet.row_heights[row] = 30
         row += 1
@@ -705,6 +710,10 @@ def _history_sheet(
         charted = [k for k in kpis if k.history]
         if not charted:
             continue
+        group_rows = 1 + CHART_ROWS * math.ceil(len(charted) / CHARTS_PER_ROW)
+        if row > page_start + 2 and row + group_rows - page_start > CHART_PAGE_ROWS:
+            breaks.append(row)
+            page_start = row
         sheet.set(row, 0, category, Style(bold=True, font_size=13, font_color=NAVY))
         row += 1
         for i, k in enumerate(charted):
@@ -721,6 +730,7 @@ def _history_sheet(
         fit_height=0,
         print_area=range_a1(0, 0, max(row - 1, table_end), last_col),
         footer="&L&8kpisheets&R&8Page &P of &N",
+        page_breaks=tuple(breaks),
     )
     return sheet, rows
 
@@ -858,6 +868,8 @@ def _problems_sheet(problems: list[Problem], name: str) -> SheetReport:
         )
         for col, value in enumerate(values):
             sheet.set(row, col, str(value), _with(cell, bold=True) if col == 0 else cell)
+        lines = max(_lines(p.message, PROBLEM_COLUMNS[5][1]), _lines(p.hint, PROBLEM_COLUMNS[6][1]))
+        sheet.row_heights[row] = 15 * lines + 3
         row += 1
     last_row = row - 1
     table = range_a1(header_row + 1, 0, last_row, last)
@@ -908,6 +920,11 @@ def _number(x: float | None) -> float | None:
 
 def _with(style: Style, **changes: Any) -> Style:
     return replace(style, **changes)
+
+
+def _lines(text: str, width: float) -> int:
+    """Roughly how many lines ``text`` wraps to in a column of Excel ``width`` at 11 pt."""
+    return max(1, math.ceil(len(text) / (width * 1.05)))
 
 
 def _plural(n: int, word: str) -> str:

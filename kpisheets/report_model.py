@@ -169,6 +169,7 @@ class PrintSetup:
     paper: int = 9  # XlsxWriter paper index: 9 = A4, 1 = Letter
     header: str | None = None
     footer: str | None = None
+    page_breaks: tuple[int, ...] = ()  # 0-based rows that start a new printed page
 
 
 @dataclass

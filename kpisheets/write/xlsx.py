@@ -7,9 +7,9 @@ it is. The workbook holds exactly the report's sheets.
 User text is safe: the workbook is opened with ``strings_to_formulas``,
 ``strings_to_numbers`` and ``strings_to_urls`` off, and every ``str`` is written with
 ``write_string``; only :class:`~kpisheets.report_model.Formula` cells become formulas
-(with their cached value, for readers that do not calculate). Chart titles that start
-with ``=`` (which XlsxWriter would take for a cell reference) get an invisible
-zero-width space in front.
+(with their cached value, for readers that do not calculate). Chart titles and series
+names that XlsxWriter would take for a cell reference (``Sheet!A1``) get an invisible
+zero-width space after the ``!``.
 
 Rendering is deterministic: the "created" property is the report's as-of date, so
 two renders of one report are byte-identical.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -41,6 +42,8 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
 DEFAULT_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 ZERO_WIDTH_SPACE = "\u200b"
+# What XlsxWriter's chart code treats as a reference rather than a name.
+CHART_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
 CHART_SETTERS = {
     "x_axis": "set_x_axis",
     "y_axis": "set_y_axis",
@@ -154,6 +157,8 @@ def _render_sheet(book: Workbook, ws: Worksheet, sheet: SheetReport, formats: _F
             ws.repeat_rows(*setup.repeat_rows)
         if setup.print_area:
             ws.print_area(setup.print_area)
+        if setup.page_breaks:
+            ws.set_h_pagebreaks(list(setup.page_breaks))
         if setup.header:
             ws.set_header(setup.header)
         if setup.footer:
@@ -186,7 +191,7 @@ def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None) ->
         ws.write_boolean(row, col, value, fmt)
     elif isinstance(value, int | float):
         if math.isfinite(value):
-            ws.write_number(row, col, value, fmt)
+            ws.write_number(row, col, _ExactNumber(value), fmt)
         elif fmt is not None:
             ws.write_blank(row, col, None, fmt)
     elif isinstance(value, dt.datetime | dt.date):
@@ -203,9 +208,28 @@ def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None) ->
             _write(ws, row, col, number, fmt)
 
 
+class _ExactNumber(float):
+    """A float that XlsxWriter writes with every digit.
+
+    XlsxWriter formats cell numbers with ``.16G``, which can change the last bit
+    (266.66666666666663 is read back as 266.6666666666666). Excel itself stores the
+    shortest round-trip form, so do the same: the figures read back from the sheet
+    then equal ``status --format json`` exactly.
+    """
+
+    def __format__(self, spec: str) -> str:
+        if spec.upper() == ".16G":
+            text = repr(float(self))
+            return text[:-2] if text.endswith(".0") else text.upper()
+        return super().__format__(spec)
+
+
 def _plain_text(text: str) -> str:
-    """XlsxWriter reads a chart text starting with ``=`` as a cell reference."""
-    return ZERO_WIDTH_SPACE + text if text.startswith("=") else text
+    """Chart text that XlsxWriter would take for a cell reference (anything with
+    ``Sheet!A1`` in it) gets a zero-width space after each ``!``, so it stays text."""
+    if CHART_REFERENCE.match(text):
+        return text.replace("!", "!" + ZERO_WIDTH_SPACE)
+    return text
 
 
 def _insert_chart(book: Workbook, ws: Worksheet, chart: Chart) -> None:

@@ -1,0 +1,327 @@
+"""The report layout (kpisheets.report): what each generated sheet holds, checked on
+the Report itself, before any writer runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from kpisheets.compute import compute
+from kpisheets.model import Problem, Status
+from kpisheets.report import (
+    CHANGED_TEXT,
+    COL,
+    NOTE_CHARS,
+    ROW_FIRST_KPI,
+    ROW_HEADER,
+    ROW_TILE_LABEL,
+    ROW_TILE_VALUE,
+    TILE_STATUSES,
+    build_report,
+    changed_since_formula,
+    stale_cutoff,
+)
+from kpisheets.report_model import Formula, Report, SheetReport, Style, cell_a1, range_a1
+from kpisheets.result import Result
+from tests.builders import kpi, tracker
+from tests.report_samples import AS_OF, DDE_NOTE, HOSTILE_NOTE, LONG_NOTE, realistic_tracker
+
+REFRESHED = dt.datetime(2026, 11, 20, 9, 15)
+
+
+@pytest.fixture(scope="module")
+def result() -> Result:
+    return compute(realistic_tracker())
+
+
+@pytest.fixture(scope="module")
+def report(result: Result) -> Report:
+    return build_report(result, refreshed_at=REFRESHED)
+
+
+def values(sheet: SheetReport) -> dict[tuple[int, int], Any]:
+    return {pos: cell.value for pos, cell in sheet.grid().items()}
+
+
+def kpi_rows(sheet: SheetReport) -> dict[str, int]:
+    """KPI name → row, for the rows of the KPI table that hold a KPI."""
+    grid = sheet.grid()
+    rows = {}
+    for (row, col), cell in grid.items():
+        if col == COL["kpi"] and row >= ROW_FIRST_KPI and (row, COL["status"]) in grid:
+            status = grid[(row, COL["status"])].value
+            if isinstance(status, str) and status:
+                rows[cell.value] = row
+    return rows
+
+
+def test_sheets_are_summary_history_problems_each_with_the_banner(report: Report) -> None:
+    assert [s.name for s in report.sheets] == ["Summary", "History", "Problems"]
+    for sheet in report.sheets:
+        banner = sheet.grid()[(0, 0)].value
+        assert "refresh replaces this sheet" in banner.lower()
+    assert report.as_of == AS_OF
+    assert report.refreshed_at == REFRESHED
+
+
+def test_summary_figures_are_the_results_numbers(result: Result, report: Report) -> None:
+    summary = report.sheet("Summary")
+    grid = summary.grid()
+    rows = kpi_rows(summary)
+    assert set(rows) == {k.name for k in result.kpis}
+    for k in result.kpis:
+        row = rows[k.name]
+
+        def at(key: str, row: int = row) -> Any:
+            return grid[(row, COL[key])].value
+
+        assert at("owner") == k.owner
+        assert at("actual") == k.actual
+        assert at("target") == k.target
+        assert at("expected") == k.expected
+        assert at("achievement") == k.achievement
+        assert at("status") == k.status.label
+        assert at("trend") == (k.trend.arrow if k.trend else "")
+        assert at("forecast") == k.forecast
+        assert at("last_entry") == k.last_entry
+        # Number formats come from the KPI; percentages and dates have their own.
+        for key in ("actual", "target", "expected", "forecast"):
+            assert grid[(row, COL[key])].style.num_format == k.number_format  # type: ignore[union-attr]
+        assert grid[(row, COL["achievement"])].style.num_format == "0%"  # type: ignore[union-attr]
+
+
+def test_summary_groups_kpis_under_category_rows_with_the_category_score(
+    result: Result, report: Report
+) -> None:
+    summary = report.sheet("Summary")
+    grid = summary.grid()
+    rows = kpi_rows(summary)
+    for rollup in result.categories:
+        members = [rows[k.name] for k in result.kpis if k.category == rollup.name]
+        header = min(members) - 1
+        assert grid[(header, 0)].value == rollup.name
+        assert grid[(header, 1)].value == pytest.approx(rollup.score)
+        assert sorted(members) == list(range(header + 1, header + 1 + len(members)))
+
+
+def test_tiles_count_each_status_and_show_the_overall_score(result: Result, report: Report) -> None:
+    grid = report.sheet("Summary").grid()
+    assert grid[(ROW_TILE_VALUE, 0)].value == pytest.approx(result.overall.score)
+    assert grid[(ROW_TILE_LABEL, 0)].value == "Overall score"
+    for i, status in enumerate(TILE_STATUSES, start=1):
+        assert grid[(ROW_TILE_LABEL, i)].value == status.label
+        assert grid[(ROW_TILE_VALUE, i)].value == result.overall.counts.get(status, 0)
+    # The sample has every status, so every tile says something.
+    assert all(result.overall.counts.get(s, 0) > 0 for s in Status)
+
+
+def test_title_as_of_period_and_refreshed_at(result: Result, report: Report) -> None:
+    cells = values(report.sheet("Summary"))
+    assert cells[(1, 0)] == result.title
+    assert cells[(2, 0)] == AS_OF
+    assert "Nov 2026" in cells[(2, 1)] and "Q4 2026" in cells[(2, 1)]
+    assert REFRESHED in cells.values()
+
+
+def test_user_text_is_never_a_formula(report: Report) -> None:
+    formulas = []
+    texts = []
+    for sheet in report.sheets:
+        for cell in sheet.grid().values():
+            if isinstance(cell.value, Formula):
+                formulas.append((sheet.name, cell.value.text))
+            elif isinstance(cell.value, str):
+                texts.append(cell.value)
+    # The only formula is kpisheets' own "changed since" line.
+    assert len(formulas) == 1 and formulas[0][0] == "Summary"
+    assert "COUNTA(" in formulas[0][1]
+    assert HOSTILE_NOTE in texts and DDE_NOTE in texts
+
+
+def test_long_notes_are_cut_with_an_ellipsis(report: Report) -> None:
+    notes = [
+        c.value
+        for c in report.sheet("Summary").cells
+        if c.col == COL["note"] and c.row > ROW_HEADER and isinstance(c.value, str) and c.value
+    ]
+    cut = [n for n in notes if n.endswith("…")]
+    assert len(cut) == 1 and len(cut[0]) == NOTE_CHARS
+    assert LONG_NOTE.startswith(cut[0][:-1])
+
+
+def test_changed_since_formula_counts_the_entries_date_column(result: Result) -> None:
+    formula = changed_since_formula(result)
+    assert formula.value == ""
+    assert formula.text == (
+        f'=IF(COUNTA(Entries!A2:A1048576)<>{result.entry_count},"{CHANGED_TEXT}","")'
+    )
+    moved = dataclasses.replace(
+        result,
+        entries_sheet="Team's entries",
+        entries_date_column="c",
+        entries_header_row=3,
+        entry_count=41,
+    )
+    assert changed_since_formula(moved).text.startswith(
+        "=IF(COUNTA('Team''s entries'!C4:C1048576)<>41,"
+    )
+
+
+def test_standalone_report_has_no_formula(result: Result) -> None:
+    report = build_report(result, live_workbook=False, refreshed_at=REFRESHED)
+    assert not report.live_workbook
+    assert not any(
+        isinstance(c.value, Formula) for sheet in report.sheets for c in sheet.grid().values()
+    )
+
+
+def test_summary_conditional_formats_are_real_rules(result: Result, report: Report) -> None:
+    summary = report.sheet("Summary")
+    rows = kpi_rows(summary)
+    first, last = min(rows.values()), max(rows.values())
+    rules = summary.conditional_formats
+    status_range = range_a1(ROW_FIRST_KPI, COL["status"], last, COL["status"])
+    status_rules = {
+        r.options["value"]: r.options["format"] for r in rules if r.range == status_range
+    }
+    assert set(status_rules) == {f'"{s.label}"' for s in Status}
+    assert all(isinstance(f, Style) and f.fill for f in status_rules.values())
+    bars = [r for r in rules if r.options["type"] == "data_bar"]
+    assert [b.range for b in bars] == [
+        range_a1(first - 1, COL["achievement"], last, COL["achievement"])
+    ]
+    stale = {r.range: r.options["criteria"] for r in rules if r.options["type"] == "formula"}
+    assert len(stale) == len(result.kpis)
+    hires = result.kpi("HIRES")
+    ref = cell_a1(rows[hires.name], COL["last_entry"])
+    cutoff = stale_cutoff(hires, AS_OF)
+    assert stale[ref] == (
+        f"=AND(ISNUMBER({ref}),{ref}<DATE({cutoff.year},{cutoff.month},{cutoff.day}))"
+    )
+
+
+def test_stale_rule_cutoff_agrees_with_compute(result: Result) -> None:
+    checked = 0
+    for k in result.kpis:
+        if k.last_entry is not None:
+            assert (k.last_entry < stale_cutoff(k, result.as_of)) == k.stale, k.id
+            checked += 1
+    assert checked >= 10
+    assert result.kpi("HIRES").stale
+
+
+def test_stale_cutoff_per_frequency_and_window() -> None:
+    as_of = dt.date(2026, 3, 31)
+    t = tracker(
+        [
+            kpi("W", frequency="week", target=1),
+            kpi("M", frequency="month", target=1),
+            kpi("Q", frequency="quarter", target=1),
+            kpi("Y", frequency="year", target=1),
+            kpi("G", target=1, start=dt.date(2026, 1, 10), end=dt.date(2026, 4, 19)),
+        ],
+        [(dt.date(2026, 3, 1), k, 1) for k in "WMQYG"],
+        as_of=as_of,
+    )
+    r = compute(t)
+    cut = {k.id: stale_cutoff(k, as_of) for k in r.kpis}
+    assert cut == {
+        "W": dt.date(2026, 3, 24),
+        "M": dt.date(2026, 2, 28),
+        "Q": dt.date(2025, 12, 31),
+        "Y": dt.date(2025, 3, 31),
+        "G": as_of - dt.timedelta(days=100),
+    }
+
+
+def test_sparklines_read_the_history_actual_rows(result: Result, report: Report) -> None:
+    summary, history = report.sheet("Summary"), report.sheet("History")
+    grid = history.grid()
+    rows = kpi_rows(summary)
+    by_location = {s.location: s for s in summary.sparklines}
+    assert len(by_location) == len(result.kpis)
+    for k in result.kpis:
+        spark = by_location[cell_a1(rows[k.name], COL["sparkline"])]
+        sheet_name, cells = spark.range.split("!")
+        assert sheet_name == "History"
+        first, last = cells.split(":")
+        row = int(first.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")) - 1
+        assert grid[(row, 1)].value == "Actual"
+        got = [grid[(row, col)].value for col in range(2, 2 + len(k.history))]
+        assert got == [h.value for h in k.history]
+        targets = [grid[(row + 1, col)].value for col in range(2, 2 + len(k.history))]
+        assert targets == [h.target for h in k.history]
+        labels = [grid[(row - 1, col)].value for col in range(2, 2 + len(k.history))]
+        assert labels == [h.label for h in k.history]
+
+
+def test_history_has_one_chart_of_actual_and_target_per_kpi(result: Result, report: Report) -> None:
+    history = report.sheet("History")
+    assert sorted(c.title for c in history.charts) == sorted(k.name for k in result.kpis)
+    for chart in history.charts:
+        assert [s.name for s in chart.series] == ["Actual", "Target"]
+        assert all(s.values.startswith("=History!$") for s in chart.series)
+    # Charts start on a page of their own.
+    assert history.print_setup and history.print_setup.page_breaks
+
+
+def test_problems_sheet_lists_every_problem_errors_first(result: Result, report: Report) -> None:
+    problems = report.sheet("Problems")
+    cells = values(problems)
+    listed = [
+        tuple(cells[(row, col)] for col in range(7)) for row in range(5, 5 + len(result.problems))
+    ]
+    expected = sorted(result.problems, key=lambda p: p.severity != "error")
+    assert listed == [
+        (
+            p.severity.capitalize(),
+            p.cell or p.sheet or "",
+            p.column or "",
+            p.kpi or "",
+            p.code,
+            p.message,
+            p.hint,
+        )
+        for p in expected
+    ]
+    assert listed[0][0] == "Error"
+    rule = problems.conditional_formats[0]
+    assert rule.options["criteria"] == '=$A6="Error"'
+    assert rule.range == f"A6:G{5 + len(result.problems)}"
+
+
+def test_problems_sheet_says_no_problems_when_clean(result: Result) -> None:
+    clean = dataclasses.replace(result, problems=[])
+    sheet = build_report(clean, refreshed_at=REFRESHED).sheet("Problems")
+    texts = [c.value for c in sheet.grid().values() if isinstance(c.value, str)]
+    assert any(t.startswith("No problems") for t in texts)
+    assert not sheet.conditional_formats
+
+
+def test_hostile_problem_text_stays_text(result: Result) -> None:
+    bad = Problem("bad-number", "error", "=1+1 is not a number", "=cmd|' /C calc'!A0")
+    sheet = build_report(dataclasses.replace(result, problems=[bad]), refreshed_at=REFRESHED).sheet(
+        "Problems"
+    )
+    cells = values(sheet)
+    assert cells[(5, 5)] == "=1+1 is not a number" and cells[(5, 6)] == "=cmd|' /C calc'!A0"
+
+
+def test_print_setup_and_freeze(report: Report) -> None:
+    summary = report.sheet("Summary")
+    setup = summary.print_setup
+    assert setup and setup.landscape and setup.fit_width == 1 and setup.fit_height == 0
+    assert setup.repeat_rows == (ROW_HEADER, ROW_HEADER)
+    assert setup.print_area and setup.print_area.startswith("A1:L")
+    assert summary.freeze == (ROW_HEADER + 1, 1)
+
+
+def test_a_tracker_without_kpis_still_lays_out() -> None:
+    r = compute(tracker([], [], as_of=AS_OF))
+    report = build_report(r, refreshed_at=REFRESHED)
+    texts = [c.value for c in report.sheet("Summary").grid().values() if isinstance(c.value, str)]
+    assert any("No KPIs" in t for t in texts)
+    assert not report.sheet("History").charts
