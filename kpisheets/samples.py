@@ -294,17 +294,17 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
             demos = max(4, round(rng.gauss(20 * factor, 3) * (0.7 if bad else 1)))
             log.add(day, "DEMOS", demos, "Tom", "Team offsite" if demos < 12 else None)
         end = _month_end(month)
+        slump = month == D(2026, 11, 1)  # this month's worry: two bake-offs lost
         pipeline = 780000 * factor * rng.uniform(0.9, 1.1) * (0.7 if bad else 1)
-        log.add(
-            end,
-            "PIPELINE",
-            round(pipeline, -3),
-            "Tom",
-            "Pipeline thin after April losses" if bad else None,
-        )
+        pipeline_note = "Pipeline thin after April losses" if bad else None
+        if slump:
+            pipeline *= 0.75
+            pipeline_note = "Q1 pipeline light: need 10 more qualified opportunities"
+        log.add(end, "PIPELINE", round(pipeline, -3), "Tom", pipeline_note)
         for rep in ("Tom", "Ana"):
-            rate = rng.uniform(0.2, 0.32) * (0.6 if bad else 1)
-            log.add(end, "WIN_RATE", rate, rep)
+            rate = rng.uniform(0.2, 0.32) * (0.6 if bad else 0.72 if slump else 1)
+            lost = "Lost two bake-offs to Globex's new pricing" if slump and rep == "Tom" else None
+            log.add(end, "WIN_RATE", rate, rep, lost)
             cycle = rng.gauss(44, 5) + (12 if bad else 0)
             log.add(end, "CYCLE", round(cycle), rep)
         for _ in range(3):
@@ -638,7 +638,7 @@ def customer_success_sheets() -> dict[str, list[list[Any]]]:
             )
         for _ in range(rng.randint(22, 30)):
             day = rng.choice(_days(month))
-            weights = [1, 1, 1, 1, 2, 2, 3, 6, 8, 12, 10]
+            weights = [0.5, 0.5, 0.5, 1, 1, 1.5, 2, 6, 9, 14, 12]
             if shock:
                 weights = [3, 3, 3, 4, 5, 5, 5, 6, 6, 6, 5]
             score = rng.choices(range(11), weights=weights)[0]
@@ -793,7 +793,7 @@ def people_sheets() -> dict[str, list[list[Any]]]:
                 Direction="Higher is better",
                 Aggregation="NPS",
                 Frequency="Quarter",
-                Target=20,
+                Target=10,
             ),
         ]
     )
@@ -853,16 +853,17 @@ def people_sheets() -> dict[str, list[list[Any]]]:
                 if util > 0.88 and month.month == 11
                 else None,
             )
-        for _ in range(rng.randint(3, 6)):
+        for _ in range(rng.randint(10, 14)):
             log.add(rng.choice(_days(month)), "TRAINING", rng.choice([4, 8, 8, 16, 24]), "Kim")
         log.add(end, "ATTRITION", rng.uniform(0.08, 0.12) + (0.03 if freeze else 0), "Alex")
-        if month.month in (3, 6, 9, 12):
-            revenue = {3: 41000, 6: 43500, 9: 46200, 12: 44800}[month.month]
-            log.add(end, "PRODUCTIVITY", revenue, "Kim")
+        # Finance sends a trailing-quarter figure every month.
+        revenue = 41000 + 400 * len(log.rows) % 5000 + rng.randint(-800, 800)
+        log.add(end, "PRODUCTIVITY", round(revenue, -2), "Kim")
         if month.month in (1, 4, 7, 10):
             survey = D(month.year, month.month, 15)
             for _ in range(headcount // 2):
-                score = rng.choices(range(11), weights=[1, 1, 1, 2, 2, 3, 4, 8, 9, 7, 5])[0]
+                weights = [0.5, 0.5, 1, 1, 1.5, 2, 3, 8, 10, 8, 6]
+                score = rng.choices(range(11), weights=weights)[0]
                 comment = None
                 if score <= 2:
                     comment = rng.choice(["Unclear career paths", "Too many meetings"])

@@ -1097,10 +1097,14 @@ Copyright (C) 2014-present, Zoomer Analytics LLC, BSD 3-clause licence.
 
 
 def main() -> None:
-    """Refresh the workbook that called this (the Refresh button)."""
+    """Refresh the workbook that called this (the Refresh button).
+
+    kpisheets.xl.main() refreshes the calling workbook and reports a problem that
+    stops it in a message box (kpisheets.xl.refresh() is the same without the box).
+    """
     import kpisheets.xl  # imported here so this module imports without Excel
 
-    kpisheets.xl.refresh()
+    kpisheets.xl.main()
 
 
 if __name__ == "__main__":

@@ -211,7 +211,7 @@ def test_xlsm_has_vba_button_conf_sheet_and_companion_module(tmp_path: Path) -> 
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert callable(module.main)
-    assert "kpisheets.xl.refresh()" in written[1].read_text()
+    assert "kpisheets.xl.main()" in written[1].read_text()
 
 
 @pytest.mark.parametrize(
