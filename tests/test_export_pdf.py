@@ -95,6 +95,15 @@ def test_polish_and_japanese_text_extracts(tmp_path: Path) -> None:
     assert "Chloé" in text and "série" in text
 
 
+def test_korean_greek_and_mixed_runs_extract(tmp_path: Path) -> None:
+    sales = kpi("K", name="매출 한국어 Ελληνικά", owner="Ærø Ōtsuka", target=5)
+    entries = [(AS_OF, "K", 3, "日本語とEnglish混在 ÀÉÎÕÜ ß ø")]
+    text = _squash(_pages(compute(tracker([sales], entries), AS_OF), tmp_path)[0])
+    assert "매출 한국어 Ελληνικά" in text
+    assert "Ærø Ōtsuka" in text
+    assert "日本語とEnglish混在 ÀÉÎÕÜ ß ø" in text
+
+
 def test_unrenderable_characters_become_a_visible_mark(tmp_path: Path) -> None:
     assert runs("ok 🚀 हिन्दी") == [("KpiSans", "ok " + REPLACEMENT + " " + REPLACEMENT * 6)]
     rocket = kpi("ROCKET", name="Launch 🚀 readiness", category="Product", target=10)

@@ -11,10 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from kpisheets.cli import cli
+from kpisheets.compute import compute
 from kpisheets.errors import UsageError
 from kpisheets.export import KNOWN_SUFFIXES, export_result
 from kpisheets.export.tabular import CSV_COLUMNS, neutralise, result_csv
-from tests.export_results import HOSTILE, hostile_result, sample_result
+from tests.builders import kpi, tracker
+from tests.export_results import AS_OF, HOSTILE, hostile_result, sample_result
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -98,3 +100,12 @@ def test_progress_lines_go_to_stderr(tmp_path: Path, capsys: pytest.CaptureFixtu
     export_result(sample_result(), tmp_path / "s.md", progress=True)
     err = capsys.readouterr().err
     assert "s.md: done" in err
+
+
+@pytest.mark.parametrize("suffix", KNOWN_SUFFIXES)
+def test_every_format_copes_with_no_kpis_and_no_data(tmp_path: Path, suffix: str) -> None:
+    empty = compute(tracker([]), AS_OF)
+    quiet = compute(tracker([kpi("ONLY", target=5)]), AS_OF)
+    for name, result in (("empty", empty), ("quiet", quiet)):
+        out = export_result(result, tmp_path / f"{name}{suffix}")
+        assert out.stat().st_size > 0

@@ -165,7 +165,11 @@ def _banner(
         canvas.setLineWidth(1)
         canvas.line(MARGIN, top - 25, width - MARGIN, top - 25)
         canvas.setFont(SANS, 7.5)
-        canvas.drawString(MARGIN, MARGIN, f"{len(result.kpis)} KPIs · made with kpisheets")
+        canvas.drawString(
+            MARGIN,
+            MARGIN,
+            f"{len(result.kpis)} KPI{'' if len(result.kpis) == 1 else 's'} · made with kpisheets",
+        )
         canvas.drawRightString(width - MARGIN, MARGIN, f"Page {number}")
         canvas.restoreState()
 
