@@ -58,7 +58,13 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
 
 def status(path: str | Path, as_of: dt.date | str | None = None) -> Result:
     """Load and compute in one call."""
-    return compute(load(path), as_of)
+    # Not the package-level ``compute``: importing the ``kpisheets.compute`` subpackage
+    # rebinds that name to the module, so it is not callable after the first use.
+    from kpisheets.compute import compute as _compute
+
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    return _compute(load(path), as_of)
 
 
 def refresh(
