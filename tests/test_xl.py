@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -298,3 +299,135 @@ def _big_tracker(n: int) -> dict[str, list[list[Any]]]:
         entries.append([start + dt.timedelta(days=(i * 7) % 690), kpi, value, None, "Bot"])
     sheets["Entries"] = entries
     return sheets
+
+
+# ---------------------------------------------------------------------------
+# The live refresh writes what the file refresh writes, sample by sample
+
+FIXED_NOW = dt.datetime(2026, 11, 20, 9, 30)
+CF_TYPES = {
+    "cellIs": "cell_value",
+    "expression": "custom",
+    "containsText": "custom",
+    "dataBar": "data_bar",
+    "colorScale": "color_scale",
+    "iconSet": "icon_set",
+}
+
+
+def _argb(color: Any) -> tuple[int, int, int] | None:
+    if color is None or color.type != "rgb" or not isinstance(color.rgb, str):
+        return None
+    text = color.rgb[-6:]
+    return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+
+
+def _rgb(hex_or_tuple: Any) -> tuple[int, int, int] | None:
+    if hex_or_tuple is None:
+        return None
+    if isinstance(hex_or_tuple, str):
+        text = hex_or_tuple.lstrip("#")
+        return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+    return tuple(hex_or_tuple)  # type: ignore[return-value]
+
+
+def _compare_sheet(ws: Any, mem: Any) -> None:
+    from openpyxl.utils import column_index_from_string
+
+    file_values: dict[tuple[int, int], Any] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            key = (cell.row, cell.column)
+            if cell.value is not None and cell.value != "":
+                file_values[key] = (cell.data_type, cell.value)
+            if (cell.value is None or cell.value == "") and not cell.has_style:
+                continue
+            where = f"{ws.title}!{cell.coordinate}"
+            assert mem.number_formats.get(key, "General") == cell.number_format, where
+            fill = _argb(cell.fill.fgColor) if cell.fill.fill_type == "solid" else None
+            assert _rgb(mem.fills.get(key)) == fill, where
+            font = mem.fonts.get(key, {})
+            assert bool(font.get("bold")) == bool(cell.font.b), where
+            assert bool(font.get("italic")) == bool(cell.font.i), where
+            if _argb(cell.font.color) is not None:
+                assert _rgb(font.get("color", (0, 0, 0))) == _argb(cell.font.color), where
+    live_keys = set(mem.values) | set(mem.formulas)
+    assert live_keys == set(file_values), ws.title
+    for key, (kind, value) in file_values.items():
+        where = f"{ws.title}!{key}"
+        if kind == "f":
+            assert mem.formulas[key] == value, where
+        elif isinstance(value, float | int) and not isinstance(value, bool):
+            assert mem.values[key] == pytest.approx(value), where
+        else:
+            assert mem.values[key] == value, where
+            assert key in mem.quote_prefix or not isinstance(value, str), where
+    file_merges = {(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges}
+    assert set(mem.merges) == file_merges, ws.title
+    file_rules = []
+    for cf in ws.conditional_formatting:
+        for rule in cf.rules:
+            operands = [f.lstrip("=") for f in (rule.formula or [])]
+            file_rules.append(
+                (
+                    str(cf.sqref),
+                    CF_TYPES.get(rule.type, rule.type),
+                    operands[:1] if rule.type == "cellIs" else [],
+                )
+            )
+    live_rules = [
+        (
+            r["range"],
+            r["type"],
+            [str(r["formula1"]).lstrip("=")] if r["type"] == "cell_value" else [],
+        )
+        for r in mem.conditional_formats
+    ]
+    assert sorted(live_rules) == sorted(file_rules), ws.title
+    for letter, dim in ws.column_dimensions.items():
+        if dim.customWidth and dim.width:
+            for c in range(dim.min or column_index_from_string(letter), (dim.max or 0) + 1):
+                assert mem.column_widths.get(c) == pytest.approx(dim.width, abs=0.75), (ws.title, c)
+    assert len(mem.charts) == len(ws._charts), ws.title
+    if ws.freeze_panes:
+        from openpyxl.utils.cell import coordinate_from_string
+
+        letter, row = coordinate_from_string(ws.freeze_panes)
+        assert mem.freeze == frozen_range(row - 1, column_index_from_string(letter) - 1)
+
+
+@pytest.mark.parametrize("sample", SAMPLES + [None], ids=lambda p: p.stem if p else "simple")
+def test_live_refresh_matches_the_file_refresh(
+    tmp_path: Path, sample: Path | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs_pipeline()
+    import functools
+    import shutil
+
+    import openpyxl
+
+    import kpisheets.report
+    from kpisheets.refresh import refresh_workbook
+
+    monkeypatch.setattr(
+        kpisheets.report,
+        "build_report",
+        functools.partial(kpisheets.report.build_report, refreshed_at=FIXED_NOW),
+    )
+    original = tmp_path / "original.xlsx"
+    if sample is None:
+        write_workbook(original, simple_tracker_sheets(), as_tables=True)
+    else:
+        shutil.copy(sample, original)
+    refreshed = tmp_path / "refreshed.xlsx"
+    refresh_workbook(original, as_of=AS_OF, output=refreshed)
+    book = open_book(original)
+    _refresh(book)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # sparklines: an extension
+        file_book = openpyxl.load_workbook(refreshed)
+    try:
+        for name in ("Summary", "History", "Problems"):
+            _compare_sheet(file_book[name], book.sheets[name].api)
+    finally:
+        file_book.close()

@@ -30,6 +30,7 @@ import copy
 import datetime as dt
 import math
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1550,7 +1551,10 @@ def load_membook(path: Path, flavour: str = "windows") -> MemBook:
     """
     import openpyxl
 
-    wb = openpyxl.load_workbook(path, data_only=True)
+    with warnings.catch_warnings():
+        # Sparklines and x14 rules are extensions openpyxl does not read; values are.
+        warnings.simplefilter("ignore", UserWarning)
+        wb = openpyxl.load_workbook(path, data_only=True)
     mem = MemBook(str(Path(path).resolve()), [])
     mem.flavour = flavour  # type: ignore[attr-defined]
     for ws in wb.worksheets:

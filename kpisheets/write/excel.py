@@ -226,6 +226,20 @@ def _set_border(rng: xw.Range, color: str) -> None:
     rng.borders.set("edge_bottom", line_style="continuous", weight="thin", color=color)
 
 
+_BORDER_WEIGHTS = {1: "thin", 2: "medium", 5: "thick"}  # XlsxWriter border indexes
+
+
+def _set_box(rng: xw.Range, border: tuple[int, str]) -> None:
+    index, color = border
+    weight: Any = _BORDER_WEIGHTS.get(index, "thin")
+    rng.borders.set("all", line_style="continuous", weight=weight, color=color)
+
+
+def _set_shrink(rng: xw.Range, value: bool) -> None:
+    if windows_excel(rng.sheet.book):
+        rng.api.ShrinkToFit = True  # no public xlwings API; cosmetic elsewhere
+
+
 def _set_indent(rng: xw.Range, level: int) -> None:
     try:
         rng.adjust_indent(level)  # cells are fresh, so adjusting from 0 sets the level
@@ -274,6 +288,12 @@ PROPERTIES = (
         _set_border,
     ),
     _Property("indent", lambda s: s.indent or None, _set_indent),
+    _Property(
+        "border",
+        lambda s: (s.border, s.border_color or "#000000") if getattr(s, "border", 0) else None,
+        _set_box,
+    ),
+    _Property("shrink", lambda s: getattr(s, "shrink", False) or None, _set_shrink),
 )
 
 
