@@ -136,3 +136,29 @@ def test_number_format_follows_unit_and_format() -> None:
 def test_empty_tracker() -> None:
     r = run([], [])
     assert r.kpis == [] and r.overall.score is None and r.categories == []
+
+
+def test_offsets_without_the_lookup_table_give_the_same_figures(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kpisheets.compute import engine
+
+    kpis = [
+        kpi("S", target=10, frequency="week"),
+        kpi("Q", aggregation="max", target=10, frequency="quarter"),
+        kpi("W", target=10, start=D(2026, 10, 3), end=D(2026, 12, 1)),
+        kpi("F", aggregation="formula", formula="S + Q", frequency="year", target=1),
+    ]
+    entries = [
+        (D(2026, 11, 20) - dt.timedelta(days=d), k, d) for d in range(0, 900, 7) for k in "SQW"
+    ]
+    with_table = run(kpis, entries).to_dict()
+    monkeypatch.setattr(engine, "TABLE_LIMIT", 0)
+    assert run(kpis, entries).to_dict() == with_table
+
+
+def test_a_window_ending_in_9999_does_not_overflow() -> None:
+    k = kpi("W", target=10, start=D(2020, 1, 1), end=D(9999, 12, 31))
+    r = run([k], [("2026-11-02", "W", 3.0)])
+    assert r.kpi("W").actual == 3.0
+    assert r.kpi("W").history[0].start == dt.date.min

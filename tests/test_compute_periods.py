@@ -144,3 +144,11 @@ def test_as_of_defaults_to_settings_then_today() -> None:
     assert compute(tracker([kpi("A")], as_of=D(2026, 5, 5))).as_of == D(2026, 5, 5)
     assert compute(tracker([kpi("A")])).as_of == dt.date.today()
     assert compute(tracker([kpi("A")], as_of=D(2026, 5, 5)), D(2026, 6, 1)).as_of == D(2026, 6, 1)
+
+
+@pytest.mark.parametrize("as_of", [D(1, 1, 3), D(9999, 12, 30)])
+def test_as_of_at_the_edges_of_the_calendar_does_not_crash(as_of: dt.date) -> None:
+    kpis = [kpi(f"K{f}", frequency=f, target=1) for f in ("week", "month", "quarter", "year")]
+    r = compute(tracker(kpis, [("2026-11-02", "Kweek", 1.0)], as_of=as_of))
+    assert all(len(k.history) == 12 for k in r.kpis)
+    assert r.kpi("Kweek").actual is None

@@ -128,7 +128,7 @@ def compute(tracker: Tracker, as_of: dt.date | None = None) -> Result:
     formulas = _parse_formulas(tracker, index_by_id, problems)
 
     slots, slot_index = _plan_slots(kpis, schemes, formulas, index_by_id, as_of)
-    aggregates = _aggregate(entries, kpis, slots, depth)
+    aggregates = _aggregate(entries, kpis, slots, depth, day_number(as_of))
 
     # Period values per KPI (K offsets), formulas evaluated on their slots.
     values: dict[int, np.ndarray] = {}
@@ -469,8 +469,18 @@ def _plan_slots(
     return slots, slot_index
 
 
-def _offsets(entries: _Entries, slots: list[_Slot], n_kpis: int) -> list[tuple[np.ndarray, ...]]:
-    """(entry positions, slot, offset) per pass; each pass has at most one slot per KPI."""
+TABLE_LIMIT = 20_000_000  # cells of the day → offset lookup table before falling back
+
+
+def _offsets(
+    entries: _Entries, slots: list[_Slot], n_kpis: int, depth: int, as_of_day: int
+) -> list[tuple[np.ndarray, ...]]:
+    """(entry positions, slot, offset) per pass; each pass has at most one slot per KPI.
+
+    Offsets come from a small day → offset table per period scheme covering the days
+    any slot's history can reach, so each entry costs one gather whatever the scheme.
+    Offsets outside 0..depth−1 are −1.
+    """
     passes: list[dict[int, int]] = []
     for s, slot in enumerate(slots):
         for layer in passes:
@@ -479,62 +489,66 @@ def _offsets(entries: _Entries, slots: list[_Slot], n_kpis: int) -> list[tuple[n
                 break
         else:
             passes.append({slot.kpi: s})
+
+    scheme_keys: dict[tuple[object, ...], int] = {}
+    for slot in slots:
+        scheme_keys.setdefault(slot.scheme.key, len(scheme_keys))
+    scheme_of_slot = np.array([scheme_keys[s.scheme.key] for s in slots], dtype=np.int64)
+    first = min(day_number(s.scheme.bounds(s.current - depth + 1)[0]) for s in slots)
+    span = max(as_of_day - first + 1, 0)
+    table: np.ndarray | None = None
+    if span * len(scheme_keys) <= TABLE_LIMIT:
+        table = np.full((len(scheme_keys), span), -1, dtype=np.int64)
+        day_range = np.arange(first, first + span, dtype=np.int64)
+        done: set[int] = set()
+        for slot in slots:
+            j = scheme_keys[slot.scheme.key]
+            if j not in done:
+                done.add(j)
+                table[j] = _offset_of_days(slot, day_range, depth)
+        table = table.ravel()
+    relative_day = entries.days - first
+
     out: list[tuple[np.ndarray, ...]] = []
     for layer in passes:
         slot_by_kpi = np.full(n_kpis, -1, dtype=np.int64)
         for k, s in layer.items():
             slot_by_kpi[k] = s
         slot_of = slot_by_kpi[entries.code]
-        picked = np.flatnonzero(slot_of >= 0)
+        picked = np.flatnonzero((slot_of >= 0) & (relative_day >= 0))
         slot_of = slot_of[picked]
-        days = entries.days[picked]
-        offset = np.empty(len(picked), dtype=np.int64)
-        # Calendar slots share a handful of schemes; windows are vectorised per slot.
-        groups: dict[tuple[object, ...], list[int]] = {}
-        window_slots = []
-        for s in layer.values():
-            if isinstance(slots[s].scheme, Window):
-                window_slots.append(s)
-            else:
-                groups.setdefault(slots[s].scheme.key, []).append(s)
-        scheme_id = np.full(len(slots), -1, dtype=np.int64)
-        group_list = list(groups.values())
-        for g, members in enumerate(group_list):
-            scheme_id[members] = g
-        if window_slots:
-            scheme_id[window_slots] = len(group_list)
-        entry_group = scheme_id[slot_of]
-        for g, members in enumerate(group_list):
-            mask = entry_group == g
-            scheme = slots[members[0]].scheme
-            offset[mask] = slots[members[0]].current - scheme.index(days[mask])
-        if window_slots:
-            mask = entry_group == len(group_list)
-            starts = np.zeros(len(slots), dtype=np.int64)
-            lengths = np.ones(len(slots), dtype=np.int64)
-            for s in window_slots:
-                w = slots[s].scheme
-                assert isinstance(w, Window)
-                starts[s], lengths[s] = day_number(w.start), w.length
-            ws = slot_of[mask]
-            offset[mask] = -((days[mask] - starts[ws]) // lengths[ws])
-        out.append((picked, slot_of, offset))
+        if table is not None:
+            offset = table[scheme_of_slot[slot_of] * span + relative_day[picked]]
+        else:
+            offset = np.full(len(picked), -1, dtype=np.int64)
+            days = entries.days[picked]
+            for s in layer.values():
+                mask = slot_of == s
+                offset[mask] = _offset_of_days(slots[s], days[mask], depth)
+        inside = offset >= 0
+        out.append((picked[inside], slot_of[inside], offset[inside]))
     return out
 
 
+def _offset_of_days(slot: _Slot, days: np.ndarray, depth: int) -> np.ndarray:
+    """Period offsets (0 = current) of day numbers in a slot's scheme; −1 outside history."""
+    offset = slot.current - slot.scheme.index(days)
+    offset[(offset < 0) | (offset >= depth)] = -1
+    return offset
+
+
 def _aggregate(
-    entries: _Entries, kpis: list[KpiDefinition], slots: list[_Slot], depth: int
+    entries: _Entries, kpis: list[KpiDefinition], slots: list[_Slot], depth: int, as_of_day: int
 ) -> _Aggregates:
     n_slots = len(slots)
     size = n_slots * depth
     if n_slots == 0:
         return _Aggregates(np.full((0, depth), np.nan), np.zeros(0))
-    pieces = _offsets(entries, slots, len(kpis))
-    picked = np.concatenate([p[0] for p in pieces])
-    slot_of = np.concatenate([p[1] for p in pieces])
-    offset = np.concatenate([p[2] for p in pieces])
-    inside = (offset >= 0) & (offset < depth)
-    picked, slot_of, offset = picked[inside], slot_of[inside], offset[inside]
+    pieces = _offsets(entries, slots, len(kpis), depth, as_of_day)
+    if len(pieces) == 1:
+        picked, slot_of, offset = pieces[0]
+    else:
+        picked, slot_of, offset = (np.concatenate([p[n] for p in pieces]) for n in range(3))
     value = entries.value[picked]
     days = entries.days[picked]
     key = slot_of * depth + offset

@@ -27,15 +27,31 @@ def day_number(date: dt.date) -> int:
     return (date - EPOCH).days
 
 
+def _clamped(ordinal: int) -> dt.date:
+    """The date of a proleptic ordinal, clamped to what Python can represent (periods
+    next to year 1 or 9999 would otherwise overflow)."""
+    return dt.date.fromordinal(min(max(ordinal, 1), dt.date.max.toordinal()))
+
+
 def from_day_number(days: int) -> dt.date:
     """The date ``days`` after 1970-01-01."""
-    return EPOCH + dt.timedelta(days=int(days))
+    return _clamped(EPOCH.toordinal() + int(days))
+
+
+def _month_start_ordinal(months: int) -> int:
+    """The ordinal of the first day of month number ``months`` (0 = January 1970);
+    0 before year 1 and one past the last date after year 9999."""
+    year, month = divmod(months, 12)
+    if 1970 + year < 1:
+        return 0
+    if 1970 + year > 9999:
+        return dt.date.max.toordinal() + 1
+    return dt.date(1970 + year, month + 1, 1).toordinal()
 
 
 def _month_start(months: int) -> dt.date:
-    """The first day of month number ``months`` (0 = January 1970)."""
-    year, month = divmod(months, 12)
-    return dt.date(1970 + year, month + 1, 1)
+    """The first day of month number ``months`` (0 = January 1970), clamped."""
+    return _clamped(_month_start_ordinal(months))
 
 
 @dataclass(frozen=True)
@@ -82,15 +98,15 @@ class Calendar:
     def bounds(self, i: int) -> tuple[dt.date, dt.date]:
         """First and last day (inclusive) of period ``i``."""
         if self.frequency is Frequency.WEEK:
-            start = from_day_number(i * 7 - 3 + self.week_start)
-            return start, start + dt.timedelta(days=6)
+            first = i * 7 - 3 + self.week_start
+            return from_day_number(first), from_day_number(first + 6)
         if self.frequency is Frequency.MONTH:
             first, length = i, 1
         elif self.frequency is Frequency.QUARTER:
             first, length = i * 3 + self.fiscal_year_start - 1, 3
         else:
             first, length = i * 12 + self.fiscal_year_start - 1, 12
-        return _month_start(first), _month_start(first + length) - dt.timedelta(days=1)
+        return _month_start(first), _clamped(_month_start_ordinal(first + length) - 1)
 
     def label(self, i: int) -> str:
         """``Week of 2026-11-23``, ``Nov 2026``, ``Q3 FY2027`` / ``Q4 2026``, ``FY2027`` / ``2026``."""
@@ -138,8 +154,10 @@ class Window:
         return ((date - self.start).days) // self.length
 
     def bounds(self, i: int) -> tuple[dt.date, dt.date]:
-        start = self.start + dt.timedelta(days=i * self.length)
-        return start, start + dt.timedelta(days=self.length - 1)
+        # Clamped to the dates Python can represent: a window ending in 9999 has
+        # "previous" windows that would start before year 1.
+        first = self.start.toordinal() + i * self.length
+        return _clamped(first), _clamped(first + self.length - 1)
 
     def label(self, i: int) -> str:
         start, end = self.bounds(i)
@@ -173,11 +191,13 @@ def one_period_before(scheme: Scheme, as_of: dt.date) -> dt.date:
     """The date one period before ``as_of`` (for staleness): a week, month, quarter or
     year earlier (day clamped to the month's end), or a window's length earlier."""
     if isinstance(scheme, Window):
-        return as_of - dt.timedelta(days=scheme.length)
+        return dt.date.fromordinal(max(as_of.toordinal() - scheme.length, 1))
     if scheme.frequency is Frequency.WEEK:
         return as_of - dt.timedelta(days=7)
     months = {Frequency.MONTH: 1, Frequency.QUARTER: 3, Frequency.YEAR: 12}[scheme.frequency]
     total = as_of.year * 12 + as_of.month - 1 - months
     year, month0 = divmod(total, 12)
-    last_day = (_month_start((year - 1970) * 12 + month0 + 1) - dt.timedelta(days=1)).day
+    if year < 1:
+        return dt.date.min
+    last_day = _clamped(_month_start_ordinal((year - 1970) * 12 + month0 + 1) - 1).day
     return dt.date(year, month0 + 1, min(as_of.day, last_day))
