@@ -285,6 +285,10 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
             elif recovery and i == 0:
                 amount *= 1.3
                 note = "Initech came back after the pilot" if month.month == 5 else None
+            elif month == D(2026, 11, 1) and i == 1:
+                note = "Globex expansion signed a month early"
+            elif month == D(2026, 8, 1) and i == 0:
+                note = "Summer holidays: buyers away"
             elif month.month == 12 and i == len(week_days) - 1:
                 note = "Year-end push: three enterprise deals"
             log.add(day, "REVENUE", round(amount, -2), "Maria", note)
