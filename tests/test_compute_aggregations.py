@@ -162,3 +162,12 @@ def test_a_window_ending_in_9999_does_not_overflow() -> None:
     r = run([k], [("2026-11-02", "W", 3.0)])
     assert r.kpi("W").actual == 3.0
     assert r.kpi("W").history[0].start == dt.date.min
+
+
+def test_library_api_kpisheets_compute_stays_callable_after_importing_the_subpackage() -> None:
+    import kpisheets
+    import kpisheets.compute
+
+    t = tracker([kpi("S", target=10)], [("2026-11-02", "S", 4.0)])
+    assert kpisheets.compute(t, "2026-11-15").kpi("S").actual == 4.0
+    assert kpisheets.compute.compute(t, D(2026, 11, 15)).as_of == D(2026, 11, 15)

@@ -98,10 +98,10 @@ class _Formulas:
     broken: set[int] = field(default_factory=set)
 
 
-def compute(tracker: Tracker, as_of: dt.date | None = None) -> Result:
+def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
     """Compute every KPI figure, rollup and history point at ``as_of``.
 
-    ``as_of`` defaults to Settings › As of, else today. Inactive KPIs are left out;
+    ``as_of`` (a date or ISO text) defaults to Settings › As of, else today. Inactive KPIs are left out;
     KPIs marked invalid appear with status No data and no figures. Problems found
     here (``future-date``, ``missing-target``, formula problems, ``division-by-zero``)
     follow ``tracker.problems`` in ``result.problems``.
@@ -112,6 +112,8 @@ def compute(tracker: Tracker, as_of: dt.date | None = None) -> Result:
     'on_track'
     """
     settings = tracker.settings
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of.strip())
     as_of = as_of or settings.as_of or dt.date.today()
     if isinstance(as_of, dt.datetime):
         as_of = as_of.date()
