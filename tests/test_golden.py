@@ -48,13 +48,10 @@ def differences(expected: Any, actual: Any, where: str = "$") -> list[str]:
             return [f"{where}: {len(expected)} items, now {len(actual)}"]
         return [d for i, (e, a) in enumerate(zip(expected, actual, strict=True))
                 for d in differences(e, a, f"{where}[{i}]")]  # fmt: skip
+    if isinstance(expected, bool) or isinstance(actual, bool):
+        return [] if expected is actual else [f"{where}: {expected!r} → {actual!r}"]
     numbers = (int, float)
-    if (
-        isinstance(expected, numbers)
-        and isinstance(actual, numbers)
-        and not isinstance(expected, bool)
-        and not isinstance(actual, bool)
-    ):
+    if isinstance(expected, numbers) and isinstance(actual, numbers):
         if math.isclose(expected, actual, rel_tol=1e-9, abs_tol=1e-12):
             return []
     elif expected == actual:
