@@ -297,6 +297,11 @@ class Tracker:
     entries_sheet: str = "Entries"
     entries_date_column: str = "A"
     entries_header_row: int = 1
+    # Where KPIs lives, so problems compute finds about a KPI (formula-*, missing-target,
+    # division-by-zero) can name its cell: normalised header ("formula", "target") →
+    # column letter. Empty: those problems carry sheet, column and row but no cell.
+    kpis_sheet: str = "KPIs"
+    kpi_columns: dict[str, str] = field(default_factory=dict)
 
     def kpi(self, kpi_id: str) -> KpiDefinition:
         """The KPI with this ID (case-insensitive); KeyError when absent."""

@@ -172,9 +172,10 @@ def test_formula_problems_are_reported_once_with_their_cell() -> None:
 
 def test_formula_problem_cell_uses_column_letters_when_the_reader_gives_them() -> None:
     t = tracker([kpi("F", aggregation="formula", formula="(", target=1)], as_of=AS_OF)
-    t.kpi_columns = {"formula": "K", "target": "I"}  # type: ignore[attr-defined]
+    t.kpi_columns = {"formula": "K", "target": "I"}
+    t.kpis_sheet = "Our KPIs"
     (p,) = compute(t).problems
-    assert p.cell == "KPIs!K2"
+    assert (p.cell, p.sheet) == ("'Our KPIs'!K2", "Our KPIs")
 
 
 def test_formula_problems_already_found_by_validation_are_not_repeated() -> None:

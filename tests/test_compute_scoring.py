@@ -352,3 +352,10 @@ def test_to_dict_has_the_spec_fields() -> None:
     }
     assert set(d["kpis"][0]) >= fields
     assert d["kpis"][0]["period"]["label"] == "Nov 2026"
+
+
+def test_missing_target_names_the_target_cell_when_column_letters_are_known() -> None:
+    t = tracker([kpi("S"), kpi("T", target=1)], [("2026-11-02", "S", 10)], as_of=AS_OF)
+    t.kpi_columns = {"target": "I"}
+    (p,) = compute(t).problems
+    assert (p.cell, p.kpi) == ("KPIs!I2", "S")

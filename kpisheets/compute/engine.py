@@ -271,11 +271,9 @@ def _latest_notes(frame: pd.DataFrame, entries: _Entries, n_kpis: int) -> dict[i
 
 def _formula_cell(tracker: Tracker, kpi: KpiDefinition, column: str) -> str | None:
     """``KPIs!<letter><row>`` when the reader recorded the KPIs sheet's column letters."""
-    letters = getattr(tracker, "kpi_columns", None) or {}
-    letter = letters.get(column.lower()) if isinstance(letters, dict) else None
+    letter = tracker.kpi_columns.get(column.lower())
     if letter and kpi.row:
-        sheet = getattr(tracker, "kpis_sheet", "KPIs") or "KPIs"
-        return f"{quote_sheet(sheet)}!{letter}{kpi.row}"
+        return f"{quote_sheet(tracker.kpis_sheet)}!{letter}{kpi.row}"
     return None
 
 
@@ -288,13 +286,12 @@ def _kpi_problem(
     message: str,
     hint: str,
 ) -> Problem:
-    sheet = getattr(tracker, "kpis_sheet", "KPIs") or "KPIs"
     return Problem(
         code=code,
         severity="error" if severity == "error" else "warning",
         message=message,
         hint=hint,
-        sheet=sheet,
+        sheet=tracker.kpis_sheet,
         cell=_formula_cell(tracker, kpi, column),
         column=column,
         row=kpi.row,
