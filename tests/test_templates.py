@@ -416,3 +416,17 @@ def test_build_command(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "templates" / "sales_tracker.xlsm").exists()
     assert (tmp_path / "sample_workbooks" / "people-kpis.xlsx").exists()
+
+
+def test_refresh_keeps_the_button_and_the_vba(tmp_path: Path) -> None:
+    from kpisheets.refresh import refresh_workbook
+
+    path = tmp_path / "team.xlsm"
+    new_tracker(path, template="sales")
+    before = members(path)
+    refresh_workbook(path)
+    after = members(path)
+    for name, data in before.items():
+        if name.endswith((".bin", ".vml")) or name.startswith("xl/worksheets/sheet"):
+            assert after[name] == data, name
+    assert "Summary" in after["xl/workbook.xml"].decode()
