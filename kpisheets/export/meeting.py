@@ -88,6 +88,8 @@ def kpi_row(k: KpiResult) -> KpiRow:
 def _signed_percent(change: float | None) -> str:
     """``+4%`` / ``-12%`` / ``""``."""
     text = percent(change, blank="")
+    if text in ("-0%", "0%"):  # a change that rounds to nothing has no sign
+        return "0%"
     if text and not text.startswith("-"):
         text = "+" + text
     return text

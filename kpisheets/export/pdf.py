@@ -236,17 +236,21 @@ def _fitted_summary_table(result: Result, width: float, first_page_h: float) -> 
     (many KPIs) the compact size flows onto further pages."""
     fallback = None
     for size, note_lines in FIT_STEPS:
-        table = _summary_table(result, width, size, note_lines)
+        table, squeezed = _summary_table(result, width, size, note_lines)
         _, h = table.wrap(width, first_page_h)
-        if h <= first_page_h:
+        if h <= first_page_h and not squeezed:
             return table
-        if size == 7.5:
+        if fallback is None and (size == 7.5 or h <= first_page_h):
             fallback = table
     assert fallback is not None
     return fallback
 
 
-def _summary_table(result: Result, width: float, size: float, note_lines: int) -> LongTable:
+def _summary_table(
+    result: Result, width: float, size: float, note_lines: int
+) -> tuple[LongTable, bool]:
+    """The KPI table at type size ``size``, and whether its columns had to be
+    squeezed below their content's width to fit ``width``."""
     periods = {k.period.label for k in result.kpis}
     show_period = len(periods) > 1
     small = size - 1
@@ -263,7 +267,7 @@ def _summary_table(result: Result, width: float, size: float, note_lines: int) -
     columns: list[tuple[str, float, int]] = [  # header, width, alignment
         ("Status", widest(["No target"], small, True), TA_CENTER),
         ("KPI", min(widest(kpi_texts, size, True), width * 0.26), 0),
-        ("Owner", min(max(widest([k.owner for k in result.kpis], small), 30), width * 0.1), 0),
+        ("Owner", min(fixed("Owner", [k.owner for k in result.kpis]), width * 0.1), 0),
     ]
     if show_period:
         columns.append(("Period", widest(sorted(periods), small), 0))
@@ -283,6 +287,13 @@ def _summary_table(result: Result, width: float, size: float, note_lines: int) -
         used = sum(w for _, w, _ in columns)
         note_w = max(width - used, width * 0.1)
     columns.append(("Latest note", note_w, 0))
+    total = used + note_w
+    squeezed = total > width + 0.01
+    if squeezed:  # scale every column but the sparkline's down to the page
+        keep = spark_w + 6
+        factor = (width - keep) / (total - keep)
+        columns = [(h, w if h == "History" else w * factor, a) for h, w, a in columns]
+        note_w = columns[-1][1]
     col_widths = [w for _, w, _ in columns]
     header = [Paragraph(h, _style(small, True, MUTED, a)) for h, _, a in columns]
     data: list[list[Any]] = [header]
@@ -324,7 +335,7 @@ def _summary_table(result: Result, width: float, size: float, note_lines: int) -
             )
     table = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
-    return table
+    return table, squeezed
 
 
 def _kpi_cells(
