@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -118,3 +119,28 @@ def test_hostile_text_is_just_text(tmp_path: Path) -> None:
     assert "<script>alert(1)</script>" in text
     assert "=cmd|' /C calc'!A0" in text
     assert "-5" in text
+
+
+SAMPLES = sorted((Path(__file__).resolve().parent.parent / "sample_workbooks").glob("*.xlsx"))
+
+
+@pytest.mark.skipif(not SAMPLES, reason="sample_workbooks/ is absent")
+@pytest.mark.parametrize("book", SAMPLES, ids=lambda p: p.stem)
+def test_sample_summary_stays_inside_the_margins(book: Path, tmp_path: Path) -> None:
+    import kpisheets
+    from kpisheets.export.pdf import MARGIN
+
+    result = kpisheets.status(book)
+    out = export_result(result, tmp_path / "sample.pdf")
+    words = subprocess.run(
+        ["pdftotext", "-bbox", "-f", "1", "-l", "1", str(out), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    page_width = float(re.search(r'<page width="([\d.]+)"', words).group(1))  # type: ignore[union-attr]
+    right_edges = [float(x) for x in re.findall(r'xMax="([\d.]+)"', words)]
+    assert right_edges and max(right_edges) <= page_width - MARGIN + 1
+    first = _squash(pdf_text(out).split("\f")[0])
+    assert all(k.name in first for k in result.kpis)
