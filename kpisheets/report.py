@@ -70,7 +70,8 @@ BANNER_TEXT = (
     "change the KPIs, Entries, Targets or Settings sheets instead."
 )
 CHANGED_TEXT = "⚠ Entries have changed since this refresh: refresh again"
-NOTE_CHARS = 120  # longer notes are cut with "…" on the Summary (the full text is in Entries)
+NOTE_CHARS = 120
+ATTENTION_NAMES = 6  # KPIs named beside the tiles before "and N more"  # longer notes are cut with "…" on the Summary (the full text is in Entries)
 DATE_FORMAT = "d mmm yyyy"
 PERCENT_FORMAT = "0%"
 LAST_EXCEL_ROW = 1048576
@@ -140,7 +141,7 @@ PROBLEM_COLUMNS: tuple[tuple[str, float], ...] = (
 # Styles used in more than one place.
 
 BANNER = Style(italic=True, font_size=10, font_color=BANNER_INK, fill=BANNER_FILL, valign="vcenter")
-TITLE = Style(bold=True, font_size=26, font_color=NAVY, valign="vcenter")
+TITLE = Style(bold=True, font_size=28, font_color=NAVY, valign="vcenter")
 SHEET_TITLE = Style(bold=True, font_size=20, font_color=NAVY, valign="vcenter")
 SUBTITLE = Style(font_size=14, font_color=MUTED, valign="vcenter")
 HEADER = Style(
@@ -297,13 +298,15 @@ def _summary_sheet(
     sheet.row_heights[ROW_CHANGED] = 18
     sheet.row_heights[ROW_CHANGED + 1] = 8
 
-    # Tiles: overall score, then one per status.
+    # Tiles: overall score, then one per status; beside them, what needs attention.
     _tiles(sheet, result.overall)
+    _attention(sheet, result.kpis)
     sheet.row_heights[ROW_TILE_LABEL + 1] = 12
 
     # The KPI table.
     for i, (_, header, _) in enumerate(SUMMARY_COLUMNS):
-        sheet.set(ROW_HEADER, i, header, HEADER_LEFT if i in (COL["kpi"], COL["note"]) else HEADER)
+        left = i in (COL["kpi"], COL["owner"], COL["note"])
+        sheet.set(ROW_HEADER, i, header, HEADER_LEFT if left else HEADER)
     sheet.row_heights[ROW_HEADER] = 34
     row = ROW_FIRST_KPI
     kpi_rows: list[int] = []
@@ -435,6 +438,39 @@ def _tiles(sheet: SheetReport, overall: Rollup) -> None:
     sheet.row_heights[ROW_TILE_LABEL] = 22
 
 
+def _attention(sheet: SheetReport, kpis: list[KpiResult]) -> None:
+    """Name the KPIs off track and at risk beside the tiles: what the meeting discusses."""
+    lines = (
+        (Status.OFF_TRACK, ROW_TILE_VALUE, 13),
+        (Status.AT_RISK, ROW_TILE_LABEL, 12),
+    )
+    first = COL["status"]
+    for status, row, size in lines:
+        names = [k.name for k in kpis if k.status is status]
+        if names:
+            shown = names[:ATTENTION_NAMES]
+            text = f"{status.label}: " + " · ".join(shown)
+            if len(names) > len(shown):
+                text += f" and {len(names) - len(shown)} more"
+            ink = STATUS_COLOURS[status][0] if status is Status.OFF_TRACK else "#9C5700"
+        elif status is Status.OFF_TRACK:
+            text, ink = "Nothing is off track.", STATUS_COLOURS[Status.ON_TRACK][0]
+        else:
+            text, ink = "Nothing is at risk.", MUTED
+        sheet.merges.append(
+            Merge(
+                row,
+                first,
+                row,
+                SUMMARY_LAST_COL,
+                text,
+                Style(
+                    bold=True, font_size=size, font_color=ink, valign="vcenter", wrap=True, indent=1
+                ),
+            )
+        )
+
+
 def _category_row(sheet: SheetReport, row: int, category: str, rollup: Rollup | None) -> None:
     sheet.set(row, 0, category, CATEGORY)
     score = rollup.score if rollup else None
@@ -465,7 +501,7 @@ def _kpi_row(sheet: SheetReport, row: int, k: KpiResult, as_of: dt.date) -> None
     )
     sheet.set(row, COL["status"], k.status.label, body(bold=True, align="center"))
     arrow = k.trend.arrow if k.trend else ""
-    sheet.set(row, COL["trend"], arrow, body(font_size=14, align="center"))
+    sheet.set(row, COL["trend"], arrow, body(font_size=16, align="center"))
     sheet.set(row, COL["sparkline"], None, body())
     sheet.set(row, COL["forecast"], _number(k.forecast), number)
     sheet.set(row, COL["last_entry"], k.last_entry, body(num_format=DATE_FORMAT, align="center"))
@@ -924,7 +960,7 @@ def _with(style: Style, **changes: Any) -> Style:
 
 def _lines(text: str, width: float) -> int:
     """Roughly how many lines ``text`` wraps to in a column of Excel ``width`` at 11 pt."""
-    return max(1, math.ceil(len(text) / (width * 1.05)))
+    return max(1, math.ceil(len(text) / (width * 1.25)))
 
 
 def _plural(n: int, word: str) -> str:

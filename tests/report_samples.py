@@ -28,8 +28,9 @@ def _days(start: dt.date, end: dt.date, step: int = 1) -> list[dt.date]:
     return days
 
 
-def realistic_tracker() -> Tracker:
-    """The sample tracker (as of 2026-11-20)."""
+def realistic_tracker(hostile: bool = True) -> Tracker:
+    """The sample tracker (as of 2026-11-20). ``hostile=False`` swaps the formula-like
+    notes for ordinary ones (for screenshots)."""
     kpis = [
         kpi("REV", name="Revenue", category="Sales", owner="Ana Ruiz", unit="$", target=120000),
         kpi("DEALS", name="New deals", category="Sales", owner="Ana Ruiz", unit="deals", target=24),
@@ -134,8 +135,10 @@ def realistic_tracker() -> Tracker:
     # Hires stopped being entered in September: stale.
     entries = [e for e in entries if not (e[1] == "HIRES" and e[0] >= dt.date(2026, 9, 1))]
     entries.append((dt.date(2026, 11, 18), "REV", 12000, LONG_NOTE, "Ana"))
-    entries.append((dt.date(2026, 11, 17), "CHURN", 0.031, HOSTILE_NOTE, "Chloé"))
-    entries.append((dt.date(2026, 11, 16), "TICKETS", 55, DDE_NOTE, "Dev"))
+    churn_note = HOSTILE_NOTE if hostile else "Two large accounts left after the price change"
+    tickets_note = DDE_NOTE if hostile else "Release 4.2 bug backlog"
+    entries.append((dt.date(2026, 11, 17), "CHURN", 0.031, churn_note, "Chloé"))
+    entries.append((dt.date(2026, 11, 16), "TICKETS", 55, tickets_note, "Dev"))
     entries.append((dt.date(2026, 11, 19), "UPTIME", 0.9991, "Outage on the 19th, 40 min"))
     t = tracker(kpis, entries, title="Acme Team KPIs · November 2026", as_of=AS_OF)
     t.problems.append(

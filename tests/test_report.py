@@ -325,3 +325,14 @@ def test_a_tracker_without_kpis_still_lays_out() -> None:
     texts = [c.value for c in report.sheet("Summary").grid().values() if isinstance(c.value, str)]
     assert any("No KPIs" in t for t in texts)
     assert not report.sheet("History").charts
+
+
+def test_kpis_needing_attention_are_named_beside_the_tiles(result: Result, report: Report) -> None:
+    texts = [m.value for m in report.sheet("Summary").merges if m.first_row in (5, 6)]
+    off = [k.name for k in result.kpis if k.status is Status.OFF_TRACK]
+    risk = [k.name for k in result.kpis if k.status is Status.AT_RISK]
+    assert "Off track: " + " · ".join(off) in texts
+    assert "At risk: " + " · ".join(risk) in texts
+    calm = dataclasses.replace(result, kpis=[k for k in result.kpis if k.status is Status.ON_TRACK])
+    texts = [m.value for m in build_report(calm).sheet("Summary").merges]
+    assert "Nothing is off track." in texts and "Nothing is at risk." in texts
