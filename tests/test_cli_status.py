@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,8 @@ STATUSES = {"on_track", "at_risk", "off_track", "no_data", "no_target"}
 
 @pytest.fixture(params=[False, True], ids=["range", "table"])
 def workbook(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
-    return write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets(), as_tables=request.param)
+    sheets: dict[str, Sequence[Sequence[Any]]] = {**simple_tracker_sheets()}
+    return write_workbook(tmp_path / "t.xlsx", sheets, as_tables=request.param)
 
 
 def status_json(path: Path, *args: str) -> dict[str, Any]:
