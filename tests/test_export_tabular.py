@@ -109,3 +109,14 @@ def test_every_format_copes_with_no_kpis_and_no_data(tmp_path: Path, suffix: str
     for name, result in (("empty", empty), ("quiet", quiet)):
         out = export_result(result, tmp_path / f"{name}{suffix}")
         assert out.stat().st_size > 0
+
+
+def test_export_file_gets_ordinary_permissions(tmp_path: Path) -> None:
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        out = export_result(sample_result(), tmp_path / "summary.md")
+    finally:
+        os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o644

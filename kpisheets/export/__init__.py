@@ -97,10 +97,21 @@ def _write_atomically(out: Path, payload: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
+        os.chmod(tmp, _file_mode(out))  # mkstemp makes 0600; an export is an ordinary file
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _file_mode(out: Path) -> int:
+    """The mode a plain ``open(out, "w")`` would give: the old file's, else by umask."""
+    try:
+        return out.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _silent(message: str) -> None:
