@@ -24,12 +24,14 @@ warning elsewhere], ``uncalculated-formula`` [same], ``nps-out-of-range`` [error
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
+import gc
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -998,7 +1000,10 @@ class _Validator:
         cols = self.columns(table)
         if not self.require(table, cols, ("date", "kpi", "value"), "error"):
             return empty_entries(), 0
-        return _EntriesCheck(self, table, cols).run()
+        # A million-row column makes millions of objects; the cyclic garbage collector
+        # would rescan them again and again while nothing here forms a cycle.
+        with gc_paused():
+            return _EntriesCheck(self, table, cols).run()
 
     # Targets --------------------------------------------------------------
 
@@ -1131,6 +1136,19 @@ def _non_negative(value: CellValue) -> float:
 
 # ---------------------------------------------------------------------------
 # Entries, column by column.
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building millions of acyclic objects."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
 
 # Date classes per distinct value.
 _BLANK, _BAD = -1, -2
@@ -1438,8 +1456,8 @@ class _EntriesCheck:
         if column is None:
             return np.full(self.n, None, dtype=object), np.ones(self.n, dtype=bool)
         arr = np.array(column, dtype=object)
-        if infer_dtype(arr, skipna=True) in ("string", "empty"):
-            blank = (arr == "") | pd.isna(arr)
+        if infer_dtype(arr, skipna=False) == "string":
+            blank = arr == ""
         else:
             blank = np.fromiter((is_blank(x) for x in column), dtype=bool, count=self.n)
             others = [r for r in np.nonzero(~blank)[0] if not isinstance(column[r], str)]

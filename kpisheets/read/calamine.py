@@ -39,6 +39,7 @@ from kpisheets.read.package import (
     scan_hidden_cells,
     sniff,
 )
+from kpisheets.validate import gc_paused
 
 REQUIRED_SHEETS = ("KPIs", "Entries")
 
@@ -114,7 +115,8 @@ def read_workbook(path: str | Path, *, strict: bool = True) -> RawTracker:
     sniff(path)
     package = open_package(path)
     try:
-        return _read(path, package, strict)
+        with gc_paused():  # calamine builds millions of lists; none form cycles
+            return _read(path, package, strict)
     except NotATrackerError:
         raise
     except (CalamineError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
@@ -175,8 +177,9 @@ def _read_sheet(
     table = _table_on_sheet(book, sheet, canonical, table_names)
     if table is not None:
         return table_from_listobject(table, hidden)
-    rows: list[list[Any]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=True)
-    start = book.get_sheet_by_name(sheet).start if rows else None
+    worksheet = book.get_sheet_by_name(sheet)  # reads the sheet's cells: call once
+    rows: list[list[Any]] = worksheet.to_python(skip_empty_area=True)
+    start = worksheet.start if rows else None
     if not rows or start is None:
         return WorkbookTable(sheet, [], [], [], [], hidden=hidden)
     first_row, first_col = start
