@@ -506,10 +506,11 @@ def _kpi_row(sheet: SheetReport, row: int, k: KpiResult, as_of: dt.date) -> None
     sheet.set(row, COL["forecast"], _number(k.forecast), number)
     sheet.set(row, COL["last_entry"], k.last_entry, body(num_format=DATE_FORMAT, align="center"))
     sheet.set(row, COL["note"], summary_note(k.note), body(font_size=11, wrap=True))
-    # Wrapped notes: rows do not autofit in every program, so give long notes the
-    # lines they need.
-    lines = _lines(summary_note(k.note), 40)
-    sheet.row_heights[row] = max(24, 15 * lines + 4)
+    # Wrapped names and notes: rows do not autofit in every program, so give them the
+    # lines they need (names are bold 13 pt, about two thirds as many characters a line).
+    name_lines = _lines(k.name, SUMMARY_COLUMNS[COL["kpi"]][2] * 0.7)
+    note_lines = _lines(summary_note(k.note), SUMMARY_COLUMNS[COL["note"]][2])
+    sheet.row_heights[row] = max(24.0, 17.0 * name_lines + 4, 15.0 * note_lines + 4)
 
 
 def summary_note(note: str | None) -> str:

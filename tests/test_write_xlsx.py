@@ -264,3 +264,29 @@ def test_changed_since_line_turns_visible_when_entries_change(tmp_path: Path) ->
     changed = tmp_path / "changed.xlsx"
     render_report(same, changed)
     assert "Entries have changed" in pdf_text(convert(changed, "pdf", tmp_path))
+
+
+def test_missing_and_non_finite_figures_render_as_blank_cells(
+    result: Result, tmp_path: Path
+) -> None:
+    odd = dataclasses.replace(
+        result.kpis[0],
+        actual=float("nan"),
+        target=float("inf"),
+        expected=None,
+        achievement=float("-inf"),
+        forecast=float("nan"),
+        last_entry=None,
+        note=None,
+        trend=None,
+        name="Sales: 'EMEA' & \"APAC\" <b>",
+        category="Ünïcødé ✓",
+    )
+    r = dataclasses.replace(result, kpis=[odd], categories=[])
+    path = tmp_path / "odd.xlsx"
+    render_report(build_report(r, refreshed_at=REFRESHED), path)
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Summary").to_python()
+    row = next(r for r in rows if r[COL["kpi"]] == odd.name)
+    for key in ("actual", "target", "expected", "achievement", "forecast", "last_entry", "note"):
+        assert row[COL[key]] == "", key
+    assert rows[rows.index(row) - 1][0] == "Ünïcødé ✓"
