@@ -15,6 +15,10 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+# Imported eagerly, under another name: importing the ``kpisheets.compute`` subpackage
+# sets the package attribute ``compute`` to the module, which would shadow the
+# ``compute()`` function below if it happened after this file ran.
+from kpisheets.compute import compute as _compute
 from kpisheets.errors import KpisheetsError, NotATrackerError
 from kpisheets.model import Problem, Status, Tracker
 
@@ -49,8 +53,6 @@ def load(path: str | Path) -> Tracker:
 
 def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
     """Every figure of SPEC §2 at ``as_of`` (default: Settings › As of, else today)."""
-    from kpisheets.compute import compute as _compute
-
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
     return _compute(tracker, as_of)
@@ -58,13 +60,7 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
 
 def status(path: str | Path, as_of: dt.date | str | None = None) -> Result:
     """Load and compute in one call."""
-    # Not the package-level ``compute``: importing the ``kpisheets.compute`` subpackage
-    # rebinds that name to the module, so it is not callable after the first use.
-    from kpisheets.compute import compute as _compute
-
-    if isinstance(as_of, str):
-        as_of = dt.date.fromisoformat(as_of)
-    return _compute(load(path), as_of)
+    return compute(load(path), as_of)
 
 
 def refresh(
