@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import keyword
+import math
 import re
 import sys
 import zipfile
@@ -105,7 +106,7 @@ KPI_COLUMNS = [
     Column("Amber at", 10, "Score for At risk (default from Settings, 90%).", "percent"),
     Column("Weight", 8, "Weight in category and overall scores (default 1).", "number"),
     Column("Active", 8, "No hides the KPI from the Summary.", "list"),
-    Column("Description", 36, "What the KPI measures and why it matters."),
+    Column("Description", 44, "What the KPI measures and why it matters."),
     Column("Source", 18, "Where the numbers come from."),
 ]
 
@@ -636,10 +637,16 @@ def _cell_format(
 
 
 def _write_value(
-    ws: Worksheet, r: int, c: int, value: Any, formats: _Formats, num_format: str | None
+    ws: Worksheet,
+    r: int,
+    c: int,
+    value: Any,
+    formats: _Formats,
+    num_format: str | None,
+    wrap: bool = False,
 ) -> None:
     """Write one cell as what it is: text is always text, never a formula."""
-    fmt = formats.number(num_format) if num_format else formats.text
+    fmt = formats.number(num_format) if num_format else formats.wrap if wrap else formats.text
     if value is None:
         if num_format:
             ws.write_blank(r, c, None, fmt)
@@ -824,9 +831,21 @@ def build_input_sheets(
             if validation:
                 ws.data_validation(1, c, reach, c, validation)
         for r, row in enumerate(rows[1:], start=1):
+            lines = max(
+                (
+                    math.ceil(len(str(value)) / (columns[c].width * 1.25))
+                    for c, value in enumerate(row)
+                    if isinstance(value, str) and columns[c].width >= 30
+                ),
+                default=1,
+            )
+            if lines > 1:
+                # Neither Excel nor LibreOffice grows a row for wrapped text on open.
+                ws.set_row(r, 15 * lines)
             for c, value in enumerate(row):
                 num_format = _cell_format(sheet, headers[c], row, headers, kpi_formats)
-                _write_value(ws, r, c, value, formats, num_format)
+                wrap = num_format is None and columns[c].width >= 30
+                _write_value(ws, r, c, value, formats, num_format, wrap)
             if sheet == "Settings":
                 validation = _setting_validation(row[0])
                 if validation:
