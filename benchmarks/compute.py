@@ -232,6 +232,13 @@ def main() -> None:
         f"{len(loaded.entries):,} entries, {len(loaded.problems)} problems"
     )
     print(f"compute on the tracker read back: {full_s:.3f} s (median of 3)")
+    again = compute(loaded)
+    same = all(
+        (a.actual == b.actual or (a.actual is not None and abs(a.actual - (b.actual or 0)) < 1e-6))
+        and a.status is b.status
+        for a, b in zip(result.kpis, again.kpis, strict=True)
+    )
+    print(f"figures from the file equal the in-memory figures: {same}")
 
 
 if __name__ == "__main__":

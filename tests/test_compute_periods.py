@@ -152,3 +152,14 @@ def test_as_of_at_the_edges_of_the_calendar_does_not_crash(as_of: dt.date) -> No
     r = compute(tracker(kpis, [("2026-11-02", "Kweek", 1.0)], as_of=as_of))
     assert all(len(k.history) == 12 for k in r.kpis)
     assert r.kpi("Kweek").actual is None
+
+
+def test_window_not_started_and_window_over() -> None:
+    ahead = kpi("A", target=100, start=D(2027, 1, 1), end=D(2027, 3, 31))
+    over = kpi("O", target=100, start=D(2026, 1, 1), end=D(2026, 6, 30))
+    entries = [("2026-11-02", "A", 5), ("2026-06-30", "O", 60), ("2026-07-01", "O", 1000)]
+    r = compute(tracker([ahead, over], entries, as_of=D(2026, 11, 20)))
+    a, o = r.kpi("A"), r.kpi("O")
+    assert (a.period.elapsed, a.actual, a.forecast, a.expected) == (0, None, None, 0)
+    assert (o.period.elapsed, o.actual, o.expected, o.score) == (1, 60, 100, 0.6)
+    assert o.forecast == 60  # the window is over: the run rate is the final value
