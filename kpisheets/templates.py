@@ -982,6 +982,17 @@ def _instructions(
         )
         ws.set_row(row, 32)
         row += 1
+    if not macro:
+        ws.write_string(row, 0, "Refresh button", label)
+        ws.write_string(
+            row,
+            1,
+            "Only in .xlsm trackers: make one with kpisheets new my_kpis.xlsm "
+            f"--template {template} and copy your rows over, or refresh from the command line.",
+            text,
+        )
+        ws.set_row(row, 32)
+        row += 1
     ws.write_string(row, 0, "Command line", label)
     ws.write_string(row, 1, f'kpisheets refresh "{workbook_name}"', code)
     row += 1
