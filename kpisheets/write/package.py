@@ -654,25 +654,27 @@ def merge_styles(user: StyleSheet, scratch_text: str) -> StyleMap:
 # ---------------------------------------------------------------------------
 # Sheet XML rewriting.
 
-_CELL_STYLE = re.compile(r"(<(?:c|row)\b" + _ATTRS + r'\ss=")(\d+)(")')
-_COL_STYLE = re.compile(r"(<col\b" + _ATTRS + r'\sstyle=")(\d+)(")')
-_DXF_ID = re.compile(r'(\b\w*[dD]xfId=")(\d+)(")')
-_SHARED_STRING_CELL = re.compile(
-    r'<c\b((?:[^>"]|"[^"]*")*?)\st="s"((?:[^>"]|"[^"]*")*?)>\s*<v>(\d+)</v>\s*</c>'
-)
+# The scratch is XlsxWriter's output: its start tags hold no ">" inside attribute values.
+_CELL_STYLE = re.compile(r'(<(?:c|row)\s[^>]*?\ss=")(\d+)(")')
+_COL_STYLE = re.compile(r'(<col\s[^>]*?\sstyle=")(\d+)(")')
+_DXF_ID = re.compile(r'([dD]xfId=")(\d+)(")')
+_SHARED_STRING_CELL = re.compile(r'<c\s([^>]*?)\st="s"([^>]*)>\s*<v>(\d+)</v>\s*</c>')
 _TAB_SELECTED = re.compile(r'\stabSelected="(?:1|true)"')
 
 
 def rewrite_sheet(xml: str, styles: StyleMap, strings: list[str]) -> str:
-    """Remap style and dxf indexes, inline shared strings, unselect the tab."""
+    """Remap style and dxf indexes, unselect the tab, inline the shared strings.
+
+    The strings go in last so that no pattern ever runs over text a user typed.
+    """
     xml = _CELL_STYLE.sub(lambda m: f"{m[1]}{styles.xf.get(int(m[2]), 0)}{m[3]}", xml)
     xml = _COL_STYLE.sub(lambda m: f"{m[1]}{styles.xf.get(int(m[2]), 0)}{m[3]}", xml)
     xml = _DXF_ID.sub(lambda m: f"{m[1]}{styles.dxf.get(int(m[2]), int(m[2]))}{m[3]}", xml)
-    xml = _SHARED_STRING_CELL.sub(
-        lambda m: f'<c{m[1]} t="inlineStr"{m[2]}><is>{strings[int(m[3])]}</is></c>', xml
-    )
     # Two selected tabs would open as a group in Excel: keep the user's selection.
-    return _TAB_SELECTED.sub("", xml)
+    xml = _TAB_SELECTED.sub("", xml, count=1)
+    return _SHARED_STRING_CELL.sub(
+        lambda m: f'<c {m[1]} t="inlineStr"{m[2]}><is>{strings[int(m[3])]}</is></c>', xml
+    )
 
 
 def shared_strings(text: str) -> list[str]:
@@ -787,16 +789,20 @@ class NameAllocator:
 
     def __init__(self, used: Iterable[str]) -> None:
         self.used = {u.lower() for u in used}
+        self.next: dict[tuple[str, str, str], int] = {}
 
     def allocate(self, wanted: str) -> str:
+        """``xl/charts/chart7.xml`` → the lowest free ``xl/charts/chartN.xml``."""
         folder, name = posixpath.split(wanted)
         m = re.match(r"^(.*?)(\d*)(\.[^.]*)?$", name)
         stem, ext = (m.group(1), m.group(3) or "") if m else (name, "")
-        n = 1
+        key = (folder, stem, ext)
+        n = self.next.get(key, 1)
         while True:
-            candidate = posixpath.join(folder, f"{stem}{n}{ext}")
+            candidate = f"{folder}/{stem}{n}{ext}" if folder else f"{stem}{n}{ext}"
             if candidate.lower() not in self.used:
                 self.used.add(candidate.lower())
+                self.next[key] = n + 1
                 return candidate
             n += 1
 
