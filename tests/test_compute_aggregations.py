@@ -173,4 +173,3 @@ def test_library_api_kpisheets_compute_stays_callable_after_importing_the_subpac
     assert kpisheets.compute(t, "2026-11-15").kpi("S").actual == 4.0
     package = sys.modules["kpisheets.compute"]
     assert package.compute(t, D(2026, 11, 15)).as_of == D(2026, 11, 15)
-    assert kpisheets.compute is package

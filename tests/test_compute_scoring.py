@@ -359,3 +359,15 @@ def test_missing_target_names_the_target_cell_when_column_letters_are_known() ->
     t.kpi_columns = {"target": "I"}
     (p,) = compute(t).problems
     assert (p.cell, p.kpi) == ("KPIs!I2", "S")
+
+
+def test_latest_note_skips_several_blank_notes_and_all_blank_gives_none() -> None:
+    entries = [
+        ("2026-11-01", "A", 1, "first"),
+        ("2026-11-03", "A", 1, " "),
+        ("2026-11-04", "A", 1, ""),
+        ("2026-11-04", "B", 1, "b latest"),
+        ("2026-11-02", "C", 1, "  "),
+    ]
+    r = run([kpi("A", target=1), kpi("B", target=1), kpi("C", target=1)], entries)
+    assert [k.note for k in r.kpis] == ["first", "b latest", None]

@@ -3,16 +3,7 @@
 ``compute(tracker, as_of)`` gives a :class:`kpisheets.result.Result`; the small pure
 functions (``achievement``, ``score_status``, ``range_status``, ``range_score``,
 ``nps``, ``expected_by_now``) are also used for Excel worksheet functions.
-
-``kpisheets.compute`` is also callable as ``kpisheets.compute(tracker, as_of)``: once
-this subpackage is imported, Python binds the name ``compute`` on the ``kpisheets``
-package to the subpackage, so the subpackage itself forwards calls to :func:`compute`
-and the documented library API keeps working.
 """
-
-import sys
-import types
-from typing import Any
 
 from kpisheets.compute.arithmetic import (
     achievement,
@@ -38,13 +29,3 @@ __all__ = [
     "scheme_for",
     "score_status",
 ]
-
-
-class _CallableModule(types.ModuleType):
-    """This module, callable as :func:`compute` (see the module docstring)."""
-
-    def __call__(self, tracker: Any, as_of: Any = None) -> Any:
-        return compute(tracker, as_of)
-
-
-sys.modules[__name__].__class__ = _CallableModule

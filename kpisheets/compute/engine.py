@@ -244,25 +244,37 @@ def _last_entry_days(entries: _Entries, n_kpis: int) -> np.ndarray:
 
 
 def _latest_notes(frame: pd.DataFrame, entries: _Entries, n_kpis: int) -> dict[int, str]:
-    """The most recent non-blank note per KPI (latest date; same date: lower row)."""
+    """The most recent non-blank note per KPI (latest date; same date: lower row).
+
+    Only the latest candidate of each KPI is looked at as text; when it is blank
+    (spaces only), it is dropped and the next latest taken, so a million notes cost
+    a few vectorised passes, not a million string operations.
+    """
     if not len(entries.code) or "note" not in frame.columns:
         return {}
     notes = frame["note"].to_numpy(dtype=object)[entries.position]
-    present = pd.notna(notes)
-    if not present.any():
-        return {}
-    candidates = np.flatnonzero(present)
-    texts = pd.Series(notes[candidates], dtype=object).astype(str).str.strip()
-    nonblank = (texts != "").to_numpy()
-    candidates = candidates[nonblank]
-    texts_kept = texts.to_numpy()[nonblank]
-    if not len(candidates):
-        return {}
-    code = entries.code[candidates]
-    order = np.lexsort((entries.row[candidates], entries.days[candidates], code))
-    sorted_code = code[order]
-    last = np.flatnonzero(np.r_[sorted_code[1:] != sorted_code[:-1], True])
-    return {int(sorted_code[j]): str(texts_kept[order[j]]) for j in last}
+    candidates = np.flatnonzero(pd.notna(notes))
+    # One sortable number per entry: later date first, then lower row.
+    order_key = entries.days * (int(entries.row.max()) + 1) + entries.row
+    found: dict[int, str] = {}
+    missing = np.iinfo(np.int64).min
+    while len(candidates):
+        code = entries.code[candidates]
+        best = np.full(n_kpis, missing, dtype=np.int64)
+        np.maximum.at(best, code, order_key[candidates])
+        is_best = order_key[candidates] == best[code]
+        blank = np.zeros(len(candidates), dtype=bool)
+        for j in np.flatnonzero(is_best):
+            text = str(notes[candidates[j]]).strip()
+            if text:
+                found[int(code[j])] = text
+            else:
+                blank[j] = True
+        # Keep looking only for KPIs whose latest note was blank.
+        retry = np.zeros(n_kpis, dtype=bool)
+        retry[code[blank]] = True
+        candidates = candidates[retry[code] & ~is_best]
+    return found
 
 
 # ---------------------------------------------------------------------------
