@@ -494,6 +494,7 @@ class _Validator:
         self.raw = raw
         self.problems: list[Problem] = list(raw.problems)
         self.counts: Counter[tuple[str, str]] = Counter()
+        self.unlisted: Counter[tuple[str, str]] = Counter()  # rows never materialised
         self.first_cell: dict[tuple[str, str], str | None] = {}
         self.kpi_lookup: dict[str, _KpiFacts] = {}
         self.kpis_usable = True
@@ -548,7 +549,7 @@ class _Validator:
         self.add(bad.code, severity, bad.message + suffix, bad.hint, table, row, column, kpi=kpi)
 
     def close_counts(self) -> None:
-        for (sheet, code), n in sorted(self.counts.items()):
+        for (sheet, code), n in sorted((self.counts + self.unlisted).items()):
             if n > MAX_PROBLEMS_PER_CODE:
                 listed = [p for p in self.problems if p.code == code and p.sheet == sheet]
                 self.problems.append(
@@ -1084,18 +1085,16 @@ class _Validator:
         return facts.kpi.id
 
     def add_unknown(self, table: RawTable, i: int, c: int, kpi_id: str) -> None:
+        self.add("unknown-kpi", "error", *self.unknown_text(kpi_id), table, i, c, kpi=kpi_id)
+
+    def unknown_text(self, kpi_id: str) -> tuple[str, str]:
+        """Message and hint for an ID that is not on the KPIs sheet."""
         close = difflib.get_close_matches(kpi_id.lower(), list(self.kpi_lookup), n=1, cutoff=0.7)
         suggestion = f"Did you mean {self.kpi_lookup[close[0]].kpi.id}? " if close else ""
-        self.add(
-            "unknown-kpi",
-            "error",
+        return (
             f"{kpi_id!r} is not an ID on the KPIs sheet, so this row is ignored.",
             suggestion + "Use an ID from the KPIs sheet (case does not matter), or add "
             "the KPI there.",
-            table,
-            i,
-            c,
-            kpi=kpi_id,
         )
 
 
@@ -1295,7 +1294,9 @@ class _EntriesCheck:
                         (r, kpi_col, err.code, "error", err.message, err.hint, None)
                     )
                 else:
-                    self.v.add_unknown(table, r, kpi_col, kpi_key(kpi_uniques[j]))
+                    kpi_id = kpi_key(kpi_uniques[j])
+                    message, hint = self.v.unknown_text(kpi_id)
+                    problem_rows.append((r, kpi_col, "unknown-kpi", "error", message, hint, kpi_id))
 
         # Formula KPIs take no entries.
         formula_rows = live & known & is_formula
@@ -1386,7 +1387,7 @@ class _EntriesCheck:
         if extra > 0:
             # Count the rows not materialised so the closing problem is right.
             code = {"kpi": "unknown-kpi", "blank-value": "bad-number"}.get(what, what)
-            self.v.counts[(self.table.sheet, code)] += extra
+            self.v.unlisted[(self.table.sheet, code)] += extra
             idx = idx[: MAX_PROBLEMS_PER_CODE + 1]
         return [int(i) for i in idx]
 

@@ -1,0 +1,236 @@
+"""validate() on RawTables as any reader builds them (here by hand, the way the
+xlwings reader does: dates as datetime, numbers as float, blanks as None)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from kpisheets.model import Aggregation, ErrorValue, Frequency, RawTable, RawTracker, column_letter
+from kpisheets.validate import (
+    MAX_PROBLEMS_PER_CODE,
+    _Bad,
+    excel_serial_date,
+    parse_date,
+    parse_fraction,
+    validate,
+)
+
+
+def table(sheet: str, rows: list[list[Any]]) -> RawTable:
+    width = max(len(r) for r in rows)
+    return RawTable(
+        sheet=sheet,
+        headers=[str(h) for h in rows[0]],
+        letters=[column_letter(i) for i in range(width)],
+        rows=[list(r) for r in rows[1:]],
+        row_numbers=list(range(2, len(rows) + 1)),
+    )
+
+
+def raw(entries: list[list[Any]], kpis: list[list[Any]] | None = None, **extra: Any) -> RawTracker:
+    kpis = kpis or [["ID", "KPI", "Aggregation"], ["Sales", "Sales", "Sum"],
+                    ["NPS", "NPS", "NPS"], ["TICKETS", "Tickets", "Count"]]  # fmt: skip
+    tables = {"KPIs": table("KPIs", kpis), "Entries": table("Entries", entries)}
+    tables.update({k: table(k, v) for k, v in extra.items()})
+    return RawTracker(path=None, tables=tables)
+
+
+def where(tracker: Any) -> list[tuple[str, str | None]]:
+    return [(p.code, p.cell) for p in tracker.problems]
+
+
+def test_xlwings_style_values() -> None:
+    t = validate(
+        raw(
+            [
+                ["Date", "KPI", "Value", "Note"],
+                [dt.datetime(2026, 11, 2, 0, 0), "sales", 10.0, None],
+                [None, None, None, None],  # blank row: skipped, not a problem
+                [46330.0, " SALES ", 5.0, 42.0],  # serial date, spaces, numeric note
+                ["2026-11-05", "tickets", None, "blank value counts"],
+            ]
+        )
+    )
+    assert t.problems == []
+    assert t.entries["kpi"].tolist() == ["Sales", "Sales", "TICKETS"]
+    assert t.entries["date"].dt.date.tolist() == [
+        dt.date(2026, 11, 2),
+        dt.date(2026, 11, 4),
+        dt.date(2026, 11, 5),
+    ]
+    assert t.entries["note"].tolist() == [None, "42", "blank value counts"]
+    assert t.entries["row"].tolist() == [2, 4, 5]
+    assert t.entry_count == 3
+
+
+def test_bad_rows_are_dropped_and_the_rest_kept() -> None:
+    t = validate(
+        raw(
+            [
+                ["Date", "KPI", "Value"],
+                ["03/11/2026", "Sales", 1.0],
+                [dt.date(2026, 11, 3), "Nope", 1.0],
+                [dt.date(2026, 11, 3), "Sales", "12 units"],
+                [dt.date(2026, 11, 3), "NPS", 7.5],
+                [dt.date(2026, 11, 3), "NPS", 11.0],
+                [dt.date(2026, 11, 3), None, 3.0],
+                [dt.date(2026, 11, 3), "Sales", None],
+                [ErrorValue("#N/A"), "Sales", 1.0],
+                [dt.date(2026, 11, 3), "Sales", "12.5"],
+                [dt.date(2026, 11, 3), "NPS", 9.0],
+            ]
+        )
+    )
+    assert where(t) == [
+        ("bad-date", "Entries!A2"),
+        ("unknown-kpi", "Entries!B3"),
+        ("bad-number", "Entries!C4"),
+        ("nps-out-of-range", "Entries!C5"),
+        ("nps-out-of-range", "Entries!C6"),
+        ("empty-id", "Entries!B7"),
+        ("bad-number", "Entries!C8"),
+        ("excel-error", "Entries!A9"),
+    ]
+    assert t.problems[0].hint.startswith("Text such as 03/11/2026")
+    assert t.problems[6].severity == "warning"  # a blank value: ignored, not wrong
+    assert t.entries["value"].tolist() == [12.5, 9.0]
+
+
+def test_serial_dates_in_both_systems() -> None:
+    assert excel_serial_date(1, False) == dt.date(1900, 1, 1)
+    assert excel_serial_date(59, False) == dt.date(1900, 2, 28)
+    assert excel_serial_date(61, False) == dt.date(1900, 3, 1)
+    assert excel_serial_date(46329.75, False) == dt.date(2026, 11, 3)
+    assert excel_serial_date(0, True) == dt.date(1904, 1, 1)
+    assert excel_serial_date(44867, True) == dt.date(2026, 11, 3)
+    for bad in (60, 0, -5, 1e9):
+        with pytest.raises(_Bad):
+            excel_serial_date(bad, False)
+    assert parse_date("2026-11-03") == dt.date(2026, 11, 3)
+    assert parse_date("2026-11-03T14:30") == dt.date(2026, 11, 3)
+    for text in ("2026-02-30", "Nov 3", "3.11.2026"):
+        with pytest.raises(_Bad):
+            parse_date(text)
+
+
+def test_1904_serials_follow_the_workbook() -> None:
+    r = raw([["Date", "KPI", "Value"], [44867.0, "Sales", 1.0]])
+    r.date1904 = True
+    assert validate(r).entries["date"].dt.date.tolist() == [dt.date(2026, 11, 3)]
+
+
+@pytest.mark.parametrize(
+    ("cell", "fraction"),
+    [
+        (1, 1.0),
+        (1.0, 1.0),
+        (100, 1.0),
+        ("100%", 1.0),
+        (0.9, 0.9),
+        (90, 0.9),
+        ("90 %", 0.9),
+        (1.5, 1.5),
+        (150, 1.5),
+    ],  # fmt: skip
+)
+def test_thresholds_as_percent_or_fraction(cell: Any, fraction: float) -> None:
+    assert parse_fraction(cell) == pytest.approx(fraction)
+
+
+def test_kpi_definitions_typed_and_checked() -> None:
+    kpis = [
+        ["ID", "KPI", "Direction", "Aggregation", "Formula", "Frequency", "Target",
+         "Tolerance", "Start", "End", "Green at", "Amber at", "Weight", "Active", "Extra"],
+        ["CONV", "Conversion", "higher", None, "=LEADS / VISITS", "monthly", "5%", None,
+         None, None, 95, "85%", 2.0, "No", "kept"],
+        ["TEMP", "Temperature", "Within range", "Average", None, "Week", 21.0, None,
+         "2026-01-01", "2025-12-01", None, None, "heavy", "maybe"],
+        ["X" * 41, None],
+    ]  # fmt: skip
+    t = validate(raw([["Date", "KPI", "Value"]], kpis=kpis))
+    conv, temp, long_id = t.kpis
+    assert conv.aggregation is Aggregation.FORMULA and conv.formula == "LEADS / VISITS"
+    assert conv.frequency is Frequency.MONTH
+    assert (conv.target, conv.green_at, conv.amber_at, conv.weight, conv.active) == (
+        0.05,
+        0.95,
+        0.85,
+        2.0,
+        False,
+    )
+    assert conv.valid and not temp.valid and not long_id.valid
+    assert long_id.name == long_id.id
+    assert sorted((p.code, p.cell) for p in t.problems) == [
+        ("bad-date", "KPIs!J3"),  # End before Start
+        ("bad-id", "KPIs!A4"),
+        ("bad-number", "KPIs!M3"),  # weight: default used
+        ("bad-value", "KPIs!N3"),  # active: stays active
+        ("empty-name", "KPIs!B4"),
+        ("missing-tolerance", "KPIs!H3"),
+    ]
+
+
+def test_missing_columns_and_sheets() -> None:
+    t = validate(raw([["When", "KPI", "Value"], [dt.date(2026, 1, 1), "Sales", 1.0]]))
+    assert where(t) == [("missing-column", None)]
+    assert "no Date column" in t.problems[0].message and "When" in t.problems[0].message
+    assert t.entries.empty
+    r = RawTracker(path=None, tables={})
+    assert [p.code for p in validate(r).problems] == ["missing-sheet", "missing-sheet"]
+
+
+def test_settings_sheet() -> None:
+    settings = [
+        ["Setting", "Value"],
+        ["Title", "Ops"],
+        ["as of", dt.datetime(2026, 11, 20)],
+        ["Period", "Quarter"],
+        ["Fiscal year starts", "April"],
+        ["Week starts", "Sunday"],
+        ["History periods", 6.0],
+        ["Green at", "95%"],
+        ["Amber at", 80.0],
+        ["Colour", "blue"],
+        ["Period ", "Fortnight"],  # second Period: ignored
+    ]
+    t = validate(raw([["Date", "KPI", "Value"]], Settings=settings))
+    s = t.settings
+    assert (s.title, s.as_of, s.period, s.fiscal_year_start, s.week_start) == (
+        "Ops",
+        dt.date(2026, 11, 20),
+        Frequency.QUARTER,
+        4,
+        6,
+    )
+    assert (s.history_periods, s.green_at, s.amber_at) == (6, 0.95, 0.8)
+    assert where(t) == [("unknown-setting", "Settings!A10")]
+
+
+def test_targets_sheet() -> None:
+    targets = [
+        ["KPI", "Period", "Target"],
+        ["sales", dt.date(2026, 12, 1), 12000.0],
+        ["sales", "December", 1.0],
+        ["GONE", dt.date(2026, 12, 1), 1.0],
+        ["Sales", dt.date(2026, 12, 1), None],
+    ]
+    t = validate(raw([["Date", "KPI", "Value"]], Targets=targets))
+    assert t.targets["kpi"].tolist() == ["Sales"] and t.targets["row"].tolist() == [2]
+    assert where(t) == [
+        ("bad-date", "Targets!B3"),
+        ("unknown-kpi", "Targets!A4"),
+        ("bad-number", "Targets!C5"),
+    ]
+
+
+def test_many_bad_rows_are_listed_up_to_a_limit() -> None:
+    rows = [["Date", "KPI", "Value"]] + [[dt.date(2026, 1, 1), "TYPO", 1.0]] * 250
+    t = validate(raw(rows))
+    listed = [p for p in t.problems if p.cell]
+    assert len(listed) == MAX_PROBLEMS_PER_CODE
+    [closing] = [p for p in t.problems if not p.cell]
+    assert closing.code == "unknown-kpi" and "150 more" in closing.message
+    assert t.entry_count == 250 and t.entries.empty
