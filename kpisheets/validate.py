@@ -1361,8 +1361,10 @@ class _EntriesCheck:
                 )
             )
 
-        for r, c, code, severity, message, hint, kpi_id in sorted(problem_rows):
-            self.v.add(code, severity, message, hint, table, r, c, kpi=kpi_id)
+        for r, c, code, severity, message, hint, row_kpi in sorted(
+            problem_rows, key=lambda p: (p[0], p[1], p[2])
+        ):
+            self.v.add(code, severity, message, hint, table, r, c, kpi=row_kpi)
 
         good = checked & ~bad_date & ~bad_value & ~blank_value & ~nps_bad
         idx = np.nonzero(good)[0]
