@@ -260,3 +260,19 @@ def test_init_adds_only_missing_sheets_and_is_idempotent(tmp_path: Path) -> None
     assert init_workbook(path) == []
     run = CliRunner().invoke(cli, ["init", str(path)])
     assert run.exit_code == 0 and "already a tracker" in run.output
+
+
+def test_init_renames_a_table_name_already_taken(tmp_path: Path) -> None:
+    path = tmp_path / "tables.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Data")
+    sheet.add_table("A1:B3", {"name": "Entries", "columns": [{"header": "a"}, {"header": "b"}]})
+    book.close()
+    assert init_workbook(path) == list(INPUT_SHEETS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        loaded = openpyxl.load_workbook(path)
+    assert set(loaded["Data"].tables) == {"Entries"}
+    assert set(loaded["Entries"].tables) == {"Entries_2"}
+    assert set(loaded["KPIs"].tables) == {"KPIs"}
+    assert "KPI_IDs" in loaded.defined_names

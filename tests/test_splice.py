@@ -373,6 +373,14 @@ def test_lock_file_refused(budget: Path) -> None:
     assert budget.read_bytes() == before
 
 
+def test_symlinked_workbook_keeps_its_link(budget: Path, tmp_path: Path) -> None:
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(budget)
+    splice(link, scratch(), generated=True)
+    assert link.is_symlink()
+    assert load(budget).sheetnames[-1] == "History"
+
+
 def test_failure_while_writing_leaves_the_file_whole(
     budget: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -814,11 +814,9 @@ class NameAllocator:
 def check_not_open(path: Path) -> None:
     """Raise :class:`WorkbookOpenError` when Excel's ``~$`` lock file is beside ``path``."""
     folder, name = path.parent, path.name
-    candidates = {folder / ("~$" + name)}
-    if len(name) > 2:
-        # Excel for long names replaces the first two characters.
-        candidates.add(folder / ("~$" + name[2:]))
-    if any(c.exists() for c in candidates):
+    # Excel names its lock file "~$" + the full file name (Word shortens long names;
+    # Excel does not), so only that name is checked.
+    if (folder / ("~$" + name)).exists():
         raise WorkbookOpenError(
             f"{name} is open in Excel (its lock file ~${name} is beside it); close it and "
             "run again, or use the Refresh button inside Excel."
@@ -828,7 +826,9 @@ def check_not_open(path: Path) -> None:
 def write_atomically(destination: Path, write: Callable[[BinaryIO], None]) -> None:
     """Call ``write`` on a temporary file beside ``destination``, then move it over
     ``destination``. On any failure the temporary file is removed and ``destination``
-    is left as it was."""
+    is left as it was. A symlinked ``destination`` keeps its link: its target is replaced."""
+    if destination.is_symlink():
+        destination = destination.resolve()
     folder = destination.parent
     fd, tmp_name = tempfile.mkstemp(prefix=".~kpisheets-", suffix=".tmp", dir=folder)
     tmp = Path(tmp_name)
