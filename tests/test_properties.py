@@ -140,3 +140,45 @@ def test_rollup_score_is_a_capped_weighted_mean(scores: list[tuple[float, float]
     expected = sum(w * min(s, 1.5) for s, w in scores) / sum(w for _, w in scores)
     assert r.overall.score == pytest.approx(expected, rel=1e-9, abs=1e-9)
     assert r.overall.score is not None and r.overall.score <= 1.5 + 1e-12
+
+
+@FAST
+@given(x1=finite, x2=finite, r=nonzero, direction=st.sampled_from(["higher", "lower"]))
+def test_achievement_moves_with_the_direction(
+    x1: float, x2: float, r: float, direction: str
+) -> None:
+    lo, hi = sorted((x1, x2))
+    a_lo, a_hi = achievement(lo, r, direction), achievement(hi, r, direction)
+    assert a_lo is not None and a_hi is not None
+    if direction == "higher":
+        assert a_lo <= a_hi
+    else:
+        assert a_lo >= a_hi
+
+
+ENTRY = st.tuples(
+    st.dates(min_value=dt.date(2025, 6, 1), max_value=dt.date(2026, 12, 31)),
+    st.sampled_from(["S", "L", "N", "M"]),
+    st.integers(min_value=0, max_value=10),
+    st.sampled_from([None, "", "note a", "note b"]),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(entries=st.lists(ENTRY, max_size=40), seed=st.randoms(use_true_random=False))
+def test_figures_do_not_depend_on_the_order_rows_are_stored_in(
+    entries: list[tuple[dt.date, str, int, str | None]], seed: object
+) -> None:
+    kpis = [
+        kpi("S", target=50, frequency="week"),
+        kpi("L", aggregation="last", target=5),
+        kpi("N", aggregation="nps", target=10, frequency="quarter"),
+        kpi(
+            "M", aggregation="min", target=3, start=dt.date(2026, 10, 1), end=dt.date(2026, 12, 31)
+        ),
+        kpi("F", aggregation="formula", formula="S / (L + 1)", target=1),
+    ]
+    t = tracker(kpis, entries, as_of=dt.date(2026, 11, 20))
+    expected = compute(t).to_dict()
+    t.entries = t.entries.sample(frac=1, random_state=seed.randint(0, 10**6))  # type: ignore[attr-defined]
+    assert compute(t).to_dict() == expected

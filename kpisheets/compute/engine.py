@@ -213,8 +213,10 @@ def _prepare_entries(
     if future.any():
         sheet = quote_sheet(tracker.entries_sheet)
         column = tracker.entries_date_column
-        kpi_names = frame["kpi"].to_numpy()[future]
-        for r, d, name in zip(row[future], days[future], kpi_names, strict=True):
+        where = np.flatnonzero(future)
+        where = where[np.argsort(row[where], kind="stable")]  # problems in row order
+        kpi_names = frame["kpi"].to_numpy()[where]
+        for r, d, name in zip(row[where], days[where], kpi_names, strict=True):
             date = from_day_number(int(d)).isoformat()
             problems.append(
                 Problem(
