@@ -94,15 +94,18 @@ class _Aggregates:
 
 @dataclass
 class _Formulas:
+    """Parsed formula trees by KPI index; broken formulas (syntax, unknown IDs,
+    cycles) have none and evaluate blank."""
+
     trees: dict[int, fx.Node] = field(default_factory=dict)
-    broken: set[int] = field(default_factory=set)
 
 
 def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
     """Compute every KPI figure, rollup and history point at ``as_of``.
 
-    ``as_of`` (a date or ISO text) defaults to Settings › As of, else today. Inactive KPIs are left out;
-    KPIs marked invalid appear with status No data and no figures. Problems found
+    ``as_of`` (a date or ISO text) defaults to Settings › As of, else today.
+    Inactive KPIs are left out; KPIs marked invalid appear with status No data and
+    no figures. Problems found
     here (``future-date``, ``missing-target``, formula problems, ``division-by-zero``)
     follow ``tracker.problems`` in ``result.problems``.
 
@@ -165,7 +168,7 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
                 targets[i],
                 aggregates,
                 slot_index,
-                _formula_last_entry(i, kpis, formulas, index_by_id, last_days),
+                _last_entry_day(i, kpis, formulas, index_by_id, last_days),
                 notes.get(i),
                 divided_by_zero.get(i),
                 problems,
@@ -338,7 +341,6 @@ def _parse_formulas(
                 f"The formula {k.formula!r} of {k.id} cannot be read: {exc}.",
                 "Use KPI IDs, numbers, + - * / and parentheses, e.g. LEADS / VISITS.",
             )
-            formulas.broken.add(i)
             continue
         unknown = sorted(r for r in fx.references(tree) if r not in index_by_id)
         for name in unknown:
@@ -350,7 +352,6 @@ def _parse_formulas(
                 "Correct the ID in the formula or add that KPI to the KPIs sheet.",
             )
         if unknown:
-            formulas.broken.add(i)
             continue
         formulas.trees[i] = tree
 
@@ -380,12 +381,11 @@ def _parse_formulas(
         report(
             k,
             "formula-cycle",
-            f"The formula {k.formula!r} of {k.id} refers back to itself through other "
-            "formulas, so it cannot be computed.",
+            f"The formula {k.formula!r} of {k.id} refers back to {k.id} (directly or "
+            "through other formulas), so it cannot be computed.",
             "Break the loop: a formula may use other KPIs but never, directly or "
             "indirectly, its own ID.",
         )
-        formulas.broken.add(i)
         del formulas.trees[i]
     return formulas
 
@@ -666,7 +666,7 @@ def _num(x: float) -> float | None:
     return None if np.isnan(x) else float(x)
 
 
-def _formula_last_entry(
+def _last_entry_day(
     i: int,
     kpis: list[KpiDefinition],
     formulas: _Formulas,
