@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 from kpisheets.cli import cli
 from tests.builders import simple_tracker_sheets, write_workbook
+from tests.conftest import requires_libreoffice
 
 KPI_FIELDS = {
     "id", "name", "category", "owner", "unit", "direction", "aggregation", "frequency",
@@ -138,3 +139,16 @@ def test_status_bad_as_of_is_a_usage_error(workbook: Path) -> None:
     result = CliRunner().invoke(cli, ["status", str(workbook), "--as-of", "20/11/2026"])
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+@requires_libreoffice
+@pytest.mark.libreoffice
+def test_a_tracker_saved_by_libreoffice_gives_the_same_figures(tmp_path: Path) -> None:
+    from tests.libreoffice import convert
+
+    sheets: dict[str, Sequence[Sequence[Any]]] = {**simple_tracker_sheets()}
+    source = write_workbook(tmp_path / "lo.xlsx", sheets, as_tables=True)
+    saved = convert(source, "xlsx", tmp_path / "out")
+    original, resaved = status_json(source), status_json(saved)
+    assert resaved["kpis"] == original["kpis"]
+    assert resaved["overall"] == original["overall"]
