@@ -637,6 +637,12 @@ class _Validator:
         table = self.raw.tables.get("Entries")
         cols = self.columns(table) if table is not None else {}
         date_col = cols.get("date")
+        kpi_table = self.raw.tables.get("KPIs")
+        kpi_columns = (
+            {name: kpi_table.letters[i] for name, i in self.columns(kpi_table).items()}
+            if kpi_table is not None
+            else {}
+        )
         return Tracker(
             kpis=kpis,
             entries=entries,
@@ -650,6 +656,8 @@ class _Validator:
                 table.letters[date_col] if table is not None and date_col is not None else "A"
             ),
             entries_header_row=table.header_row if table is not None else 1,
+            kpis_sheet=kpi_table.sheet if kpi_table is not None else "KPIs",
+            kpi_columns=kpi_columns,
         )
 
     # Settings ------------------------------------------------------------

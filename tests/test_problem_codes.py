@@ -122,3 +122,12 @@ def test_every_problem_is_located_and_explained(tmp_path: Path) -> None:
     assert located["bad-number"].cell == "Entries!C8" and "'five'" in located["bad-number"].message
     assert located["duplicate-kpi-id"].cell == "KPIs!A6"
     assert located["excel-error"].cell == "KPIs!G19" and "#DIV/0!" in located["excel-error"].message
+
+
+def test_problems_found_by_compute_name_their_kpi_cell(tmp_path: Path) -> None:
+    problems = check_workbook(crafted(tmp_path / "bad.xlsx"), as_of=dt.date(2026, 11, 20))
+    by_code = {p.code: p for p in problems}
+    # Formula is column E and Target column G of KPIs; RATE is on row 18, NOTARGET row 4.
+    assert by_code["division-by-zero"].cell == "KPIs!E18"
+    assert by_code["formula-cycle"].cell in ("KPIs!E15", "KPIs!E16")
+    assert by_code["missing-target"].cell == "KPIs!G4"
