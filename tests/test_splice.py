@@ -403,6 +403,17 @@ def test_not_a_zip_is_one_sentence(tmp_path: Path) -> None:
         splice(path, scratch(), generated=True)
 
 
+def test_damaged_part_is_one_sentence(budget: Path) -> None:
+    rewrite_members(budget, {"xl/styles.xml": "<styleSheet><fonts>"})
+    before = budget.read_bytes()
+    with pytest.raises(NotATrackerError, match="budget.xlsx has a part kpisheets cannot read"):
+        splice(budget, scratch(), generated=True)
+    assert budget.read_bytes() == before
+    rewrite_members(budget, {"[Content_Types].xml": None})
+    with pytest.raises(NotATrackerError, match="cannot read"):
+        splice(budget, scratch(), generated=True)
+
+
 def test_non_generated_splice_does_not_mark_and_refuses_existing(budget: Path) -> None:
     splice(budget, scratch(), generated=False, sheets=["History"])
     assert load(budget).sheetnames == ["Budget", "Notes", "History"]

@@ -40,6 +40,7 @@ file whole; with a separate destination the source is only read.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import os
@@ -49,8 +50,9 @@ import struct
 import tempfile
 import urllib.parse
 import xml.etree.ElementTree as ET
+import zipfile
 import zlib
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -278,8 +280,6 @@ class ZipSource:
     """A zip package read for splicing: members decompressed on demand, or raw."""
 
     def __init__(self, data: bytes | None = None, path: Path | None = None) -> None:
-        import zipfile
-
         self.path = path
         self._data = data
         try:
@@ -700,6 +700,10 @@ class Package:
 
     def __init__(self, source: ZipSource) -> None:
         self.source = source
+        with unreadable_part_is_one_sentence(source):
+            self._read(source)
+
+    def _read(self, source: ZipSource) -> None:
         root_rels = parse_rels(source.text("_rels/.rels")) if "_rels/.rels" in source else []
         office = [r for r in root_rels if r.type == OFFICE_DOCUMENT and not r.external]
         if not office:
@@ -811,6 +815,19 @@ class NameAllocator:
 # The splice.
 
 
+@contextlib.contextmanager
+def unreadable_part_is_one_sentence(source: ZipSource) -> Iterator[None]:
+    """Turn a missing or malformed part of a damaged package into NotATrackerError."""
+    try:
+        yield
+    except (KeyError, UnicodeDecodeError, ET.ParseError, ValueError, zipfile.BadZipFile) as exc:
+        name = source.path.name if source.path else "The workbook"
+        raise NotATrackerError(
+            f"{name} has a part kpisheets cannot read ({type(exc).__name__}: {exc}); "
+            "it was not changed. Open and save it in Excel, then try again."
+        ) from exc
+
+
 def check_not_open(path: Path) -> None:
     """Raise :class:`WorkbookOpenError` when Excel's ``~$`` lock file is beside ``path``."""
     folder, name = path.parent, path.name
@@ -875,7 +892,8 @@ def splice(
         check_not_open(destination)
     user = ZipSource(path=source)
     try:
-        plan = plan_splice(user, ZipSource(data=scratch), generated=generated, sheets=sheets)
+        with unreadable_part_is_one_sentence(user):
+            plan = plan_splice(user, ZipSource(data=scratch), generated=generated, sheets=sheets)
         write_atomically(destination, lambda fp: plan.write(fp))
     finally:
         user.close()
