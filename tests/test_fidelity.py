@@ -276,3 +276,26 @@ def test_init_renames_a_table_name_already_taken(tmp_path: Path) -> None:
     assert set(loaded["Entries"].tables) == {"Entries_2"}
     assert set(loaded["KPIs"].tables) == {"KPIs"}
     assert "KPI_IDs" in loaded.defined_names
+
+
+def test_refresh_cli_reports_problems_and_writes_them(tmp_path: Path) -> None:
+    from tests.builders import simple_tracker_sheets, write_workbook
+
+    sheets = simple_tracker_sheets()
+    sheets["Entries"].append([dt.date(2026, 11, 3), "NOPE", 5, None, "Ana"])
+    path = write_workbook(tmp_path / "t.xlsx", sheets, as_tables=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "kpisheets.cli", "refresh", str(path), "--as-of", "2026-11-20"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "unknown-kpi" in run.stderr and "Entries!B" in run.stderr
+    assert "Refreshed" in run.stdout
+    problems = (
+        python_calamine.CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_name("Problems")
+        .to_python()
+    )
+    assert any("unknown-kpi" in row for row in problems)
