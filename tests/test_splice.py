@@ -342,6 +342,28 @@ def test_parts_only_the_old_sheet_used_are_removed(budget: Path) -> None:
     load(budget)
 
 
+def test_comment_drawings_get_their_own_shape_ids(tmp_path: Path) -> None:
+    path = tmp_path / "comments.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Data").write_comment("A1", "The user's comment")
+    book.close()
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book.add_worksheet("Problems").write_comment("B2", "A note from kpisheets")
+    book.close()
+    splice(path, buffer.getvalue(), generated=True)
+    with zipfile.ZipFile(path) as z:
+        vml = {n: z.read(n).decode() for n in z.namelist() if n.endswith(".vml")}
+    assert len(vml) == 2
+    blocks = sorted(re.search(r'data="(\d+)"', v).group(1) for v in vml.values())  # type: ignore[union-attr]
+    assert blocks == ["1", "2"]
+    new = next(v for v in vml.values() if 'data="2"' in v)
+    assert "_x0000_s2049" in new and "_x0000_s1025" not in new
+    book_ = load(path)
+    assert book_["Problems"]["B2"].comment.text == "A note from kpisheets"
+    assert book_["Data"]["A1"].comment.text == "The user's comment"
+
+
 def test_calc_chain_dropped_only_when_it_lists_a_replaced_sheet(budget: Path) -> None:
     splice(budget, scratch(), generated=True)
     add_calc_chain(budget, '<c r="B1" i="1"/>')

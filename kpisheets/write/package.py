@@ -1057,6 +1057,13 @@ def plan_splice(
                 mm = re.search(rf'\s{attr}="([^"]*)"', head)
                 if mm:
                     taken_names.add(html.unescape(mm.group(1)).lower())
+    # Legacy VML drawings (comments, form controls) number their shapes in blocks of
+    # 1024 per drawing ("idmap"); a copied drawing takes blocks nobody uses.
+    vml_blocks: set[int] = set()
+    for name in kept_parts:
+        if name.lower().endswith(".vml"):
+            for idmap in re.finditer(rb'idmap\b[^>]*?\sdata="([^"]*)"', user.read(name)):
+                vml_blocks |= {int(b) for b in idmap.group(1).split(b",") if b.strip().isdigit()}
 
     scratch_ct = scratch.text("[Content_Types].xml")
     scratch_overrides = part_names_with_overrides(scratch_ct)
@@ -1073,6 +1080,8 @@ def plan_splice(
             data = _rewrite_table(data.decode("utf-8"), style_map, table_ids, taken_names).encode(
                 "utf-8"
             )
+        elif lower.endswith(".vml"):
+            data = _renumber_vml(data.decode("utf-8"), vml_blocks).encode("utf-8")
         rels = new.relationships_of(src_part)
         if rels:
             rels_text = scratch.text(rels_path(src_part))
@@ -1328,6 +1337,19 @@ def _rewrite_table(xml: str, styles: StyleMap, table_ids: set[int], taken_names:
         )
     xml = xml[: head.start()] + tag + xml[head.end() :]
     return _DXF_ID.sub(lambda mm: f"{mm[1]}{styles.dxf.get(int(mm[2]), int(mm[2]))}{mm[3]}", xml)
+
+
+def _renumber_vml(xml: str, used_blocks: set[int]) -> str:
+    """Move a copied VML drawing's shape ids to a block of 1024 no other drawing uses."""
+    m = re.search(r'(idmap\b[^>]*?\sdata=")(\d+)(")', xml)
+    if m is None:
+        return xml
+    old = int(m.group(2))
+    new = max(used_blocks | {0}) + 1
+    used_blocks.add(new)
+    xml = xml[: m.start(2)] + str(new) + xml[m.end(2) :]
+    shift = (new - old) * 1024
+    return re.sub(r"_x0000_s(\d+)", lambda mm: f"_x0000_s{int(mm[1]) + shift}", xml)
 
 
 def owned_sheets(path: Path) -> list[str]:
