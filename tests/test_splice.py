@@ -436,6 +436,16 @@ def test_damaged_part_is_one_sentence(budget: Path) -> None:
         splice(budget, scratch(), generated=True)
 
 
+def test_strict_open_xml_is_one_sentence(budget: Path) -> None:
+    rels = member(budget, "_rels/.rels").replace(
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships/",
+        "http://purl.oclc.org/ooxml/officeDocument/relationships/",
+    )
+    rewrite_members(budget, {"_rels/.rels": rels})
+    with pytest.raises(NotATrackerError, match="Strict Open XML"):
+        splice(budget, scratch(), generated=True)
+
+
 def test_non_generated_splice_does_not_mark_and_refuses_existing(budget: Path) -> None:
     splice(budget, scratch(), generated=False, sheets=["History"])
     assert load(budget).sheetnames == ["Budget", "Notes", "History"]

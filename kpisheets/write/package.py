@@ -69,6 +69,7 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 OFFICE_DOCUMENT = REL_NS + "/officeDocument"
+STRICT_RELS = "http://purl.oclc.org/ooxml/officeDocument/relationships/"
 WORKSHEET_REL = REL_NS + "/worksheet"
 STYLES_REL = REL_NS + "/styles"
 CALC_CHAIN_REL = REL_NS + "/calcChain"
@@ -706,6 +707,11 @@ class Package:
     def _read(self, source: ZipSource) -> None:
         root_rels = parse_rels(source.text("_rels/.rels")) if "_rels/.rels" in source else []
         office = [r for r in root_rels if r.type == OFFICE_DOCUMENT and not r.external]
+        if not office and any(r.type.startswith(STRICT_RELS) for r in root_rels):
+            raise NotATrackerError(
+                "The workbook is saved as Strict Open XML, which kpisheets cannot update; "
+                "save it as an ordinary Excel Workbook (.xlsx) and try again."
+            )
         if not office:
             raise NotATrackerError("The file is not an Excel workbook: it has no workbook part.")
         workbook_part = source.actual(resolve("", office[0].target))
