@@ -38,6 +38,8 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
     "strings_to_formulas": False,
     "strings_to_numbers": False,
     "strings_to_urls": False,
+    # Build in memory: without it XlsxWriter writes a temporary file per worksheet.
+    "in_memory": True,
 }
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
 DEFAULT_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
