@@ -18,14 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kpisheets.templates import (
-    ENTRY_COLUMNS,
-    FIXED_CREATED,
-    KPI_COLUMNS,
-    SETTING_HELP,
-    TARGET_COLUMNS,
-    tracker_bytes,
-)
+from kpisheets.templates import FIXED_CREATED, input_sheets, tracker_bytes
 
 SAMPLE_NAMES = ("sales", "marketing", "customer-success", "people")
 AS_OF = dt.date(2026, 11, 20)
@@ -63,27 +56,6 @@ def _month_end(month: dt.date) -> dt.date:
     return min(nxt - dt.timedelta(days=1), AS_OF)
 
 
-def _kpis(rows: list[dict[str, Any]]) -> list[list[Any]]:
-    headers = [c.header for c in KPI_COLUMNS]
-    unknown = {k for r in rows for k in r} - set(headers)
-    assert not unknown, unknown
-    return [headers] + [[r.get(h, "Yes" if h == "Active" else None) for h in headers] for r in rows]
-
-
-def _settings(title: str) -> list[list[Any]]:
-    values: list[tuple[str, Any]] = [
-        ("Title", title),
-        ("As of", AS_OF),
-        ("Period", "Month"),
-        ("Fiscal year starts", "January"),
-        ("Week starts", "Monday"),
-        ("History periods", 12),
-        ("Green at", 1.0),
-        ("Amber at", 0.9),
-    ]
-    return [["Setting", "Value", "About"]] + [[k, v, SETTING_HELP[k]] for k, v in values]
-
-
 class _Log:
     """Entries as people type them: date order, a note now and then."""
 
@@ -97,15 +69,10 @@ class _Log:
             value = round(value, 4)
         self.rows.append((date, len(self.rows), kpi, value, note, by))
 
-    def sheet(self) -> list[list[Any]]:
+    def entries(self) -> list[tuple[dt.date, str, Any, str | None, str]]:
+        """The Entries rows in date order, same-day rows in the order they were added."""
         ordered = sorted(self.rows, key=lambda r: (r[0], r[1]))
-        return [[c.header for c in ENTRY_COLUMNS]] + [
-            [d, kpi, value, note, by] for d, _, kpi, value, note, by in ordered
-        ]
-
-
-def _targets(rows: list[tuple[str, dt.date, float]]) -> list[list[Any]]:
-    return [[c.header for c in TARGET_COLUMNS]] + [list(r) for r in rows]
+        return [(d, kpi, value, note, by) for d, _, kpi, value, note, by in ordered]
 
 
 # ---------------------------------------------------------------------------
@@ -115,119 +82,117 @@ def _targets(rows: list[tuple[str, dt.date, float]]) -> list[list[Any]]:
 def sales_sheets() -> dict[str, list[list[Any]]]:
     """The sales sample's input sheets as rows."""
     rng = random.Random(SEED + 1)
-    kpis = _kpis(
-        [
-            dict(
-                ID="REVENUE",
-                KPI="Revenue (closed won)",
-                Category="Revenue",
-                Owner="Maria",
-                Unit="$",
-                Direction="Higher is better",
-                Aggregation="Sum",
-                Frequency="Month",
-                Target=250000,
-                Weight=2,
-                Source="CRM",
-                Description="Value of deals closed won; monthly targets in Targets.",
-            ),
-            dict(
-                ID="GROWTH",
-                KPI="Sales growth (year on year)",
-                Category="Revenue",
-                Owner="Maria",
-                Unit="%",
-                Direction="Higher is better",
-                Aggregation="Last",
-                Frequency="Quarter",
-                Target=0.15,
-                Source="Finance",
-            ),
-            dict(
-                ID="AVG_DEAL",
-                KPI="Average deal size",
-                Category="Revenue",
-                Owner="Maria",
-                Unit="$",
-                Direction="Higher is better",
-                Aggregation="Formula",
-                Formula="REVENUE / DEALS_WON",
-                Frequency="Month",
-                Target=21000,
-                Description="Revenue / deals won, from the month's totals.",
-            ),
-            dict(
-                ID="PIPELINE",
-                KPI="Qualified pipeline",
-                Category="Pipeline",
-                Owner="Tom",
-                Unit="$",
-                Direction="Higher is better",
-                Aggregation="Last",
-                Frequency="Month",
-                Target=750000,
-                Source="CRM",
-            ),
-            dict(
-                ID="DEALS_WON",
-                KPI="Deals won",
-                Category="Pipeline",
-                Owner="Tom",
-                Unit="deals",
-                Direction="Higher is better",
-                Aggregation="Count",
-                Frequency="Month",
-                Target=12,
-                Description="One row per deal won.",
-            ),
-            dict(
-                ID="DEMOS",
-                KPI="Demos held",
-                Category="Pipeline",
-                Owner="Tom",
-                Unit="demos",
-                Direction="Higher is better",
-                Aggregation="Sum",
-                Frequency="Week",
-                Target=20,
-            ),
-            dict(
-                ID="WIN_RATE",
-                KPI="Win rate",
-                Category="Pipeline",
-                Owner="Tom",
-                Unit="%",
-                Direction="Higher is better",
-                Aggregation="Average",
-                Frequency="Month",
-                Target=0.25,
-            ),
-            dict(
-                ID="CYCLE",
-                KPI="Sales cycle length",
-                Category="Efficiency",
-                Owner="Maria",
-                Unit="days",
-                Direction="Lower is better",
-                Aggregation="Average",
-                Frequency="Month",
-                Target=45,
-                **{"Green at": 0.95, "Amber at": 0.85},
-            ),
-            dict(
-                ID="DISCOUNT",
-                KPI="Largest discount given",
-                Category="Efficiency",
-                Owner="Maria",
-                Unit="%",
-                Direction="Lower is better",
-                Aggregation="Max",
-                Frequency="Quarter",
-                Target=0.2,
-                Description="The deepest discount on any deal in the quarter.",
-            ),
-        ]
-    )
+    kpis = [
+        dict(
+            ID="REVENUE",
+            KPI="Revenue (closed won)",
+            Category="Revenue",
+            Owner="Maria",
+            Unit="$",
+            Direction="Higher is better",
+            Aggregation="Sum",
+            Frequency="Month",
+            Target=250000,
+            Weight=2,
+            Source="CRM",
+            Description="Value of deals closed won; monthly targets in Targets.",
+        ),
+        dict(
+            ID="GROWTH",
+            KPI="Sales growth (year on year)",
+            Category="Revenue",
+            Owner="Maria",
+            Unit="%",
+            Direction="Higher is better",
+            Aggregation="Last",
+            Frequency="Quarter",
+            Target=0.15,
+            Source="Finance",
+        ),
+        dict(
+            ID="AVG_DEAL",
+            KPI="Average deal size",
+            Category="Revenue",
+            Owner="Maria",
+            Unit="$",
+            Direction="Higher is better",
+            Aggregation="Formula",
+            Formula="REVENUE / DEALS_WON",
+            Frequency="Month",
+            Target=21000,
+            Description="Revenue / deals won, from the month's totals.",
+        ),
+        dict(
+            ID="PIPELINE",
+            KPI="Qualified pipeline",
+            Category="Pipeline",
+            Owner="Tom",
+            Unit="$",
+            Direction="Higher is better",
+            Aggregation="Last",
+            Frequency="Month",
+            Target=750000,
+            Source="CRM",
+        ),
+        dict(
+            ID="DEALS_WON",
+            KPI="Deals won",
+            Category="Pipeline",
+            Owner="Tom",
+            Unit="deals",
+            Direction="Higher is better",
+            Aggregation="Count",
+            Frequency="Month",
+            Target=12,
+            Description="One row per deal won.",
+        ),
+        dict(
+            ID="DEMOS",
+            KPI="Demos held",
+            Category="Pipeline",
+            Owner="Tom",
+            Unit="demos",
+            Direction="Higher is better",
+            Aggregation="Sum",
+            Frequency="Week",
+            Target=20,
+        ),
+        dict(
+            ID="WIN_RATE",
+            KPI="Win rate",
+            Category="Pipeline",
+            Owner="Tom",
+            Unit="%",
+            Direction="Higher is better",
+            Aggregation="Average",
+            Frequency="Month",
+            Target=0.25,
+        ),
+        dict(
+            ID="CYCLE",
+            KPI="Sales cycle length",
+            Category="Efficiency",
+            Owner="Maria",
+            Unit="days",
+            Direction="Lower is better",
+            Aggregation="Average",
+            Frequency="Month",
+            Target=45,
+            **{"Green at": 0.95, "Amber at": 0.85},
+        ),
+        dict(
+            ID="DISCOUNT",
+            KPI="Largest discount given",
+            Category="Efficiency",
+            Owner="Maria",
+            Unit="%",
+            Direction="Lower is better",
+            Aggregation="Max",
+            Frequency="Quarter",
+            Target=0.2,
+            Description="The deepest discount on any deal in the quarter.",
+        ),
+    ]
     log = _Log()
     season = {
         1: 0.8,
@@ -321,12 +286,7 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
             growth = {3: 0.11, 6: 0.09, 9: 0.17, 12: 0.14}[month.month]
             log.add(end, "GROWTH", growth, "Maria", f"Q{(month.month - 1) // 3 + 1} close")
     log.add(D(2026, 11, 15), "GROWTH", 0.16, "Maria", "Q4 forecast from Finance")
-    return {
-        "KPIs": kpis,
-        "Entries": log.sheet(),
-        "Targets": _targets(targets),
-        "Settings": _settings("Sales KPIs"),
-    }
+    return input_sheets("Sales KPIs", kpis, log.entries(), targets, as_of=AS_OF)
 
 
 # ---------------------------------------------------------------------------
@@ -336,107 +296,105 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
 def marketing_sheets() -> dict[str, list[list[Any]]]:
     """The marketing sample's input sheets as rows."""
     rng = random.Random(SEED + 2)
-    kpis = _kpis(
-        [
-            dict(
-                ID="VISITS",
-                KPI="Website visits",
-                Category="Awareness",
-                Owner="Lena",
-                Unit="visits",
-                Direction="Higher is better",
-                Aggregation="Sum",
-                Frequency="Month",
-                Target=40000,
-                Source="Web analytics",
-            ),
-            dict(
-                ID="LEADS",
-                KPI="Leads",
-                Category="Demand",
-                Owner="Lena",
-                Unit="leads",
-                Direction="Higher is better",
-                Aggregation="Sum",
-                Frequency="Month",
-                Target=800,
-                Source="Marketing automation",
-            ),
-            dict(
-                ID="CONVERSION",
-                KPI="Visitor-to-lead conversion",
-                Category="Demand",
-                Owner="Lena",
-                Unit="%",
-                Format="0.00%",
-                Direction="Higher is better",
-                Aggregation="Formula",
-                Formula="LEADS / VISITS",
-                Frequency="Month",
-                Target=0.02,
-                Description="Leads / visits from the month's totals.",
-            ),
-            dict(
-                ID="MQL",
-                KPI="Marketing-qualified leads",
-                Category="Demand",
-                Owner="Sam",
-                Unit="MQLs",
-                Direction="Higher is better",
-                Aggregation="Sum",
-                Frequency="Quarter",
-                Target=900,
-            ),
-            dict(
-                ID="CPL",
-                KPI="Cost per lead",
-                Category="Efficiency",
-                Owner="Sam",
-                Unit="$",
-                Format='"$"#,##0.00',
-                Direction="Lower is better",
-                Aggregation="Average",
-                Frequency="Month",
-                Target=45,
-            ),
-            dict(
-                ID="EMAIL_OPEN",
-                KPI="Newsletter open rate",
-                Category="Engagement",
-                Owner="Lena",
-                Unit="%",
-                Direction="Higher is better",
-                Aggregation="Last",
-                Frequency="Month",
-                Target=0.28,
-            ),
-            dict(
-                ID="PUBLISHED",
-                KPI="Articles published",
-                Category="Engagement",
-                Owner="Noor",
-                Unit="articles",
-                Direction="Higher is better",
-                Aggregation="Count",
-                Frequency="Year",
-                Target=48,
-                Description="One row per article; a goal for the year.",
-            ),
-            dict(
-                ID="SOV",
-                KPI="Share of voice",
-                Category="Awareness",
-                Owner="Noor",
-                Unit="%",
-                Direction="Higher is better",
-                Aggregation="Min",
-                Frequency="Month",
-                Target=0.18,
-                Active="No",
-                Description="Paused: the listening tool contract ended in June.",
-            ),
-        ]
-    )
+    kpis = [
+        dict(
+            ID="VISITS",
+            KPI="Website visits",
+            Category="Awareness",
+            Owner="Lena",
+            Unit="visits",
+            Direction="Higher is better",
+            Aggregation="Sum",
+            Frequency="Month",
+            Target=40000,
+            Source="Web analytics",
+        ),
+        dict(
+            ID="LEADS",
+            KPI="Leads",
+            Category="Demand",
+            Owner="Lena",
+            Unit="leads",
+            Direction="Higher is better",
+            Aggregation="Sum",
+            Frequency="Month",
+            Target=800,
+            Source="Marketing automation",
+        ),
+        dict(
+            ID="CONVERSION",
+            KPI="Visitor-to-lead conversion",
+            Category="Demand",
+            Owner="Lena",
+            Unit="%",
+            Format="0.00%",
+            Direction="Higher is better",
+            Aggregation="Formula",
+            Formula="LEADS / VISITS",
+            Frequency="Month",
+            Target=0.02,
+            Description="Leads / visits from the month's totals.",
+        ),
+        dict(
+            ID="MQL",
+            KPI="Marketing-qualified leads",
+            Category="Demand",
+            Owner="Sam",
+            Unit="MQLs",
+            Direction="Higher is better",
+            Aggregation="Sum",
+            Frequency="Quarter",
+            Target=900,
+        ),
+        dict(
+            ID="CPL",
+            KPI="Cost per lead",
+            Category="Efficiency",
+            Owner="Sam",
+            Unit="$",
+            Format='"$"#,##0.00',
+            Direction="Lower is better",
+            Aggregation="Average",
+            Frequency="Month",
+            Target=45,
+        ),
+        dict(
+            ID="EMAIL_OPEN",
+            KPI="Newsletter open rate",
+            Category="Engagement",
+            Owner="Lena",
+            Unit="%",
+            Direction="Higher is better",
+            Aggregation="Last",
+            Frequency="Month",
+            Target=0.28,
+        ),
+        dict(
+            ID="PUBLISHED",
+            KPI="Articles published",
+            Category="Engagement",
+            Owner="Noor",
+            Unit="articles",
+            Direction="Higher is better",
+            Aggregation="Count",
+            Frequency="Year",
+            Target=48,
+            Description="One row per article; a goal for the year.",
+        ),
+        dict(
+            ID="SOV",
+            KPI="Share of voice",
+            Category="Awareness",
+            Owner="Noor",
+            Unit="%",
+            Direction="Higher is better",
+            Aggregation="Min",
+            Frequency="Month",
+            Target=0.18,
+            Active="No",
+            Description="Paused: the listening tool contract ended in June.",
+        ),
+    ]
     log = _Log()
     season = {
         1: 1.0,
@@ -497,12 +455,7 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
             log.add(day, "PUBLISHED", None, "Noor", rng.choice(titles))
         if month <= D(2026, 6, 1):
             log.add(end, "SOV", rng.uniform(0.15, 0.21), "Noor")
-    return {
-        "KPIs": kpis,
-        "Entries": log.sheet(),
-        "Targets": _targets(targets),
-        "Settings": _settings("Marketing KPIs"),
-    }
+    return input_sheets("Marketing KPIs", kpis, log.entries(), targets, as_of=AS_OF)
 
 
 # ---------------------------------------------------------------------------
@@ -512,104 +465,102 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
 def customer_success_sheets() -> dict[str, list[list[Any]]]:
     """The customer-success sample's input sheets as rows."""
     rng = random.Random(SEED + 3)
-    kpis = _kpis(
-        [
-            dict(
-                ID="RETENTION",
-                KPI="Customer retention rate",
-                Category="Retention",
-                Owner="Priya",
-                Unit="%",
-                Direction="Higher is better",
-                Aggregation="Last",
-                Frequency="Quarter",
-                Target=0.92,
-            ),
-            dict(
-                ID="CHURN",
-                KPI="Monthly churn",
-                Category="Retention",
-                Owner="Priya",
-                Unit="%",
-                Format="0.0%",
-                Direction="Lower is better",
-                Aggregation="Last",
-                Frequency="Month",
-                Target=0.02,
-                Weight=2,
-            ),
-            dict(
-                ID="NPS",
-                KPI="Net Promoter Score",
-                Category="Satisfaction",
-                Owner="Jonas",
-                Direction="Higher is better",
-                Aggregation="NPS",
-                Frequency="Quarter",
-                Target=40,
-                Description="One row per survey answer (0-10).",
-            ),
-            dict(
-                ID="CSAT",
-                KPI="Customer satisfaction (CSAT)",
-                Category="Satisfaction",
-                Owner="Jonas",
-                Unit="%",
-                Direction="Higher is better",
-                Aggregation="Average",
-                Frequency="Month",
-                Target=0.9,
-            ),
-            dict(
-                ID="FIRST_RESPONSE",
-                KPI="First response time",
-                Category="Support",
-                Owner="Jonas",
-                Unit="hours",
-                Format='0.0 "hours"',
-                Direction="Lower is better",
-                Aggregation="Average",
-                Frequency="Week",
-                Target=4,
-            ),
-            dict(
-                ID="LONGEST_WAIT",
-                KPI="Longest ticket wait",
-                Category="Support",
-                Owner="Jonas",
-                Unit="hours",
-                Direction="Lower is better",
-                Aggregation="Max",
-                Frequency="Week",
-                Target=24,
-            ),
-            dict(
-                ID="UPTIME",
-                KPI="Worst daily uptime",
-                Category="Support",
-                Owner="Priya",
-                Unit="%",
-                Format="0.00%",
-                Direction="Higher is better",
-                Aggregation="Min",
-                Frequency="Month",
-                Target=0.995,
-            ),
-            dict(
-                ID="BACKLOG",
-                KPI="Open tickets per agent",
-                Category="Support",
-                Owner="Jonas",
-                Unit="tickets",
-                Direction="Within range",
-                Aggregation="Last",
-                Frequency="Week",
-                Target=25,
-                Tolerance=5,
-                Description="Too few means overstaffed, too many means slow answers.",
-            ),
-        ]
-    )
+    kpis = [
+        dict(
+            ID="RETENTION",
+            KPI="Customer retention rate",
+            Category="Retention",
+            Owner="Priya",
+            Unit="%",
+            Direction="Higher is better",
+            Aggregation="Last",
+            Frequency="Quarter",
+            Target=0.92,
+        ),
+        dict(
+            ID="CHURN",
+            KPI="Monthly churn",
+            Category="Retention",
+            Owner="Priya",
+            Unit="%",
+            Format="0.0%",
+            Direction="Lower is better",
+            Aggregation="Last",
+            Frequency="Month",
+            Target=0.02,
+            Weight=2,
+        ),
+        dict(
+            ID="NPS",
+            KPI="Net Promoter Score",
+            Category="Satisfaction",
+            Owner="Jonas",
+            Direction="Higher is better",
+            Aggregation="NPS",
+            Frequency="Quarter",
+            Target=40,
+            Description="One row per survey answer (0-10).",
+        ),
+        dict(
+            ID="CSAT",
+            KPI="Customer satisfaction (CSAT)",
+            Category="Satisfaction",
+            Owner="Jonas",
+            Unit="%",
+            Direction="Higher is better",
+            Aggregation="Average",
+            Frequency="Month",
+            Target=0.9,
+        ),
+        dict(
+            ID="FIRST_RESPONSE",
+            KPI="First response time",
+            Category="Support",
+            Owner="Jonas",
+            Unit="hours",
+            Format='0.0 "hours"',
+            Direction="Lower is better",
+            Aggregation="Average",
+            Frequency="Week",
+            Target=4,
+        ),
+        dict(
+            ID="LONGEST_WAIT",
+            KPI="Longest ticket wait",
+            Category="Support",
+            Owner="Jonas",
+            Unit="hours",
+            Direction="Lower is better",
+            Aggregation="Max",
+            Frequency="Week",
+            Target=24,
+        ),
+        dict(
+            ID="UPTIME",
+            KPI="Worst daily uptime",
+            Category="Support",
+            Owner="Priya",
+            Unit="%",
+            Format="0.00%",
+            Direction="Higher is better",
+            Aggregation="Min",
+            Frequency="Month",
+            Target=0.995,
+        ),
+        dict(
+            ID="BACKLOG",
+            KPI="Open tickets per agent",
+            Category="Support",
+            Owner="Jonas",
+            Unit="tickets",
+            Direction="Within range",
+            Aggregation="Last",
+            Frequency="Week",
+            Target=25,
+            Tolerance=5,
+            Description="Too few means overstaffed, too many means slow answers.",
+        ),
+    ]
     log = _Log()
     targets: list[tuple[str, dt.date, float]] = []
     for month in _months():
@@ -689,12 +640,7 @@ def customer_success_sheets() -> dict[str, list[list[Any]]]:
                 )
         if month >= D(2026, 7, 1):
             targets.append(("CHURN", month, 0.03 if month.month in (7, 8) else 0.02))
-    return {
-        "KPIs": kpis,
-        "Entries": log.sheet(),
-        "Targets": _targets(targets),
-        "Settings": _settings("Customer Success KPIs"),
-    }
+    return input_sheets("Customer Success KPIs", kpis, log.entries(), targets, as_of=AS_OF)
 
 
 # ---------------------------------------------------------------------------
@@ -704,103 +650,101 @@ def customer_success_sheets() -> dict[str, list[list[Any]]]:
 def people_sheets() -> dict[str, list[list[Any]]]:
     """The people sample's input sheets as rows."""
     rng = random.Random(SEED + 4)
-    kpis = _kpis(
-        [
-            dict(
-                ID="HEADCOUNT",
-                KPI="Headcount",
-                Category="Growth",
-                Owner="Alex",
-                Unit="people",
-                Direction="Higher is better",
-                Aggregation="Last",
-                Frequency="Month",
-                Target=85,
-                Baseline=70,
-                Start=D(2026, 1, 1),
-                End=D(2026, 12, 31),
-                Description="Goal: from 70 to 85 people during 2026.",
-            ),
-            dict(
-                ID="HIRES",
-                KPI="New hires",
-                Category="Growth",
-                Owner="Alex",
-                Unit="hires",
-                Direction="Higher is better",
-                Aggregation="Count",
-                Frequency="Quarter",
-                Target=5,
-                Description="One row per accepted offer.",
-            ),
-            dict(
-                ID="TIME_TO_HIRE",
-                KPI="Time to hire",
-                Category="Hiring",
-                Owner="Alex",
-                Unit="days",
-                Direction="Lower is better",
-                Aggregation="Average",
-                Frequency="Month",
-                Target=35,
-            ),
-            dict(
-                ID="PRODUCTIVITY",
-                KPI="Revenue per employee",
-                Category="Productivity",
-                Owner="Kim",
-                Unit="$",
-                Direction="Higher is better",
-                Aggregation="Last",
-                Frequency="Quarter",
-                Target=45000,
-            ),
-            dict(
-                ID="UTILISATION",
-                KPI="Billable utilisation",
-                Category="Productivity",
-                Owner="Kim",
-                Unit="%",
-                Direction="Within range",
-                Aggregation="Average",
-                Frequency="Month",
-                Target=0.8,
-                Tolerance=0.05,
-            ),
-            dict(
-                ID="TRAINING",
-                KPI="Training hours",
-                Category="Development",
-                Owner="Kim",
-                Unit="hours",
-                Direction="Higher is better",
-                Aggregation="Sum",
-                Frequency="Year",
-                Target=1600,
-            ),
-            dict(
-                ID="ATTRITION",
-                KPI="Voluntary attrition (12 months)",
-                Category="Engagement",
-                Owner="Alex",
-                Unit="%",
-                Direction="Lower is better",
-                Aggregation="Last",
-                Frequency="Month",
-                Target=0.1,
-            ),
-            dict(
-                ID="ENPS",
-                KPI="Employee NPS",
-                Category="Engagement",
-                Owner="Alex",
-                Direction="Higher is better",
-                Aggregation="NPS",
-                Frequency="Quarter",
-                Target=10,
-            ),
-        ]
-    )
+    kpis = [
+        dict(
+            ID="HEADCOUNT",
+            KPI="Headcount",
+            Category="Growth",
+            Owner="Alex",
+            Unit="people",
+            Direction="Higher is better",
+            Aggregation="Last",
+            Frequency="Month",
+            Target=85,
+            Baseline=70,
+            Start=D(2026, 1, 1),
+            End=D(2026, 12, 31),
+            Description="Goal: from 70 to 85 people during 2026.",
+        ),
+        dict(
+            ID="HIRES",
+            KPI="New hires",
+            Category="Growth",
+            Owner="Alex",
+            Unit="hires",
+            Direction="Higher is better",
+            Aggregation="Count",
+            Frequency="Quarter",
+            Target=5,
+            Description="One row per accepted offer.",
+        ),
+        dict(
+            ID="TIME_TO_HIRE",
+            KPI="Time to hire",
+            Category="Hiring",
+            Owner="Alex",
+            Unit="days",
+            Direction="Lower is better",
+            Aggregation="Average",
+            Frequency="Month",
+            Target=35,
+        ),
+        dict(
+            ID="PRODUCTIVITY",
+            KPI="Revenue per employee",
+            Category="Productivity",
+            Owner="Kim",
+            Unit="$",
+            Direction="Higher is better",
+            Aggregation="Last",
+            Frequency="Quarter",
+            Target=45000,
+        ),
+        dict(
+            ID="UTILISATION",
+            KPI="Billable utilisation",
+            Category="Productivity",
+            Owner="Kim",
+            Unit="%",
+            Direction="Within range",
+            Aggregation="Average",
+            Frequency="Month",
+            Target=0.8,
+            Tolerance=0.05,
+        ),
+        dict(
+            ID="TRAINING",
+            KPI="Training hours",
+            Category="Development",
+            Owner="Kim",
+            Unit="hours",
+            Direction="Higher is better",
+            Aggregation="Sum",
+            Frequency="Year",
+            Target=1600,
+        ),
+        dict(
+            ID="ATTRITION",
+            KPI="Voluntary attrition (12 months)",
+            Category="Engagement",
+            Owner="Alex",
+            Unit="%",
+            Direction="Lower is better",
+            Aggregation="Last",
+            Frequency="Month",
+            Target=0.1,
+        ),
+        dict(
+            ID="ENPS",
+            KPI="Employee NPS",
+            Category="Engagement",
+            Owner="Alex",
+            Direction="Higher is better",
+            Aggregation="NPS",
+            Frequency="Quarter",
+            Target=10,
+        ),
+    ]
     log = _Log()
     headcount = 68
     names = [
@@ -872,18 +816,17 @@ def people_sheets() -> dict[str, list[list[Any]]]:
                 if score <= 2:
                     comment = rng.choice(["Unclear career paths", "Too many meetings"])
                 log.add(survey, "ENPS", score, "Alex", comment)
-    return {
-        "KPIs": kpis,
-        "Entries": log.sheet(),
-        "Targets": _targets(
-            [
-                ("TIME_TO_HIRE", D(2026, 12, 1), 30),
-                ("HIRES", D(2026, 10, 1), 6),
-                ("TRAINING", D(2026, 1, 1), 1800),
-            ]
-        ),
-        "Settings": _settings("People KPIs"),
-    }
+    return input_sheets(
+        "People KPIs",
+        kpis,
+        log.entries(),
+        [
+            ("TIME_TO_HIRE", D(2026, 12, 1), 30),
+            ("HIRES", D(2026, 10, 1), 6),
+            ("TRAINING", D(2026, 1, 1), 1800),
+        ],
+        as_of=AS_OF,
+    )
 
 
 SAMPLES = {

@@ -155,7 +155,9 @@ COLUMNS = {
 }
 
 
-def _settings(title: str, as_of: dt.date | None = None) -> list[list[Any]]:
+def settings_rows(title: str, as_of: dt.date | None = None) -> list[list[Any]]:
+    """The Settings sheet as rows: header, then every setting with its default value
+    (``title`` and ``as_of`` filled in) and the help text Excel users read beside it."""
     values: list[tuple[str, Any]] = [
         ("Title", title),
         ("As of", as_of),
@@ -166,16 +168,49 @@ def _settings(title: str, as_of: dt.date | None = None) -> list[list[Any]]:
         ("Green at", 1.0),
         ("Amber at", 0.9),
     ]
-    return [["Setting", "Value", "About"]] + [[k, v, SETTING_HELP[k]] for k, v in values]
+    return [_headers(SETTING_COLUMNS)] + [[k, v, SETTING_HELP[k]] for k, v in values]
 
 
-def _kpi_rows(kpis: Sequence[dict[str, Any]]) -> list[list[Any]]:
-    headers = [c.header for c in KPI_COLUMNS]
+def kpi_rows(kpis: Sequence[dict[str, Any]]) -> list[list[Any]]:
+    """The KPIs sheet as rows from one dict per KPI keyed by column header; a missing
+    column is blank, except Active, which is ``Yes``."""
+    headers = _headers(KPI_COLUMNS)
     unknown = {k for kpi in kpis for k in kpi} - set(headers)
     assert not unknown, f"unknown KPI columns {unknown}"
     return [headers] + [
         [kpi.get(h, "Yes" if h == "Active" else None) for h in headers] for kpi in kpis
     ]
+
+
+def entry_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    """The Entries sheet as rows; trailing Note and By may be left out of a row."""
+    width = len(ENTRY_COLUMNS)
+    return [_headers(ENTRY_COLUMNS)] + [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def target_rows(rows: Sequence[tuple[str, dt.date, float]]) -> list[list[Any]]:
+    """The Targets sheet as rows from (KPI ID, period date, target) triples."""
+    return [_headers(TARGET_COLUMNS)] + [list(r) for r in rows]
+
+
+def input_sheets(
+    title: str,
+    kpis: Sequence[dict[str, Any]],
+    entries: Sequence[tuple[Any, ...]],
+    targets: Sequence[tuple[str, dt.date, float]],
+    as_of: dt.date | None = None,
+) -> dict[str, list[list[Any]]]:
+    """A tracker's four input sheets as rows, the shape :func:`template_sheets` returns."""
+    return {
+        "KPIs": kpi_rows(kpis),
+        "Entries": entry_rows(entries),
+        "Targets": target_rows(targets),
+        "Settings": settings_rows(title, as_of),
+    }
+
+
+def _headers(columns: list[Column]) -> list[str]:
+    return [c.header for c in columns]
 
 
 D = dt.date
@@ -454,16 +489,6 @@ _PEOPLE_KPIS = [
 ]
 
 
-def _entries(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
-    return [["Date", "KPI", "Value", "Note", "By"]] + [
-        list(r) + [None] * (5 - len(r)) for r in rows
-    ]
-
-
-def _targets(rows: Sequence[tuple[str, dt.date, float]]) -> list[list[Any]]:
-    return [["KPI", "Period", "Target"]] + [list(r) for r in rows]
-
-
 def template_sheets(name: str) -> dict[str, list[list[Any]]]:
     """A template's input sheets as rows: header row first, then example rows.
 
@@ -477,87 +502,74 @@ def template_sheets(name: str) -> dict[str, list[list[Any]]]:
     if key not in TEMPLATE_NAMES:
         raise UsageError(f"Unknown template {name!r}; use one of {', '.join(TEMPLATE_NAMES)}.")
     if key == "blank":
-        return {
-            "KPIs": _kpi_rows([]),
-            "Entries": _entries([]),
-            "Targets": _targets([]),
-            "Settings": _settings("Team KPIs"),
-        }
+        return input_sheets("Team KPIs", kpis=[], entries=[], targets=[])
     if key == "sales":
-        return {
-            "KPIs": _kpi_rows(_SALES_KPIS),
-            "Entries": _entries(
-                [
-                    (D(2026, 11, 3), "REVENUE", 42000, "Acme renewal signed", "Maria"),
-                    (D(2026, 11, 10), "REVENUE", 65500, None, "Maria"),
-                    (D(2026, 11, 17), "REVENUE", 38000, "Two deals slipped to December", "Maria"),
-                    (D(2026, 9, 30), "GROWTH", 0.12, "Q3 close", "Maria"),
-                    (D(2026, 11, 20), "PIPELINE", 690000, None, "Tom"),
-                    (D(2026, 11, 5), "DEALS_WON", None, "Acme", "Tom"),
-                    (D(2026, 11, 12), "DEALS_WON", None, "Northwind", "Tom"),
-                    (D(2026, 11, 19), "DEALS_WON", None, "Globex", "Tom"),
-                    (D(2026, 11, 20), "WIN_RATE", 0.27, None, "Tom"),
-                    (D(2026, 11, 20), "CYCLE", 52, "Enterprise deals take longer", "Maria"),
-                ]
-            ),
-            "Targets": _targets([("REVENUE", D(2026, 12, 1), 300000)]),
-            "Settings": _settings("Sales KPIs"),
-        }
+        return input_sheets(
+            "Sales KPIs",
+            kpis=_SALES_KPIS,
+            entries=[
+                (D(2026, 11, 3), "REVENUE", 42000, "Acme renewal signed", "Maria"),
+                (D(2026, 11, 10), "REVENUE", 65500, None, "Maria"),
+                (D(2026, 11, 17), "REVENUE", 38000, "Two deals slipped to December", "Maria"),
+                (D(2026, 9, 30), "GROWTH", 0.12, "Q3 close", "Maria"),
+                (D(2026, 11, 20), "PIPELINE", 690000, None, "Tom"),
+                (D(2026, 11, 5), "DEALS_WON", None, "Acme", "Tom"),
+                (D(2026, 11, 12), "DEALS_WON", None, "Northwind", "Tom"),
+                (D(2026, 11, 19), "DEALS_WON", None, "Globex", "Tom"),
+                (D(2026, 11, 20), "WIN_RATE", 0.27, None, "Tom"),
+                (D(2026, 11, 20), "CYCLE", 52, "Enterprise deals take longer", "Maria"),
+            ],
+            targets=[("REVENUE", D(2026, 12, 1), 300000)],
+        )
     if key == "marketing":
-        return {
-            "KPIs": _kpi_rows(_MARKETING_KPIS),
-            "Entries": _entries(
-                [
-                    (D(2026, 11, 8), "VISITS", 9800, None, "Lena"),
-                    (D(2026, 11, 15), "VISITS", 11200, "Webinar promotion", "Lena"),
-                    (D(2026, 11, 22), "VISITS", 10400, None, "Lena"),
-                    (D(2026, 11, 8), "LEADS", 190, None, "Lena"),
-                    (D(2026, 11, 15), "LEADS", 260, "Webinar sign-ups", "Lena"),
-                    (D(2026, 11, 22), "LEADS", 205, None, "Lena"),
-                    (D(2026, 11, 22), "CPL", 41.5, None, "Sam"),
-                    (D(2026, 11, 22), "MQL", 240, None, "Sam"),
-                ]
-            ),
-            "Targets": _targets([("VISITS", D(2026, 12, 1), 35000)]),
-            "Settings": _settings("Marketing KPIs"),
-        }
+        return input_sheets(
+            "Marketing KPIs",
+            kpis=_MARKETING_KPIS,
+            entries=[
+                (D(2026, 11, 8), "VISITS", 9800, None, "Lena"),
+                (D(2026, 11, 15), "VISITS", 11200, "Webinar promotion", "Lena"),
+                (D(2026, 11, 22), "VISITS", 10400, None, "Lena"),
+                (D(2026, 11, 8), "LEADS", 190, None, "Lena"),
+                (D(2026, 11, 15), "LEADS", 260, "Webinar sign-ups", "Lena"),
+                (D(2026, 11, 22), "LEADS", 205, None, "Lena"),
+                (D(2026, 11, 22), "CPL", 41.5, None, "Sam"),
+                (D(2026, 11, 22), "MQL", 240, None, "Sam"),
+            ],
+            targets=[("VISITS", D(2026, 12, 1), 35000)],
+        )
     if key == "customer-success":
-        return {
-            "KPIs": _kpi_rows(_CS_KPIS),
-            "Entries": _entries(
-                [
-                    (D(2026, 9, 30), "RETENTION", 0.93, "Q3", "Priya"),
-                    (D(2026, 10, 31), "CHURN", 0.018, None, "Priya"),
-                    (D(2026, 11, 20), "CHURN", 0.024, "Two small accounts left", "Priya"),
-                    (D(2026, 11, 4), "NPS", 9, None, "Jonas"),
-                    (D(2026, 11, 4), "NPS", 10, "Loves the new reports", "Jonas"),
-                    (D(2026, 11, 6), "NPS", 7, None, "Jonas"),
-                    (D(2026, 11, 9), "NPS", 4, "Onboarding was slow", "Jonas"),
-                    (D(2026, 11, 20), "CSAT", 0.91, None, "Jonas"),
-                    (D(2026, 11, 20), "FIRST_RESPONSE", 3.6, None, "Jonas"),
-                ]
-            ),
-            "Targets": _targets([("CHURN", D(2026, 12, 1), 0.025)]),
-            "Settings": _settings("Customer Success KPIs"),
-        }
-    return {  # people
-        "KPIs": _kpi_rows(_PEOPLE_KPIS),
-        "Entries": _entries(
-            [
-                (D(2026, 10, 31), "HEADCOUNT", 79, None, "Alex"),
-                (D(2026, 11, 20), "HEADCOUNT", 81, "Two engineers joined", "Alex"),
-                (D(2026, 11, 6), "TIME_TO_HIRE", 41, "Senior engineer", "Alex"),
-                (D(2026, 11, 13), "TIME_TO_HIRE", 28, None, "Alex"),
-                (D(2026, 9, 30), "PRODUCTIVITY", 43500, "Q3", "Kim"),
-                (D(2026, 11, 20), "UTILISATION", 0.83, None, "Kim"),
-                (D(2026, 10, 15), "ENPS", 8, None, "Alex"),
-                (D(2026, 10, 15), "ENPS", 9, None, "Alex"),
-                (D(2026, 10, 16), "ENPS", 6, "Wants clearer career paths", "Alex"),
-            ]
-        ),
-        "Targets": _targets([("TIME_TO_HIRE", D(2027, 1, 1), 30)]),
-        "Settings": _settings("People KPIs"),
-    }
+        return input_sheets(
+            "Customer Success KPIs",
+            kpis=_CS_KPIS,
+            entries=[
+                (D(2026, 9, 30), "RETENTION", 0.93, "Q3", "Priya"),
+                (D(2026, 10, 31), "CHURN", 0.018, None, "Priya"),
+                (D(2026, 11, 20), "CHURN", 0.024, "Two small accounts left", "Priya"),
+                (D(2026, 11, 4), "NPS", 9, None, "Jonas"),
+                (D(2026, 11, 4), "NPS", 10, "Loves the new reports", "Jonas"),
+                (D(2026, 11, 6), "NPS", 7, None, "Jonas"),
+                (D(2026, 11, 9), "NPS", 4, "Onboarding was slow", "Jonas"),
+                (D(2026, 11, 20), "CSAT", 0.91, None, "Jonas"),
+                (D(2026, 11, 20), "FIRST_RESPONSE", 3.6, None, "Jonas"),
+            ],
+            targets=[("CHURN", D(2026, 12, 1), 0.025)],
+        )
+    return input_sheets(  # people
+        "People KPIs",
+        kpis=_PEOPLE_KPIS,
+        entries=[
+            (D(2026, 10, 31), "HEADCOUNT", 79, None, "Alex"),
+            (D(2026, 11, 20), "HEADCOUNT", 81, "Two engineers joined", "Alex"),
+            (D(2026, 11, 6), "TIME_TO_HIRE", 41, "Senior engineer", "Alex"),
+            (D(2026, 11, 13), "TIME_TO_HIRE", 28, None, "Alex"),
+            (D(2026, 9, 30), "PRODUCTIVITY", 43500, "Q3", "Kim"),
+            (D(2026, 11, 20), "UTILISATION", 0.83, None, "Kim"),
+            (D(2026, 10, 15), "ENPS", 8, None, "Alex"),
+            (D(2026, 10, 15), "ENPS", 9, None, "Alex"),
+            (D(2026, 10, 16), "ENPS", 6, "Wants clearer career paths", "Alex"),
+        ],
+        targets=[("TIME_TO_HIRE", D(2027, 1, 1), 30)],
+    )
 
 
 # ---------------------------------------------------------------------------
