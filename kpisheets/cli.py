@@ -104,18 +104,25 @@ def cli() -> None:
     """
 
 
+# kpisheets.templates.TEMPLATE_NAMES, repeated so --help need not import XlsxWriter
+# (tests/test_cli_help.py checks the two agree).
 TEMPLATE_NAMES = ["blank", "sales", "marketing", "customer-success", "people"]
+
+
+def template_option(help_text: str) -> Callable[[F], F]:
+    """The shared ``--template`` option of ``new`` and ``init``."""
+    return click.option(
+        "--template",
+        type=click.Choice(TEMPLATE_NAMES, case_sensitive=False),
+        default="blank",
+        show_default=True,
+        help=help_text,
+    )
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--template",
-    type=click.Choice(TEMPLATE_NAMES, case_sensitive=False),
-    default="blank",
-    show_default=True,
-    help="Example KPIs and entries to start from.",
-)
+@template_option("Example KPIs and entries to start from.")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 @handle_errors
 def new(path: Path, template: str, force: bool) -> None:
@@ -138,13 +145,7 @@ def new(path: Path, template: str, force: bool) -> None:
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--template",
-    type=click.Choice(TEMPLATE_NAMES, case_sensitive=False),
-    default="blank",
-    show_default=True,
-    help="Example rows to put in the new sheets.",
-)
+@template_option("Example rows to put in the new sheets.")
 @handle_errors
 def init(path: Path, template: str) -> None:
     """Add the KPIs, Entries, Targets and Settings sheets to an existing workbook.

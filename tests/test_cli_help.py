@@ -34,3 +34,10 @@ def test_bad_as_of_is_usage_error(tmp_path) -> None:  # type: ignore[no-untyped-
     result = CliRunner().invoke(cli, ["status", str(p), "--as-of", "28/11/2026"])
     assert result.exit_code == 2
     assert "YYYY-MM-DD" in result.output
+
+
+def test_template_choices_are_the_library_templates() -> None:
+    from kpisheets import cli as cli_module
+    from kpisheets.templates import TEMPLATE_NAMES
+
+    assert tuple(cli_module.TEMPLATE_NAMES) == TEMPLATE_NAMES
