@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from kpisheets.compute.periods import Calendar, Window, one_period_before
 from kpisheets.model import GENERATED_SHEETS, Frequency, Problem, Status, quote_sheet
 from kpisheets.report_model import (
     Chart,
@@ -597,31 +598,16 @@ def stale_cutoff(k: KpiResult, as_of: dt.date) -> dt.date:
     datetime.date(2026, 2, 28)
     """
     length = (k.period.end - k.period.start).days + 1
-    calendar = {
-        Frequency.WEEK: (range(7, 8), 0),
-        Frequency.MONTH: (range(28, 32), 1),
-        Frequency.QUARTER: (range(89, 93), 3),
-        Frequency.YEAR: (range(365, 367), 12),
+    calendar_lengths = {
+        Frequency.WEEK: range(7, 8),
+        Frequency.MONTH: range(28, 32),
+        Frequency.QUARTER: range(89, 93),
+        Frequency.YEAR: range(365, 367),
     }
-    lengths, months = calendar[k.frequency]
-    if length not in lengths:  # a goal window (Start and End)
-        return as_of - dt.timedelta(days=length)
-    if not months:
-        return as_of - dt.timedelta(days=7)
-    return _add_months(as_of, -months)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    """Excel's EDATE: the same day ``months`` later, clipped to the month's end."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    for d in (day.day, 31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, d))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    # The result does not say whether the period is a goal window; its length does.
+    if length in calendar_lengths[k.frequency]:
+        return one_period_before(Calendar(k.frequency), as_of)
+    return one_period_before(Window(k.period.start, k.period.end), as_of)
 
 
 def _example_kpi(frequency: Frequency) -> KpiResult:
