@@ -71,8 +71,8 @@ BANNER_TEXT = (
     "change the KPIs, Entries, Targets or Settings sheets instead."
 )
 CHANGED_TEXT = "⚠ Entries have changed since this refresh: refresh again"
-NOTE_CHARS = 120
-ATTENTION_NAMES = 6  # KPIs named beside the tiles before "and N more"  # longer notes are cut with "…" on the Summary (the full text is in Entries)
+NOTE_CHARS = 120  # longer notes are cut with "…" on the Summary (the full text is in Entries)
+ATTENTION_NAMES = 6  # KPIs named beside the tiles before "and N more"
 DATE_FORMAT = "d mmm yyyy"
 PERCENT_FORMAT = "0%"
 LAST_EXCEL_ROW = 1048576
