@@ -331,6 +331,15 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """Excel column letters to a 0-based index, the inverse of :func:`column_letter`:
+    ``A`` → 0, ``AB`` → 27."""
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + (ord(ch) - 64)
+    return index - 1
+
+
 def quote_sheet(name: str) -> str:
     """A sheet name as it appears in a reference: quoted when it needs it."""
     if name.replace("_", "").isalnum() and not name[:1].isdigit():

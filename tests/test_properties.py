@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from kpisheets.compute import achievement, compute, nps, score_status
 from kpisheets.compute.periods import Calendar
-from kpisheets.model import Frequency, Status
+from kpisheets.model import Frequency, Status, column_index, column_letter
 from tests.builders import kpi, tracker
 
 FAST = settings(max_examples=40, deadline=None)
@@ -182,3 +182,9 @@ def test_figures_do_not_depend_on_the_order_rows_are_stored_in(
     expected = compute(t).to_dict()
     t.entries = t.entries.sample(frac=1, random_state=seed.randint(0, 10**6))  # type: ignore[attr-defined]
     assert compute(t).to_dict() == expected
+
+
+@given(st.integers(min_value=0, max_value=16383))
+def test_column_letters_and_indexes_round_trip(index: int) -> None:
+    assert column_index(column_letter(index)) == index
+    assert column_index(column_letter(index).lower()) == index

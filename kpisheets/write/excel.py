@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from kpisheets.model import GENERATED_SHEETS, column_letter
+from kpisheets.model import GENERATED_SHEETS, column_index, column_letter
 from kpisheets.report_model import (
     Chart,
     ConditionalFormat,
@@ -706,17 +706,10 @@ def parse_ref(ref: str) -> _Ref:
     if not m:
         raise ValueError(f"not a cell reference: {ref!r}")
     sheet = m.group(1).replace("''", "'") if m.group(1) else m.group(2)
-    c1, r1 = _col_number(m.group(3)), int(m.group(4))
-    c2 = _col_number(m.group(5)) if m.group(5) else c1
+    c1, r1 = column_index(m.group(3)) + 1, int(m.group(4))
+    c2 = column_index(m.group(5)) + 1 if m.group(5) else c1
     r2 = int(m.group(6)) if m.group(6) else r1
     return _Ref(sheet, r1, c1, r2, c2)
-
-
-def _col_number(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def source_block(refs: list[_Ref]) -> tuple[_Ref, str] | None:
