@@ -348,6 +348,7 @@ def text_table(headers: list[str], rows: list[list[str]], right: set[int] | None
 
 
 def problems_table(problems: list[Problem]) -> str:
+    """Problems as a terminal table, errors first, then by sheet and row."""
     rows = [
         [p.severity, p.cell or p.sheet or "", p.code, p.message, p.hint]
         for p in sorted(problems, key=lambda p: (p.severity != "error", p.sheet or "", p.row or 0))
@@ -356,6 +357,7 @@ def problems_table(problems: list[Problem]) -> str:
 
 
 def status_table(result: Result) -> str:
+    """The ``status --format table`` text: a title, one line per KPI, the status counts."""
     from kpisheets.formatting import format_value, percent
 
     rows = []

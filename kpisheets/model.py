@@ -30,6 +30,7 @@ class Direction(StrEnum):
 
     @property
     def label(self) -> str:
+        """The words the KPIs sheet's dropdown offers: ``Higher is better``."""
         return {"higher": "Higher is better", "lower": "Lower is better", "range": "Within range"}[
             self.value
         ]
@@ -49,6 +50,7 @@ class Aggregation(StrEnum):
 
     @property
     def label(self) -> str:
+        """The name the KPIs sheet's dropdown offers: ``Sum``, ``NPS``."""
         return "NPS" if self is Aggregation.NPS else self.value.capitalize()
 
     @property
@@ -67,6 +69,7 @@ class Frequency(StrEnum):
 
     @property
     def label(self) -> str:
+        """The name the KPIs sheet's dropdown offers: ``Month``."""
         return self.value.capitalize()
 
 
@@ -81,6 +84,7 @@ class Status(StrEnum):
 
     @property
     def label(self) -> str:
+        """The status as people read it everywhere: ``On track``."""
         return {
             "on_track": "On track",
             "at_risk": "At risk",
@@ -99,6 +103,7 @@ class Trend(StrEnum):
 
     @property
     def arrow(self) -> str:
+        """The arrow shown in the Trend column: ▲ improving, ▼ worsening, ▶ flat."""
         return {"improving": "▲", "worsening": "▼", "flat": "▶"}[self.value]
 
 
@@ -175,6 +180,7 @@ class RawTable:
 
     @property
     def columns(self) -> dict[str, int]:
+        """Normalised header name → 0-based column index (blank headers left out)."""
         return {normalise_name(h): i for i, h in enumerate(self.headers) if h}
 
     def cell_ref(self, row_index: int, column_index: int) -> str:

@@ -29,6 +29,7 @@ class Period:
     elapsed: float
 
     def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
@@ -48,6 +49,7 @@ class HistoryPoint:
     target: float | None
 
     def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
@@ -141,6 +143,7 @@ class Rollup:
     kpi_count: int
 
     def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
         return {
             "name": self.name,
             "kpis": self.kpi_count,
@@ -168,6 +171,7 @@ class Result:
 
     @property
     def has_errors(self) -> bool:
+        """Whether any problem is an error (warnings do not count)."""
         return any(p.severity == "error" for p in self.problems)
 
     def kpi(self, kpi_id: str) -> KpiResult:

@@ -788,6 +788,7 @@ def part_names_with_overrides(content_types: str) -> dict[str, Element]:
 
 
 def defaults_of(content_types: str) -> dict[str, str]:
+    """Default content types by lower-case file extension (``xml`` → ``application/xml``)."""
     return {
         el.attrs.get("Extension", "").lower(): el.attrs.get("ContentType", "")
         for el in scan(content_types, "Default")
