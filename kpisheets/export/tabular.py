@@ -13,39 +13,42 @@ import datetime as dt
 import io
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 from kpisheets.result import KpiResult, Result
 
-# The columns of the CSV, in order; the names are the JSON keys where there is one.
-CSV_COLUMNS: tuple[str, ...] = (
-    "id",
-    "name",
-    "category",
-    "owner",
-    "unit",
-    "direction",
-    "aggregation",
-    "frequency",
-    "period_label",
-    "period_start",
-    "period_end",
-    "elapsed",
-    "actual",
-    "target",
-    "expected",
-    "achievement",
-    "score",
-    "status",
-    "forecast",
-    "forecast_achievement",
-    "previous",
-    "change",
-    "trend",
-    "last_entry",
-    "stale",
-    "note",
-)
+# The columns of the CSV, in order, and how each is read from a KPI's result; the
+# names are the JSON keys where there is one.
+CSV_FIELDS: dict[str, Callable[[KpiResult], Any]] = {
+    "id": lambda k: k.id,
+    "name": lambda k: k.name,
+    "category": lambda k: k.category,
+    "owner": lambda k: k.owner,
+    "unit": lambda k: k.unit,
+    "direction": lambda k: k.direction.value,
+    "aggregation": lambda k: k.aggregation.value,
+    "frequency": lambda k: k.frequency.value,
+    "period_label": lambda k: k.period.label,
+    "period_start": lambda k: k.period.start,
+    "period_end": lambda k: k.period.end,
+    "elapsed": lambda k: k.period.elapsed,
+    "actual": lambda k: k.actual,
+    "target": lambda k: k.target,
+    "expected": lambda k: k.expected,
+    "achievement": lambda k: k.achievement,
+    "score": lambda k: k.score,
+    "status": lambda k: k.status.value,
+    "forecast": lambda k: k.forecast,
+    "forecast_achievement": lambda k: k.forecast_achievement,
+    "previous": lambda k: k.previous,
+    "change": lambda k: k.change,
+    "trend": lambda k: k.trend.value if k.trend else None,
+    "last_entry": lambda k: k.last_entry,
+    "stale": lambda k: k.stale,
+    "note": lambda k: k.note,
+}
+CSV_COLUMNS: tuple[str, ...] = tuple(CSV_FIELDS)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,35 +85,7 @@ def _cell(value: Any) -> str:
 
 
 def _row(k: KpiResult) -> list[str]:
-    values: dict[str, Any] = {
-        "id": k.id,
-        "name": k.name,
-        "category": k.category,
-        "owner": k.owner,
-        "unit": k.unit,
-        "direction": k.direction.value,
-        "aggregation": k.aggregation.value,
-        "frequency": k.frequency.value,
-        "period_label": k.period.label,
-        "period_start": k.period.start,
-        "period_end": k.period.end,
-        "elapsed": k.period.elapsed,
-        "actual": k.actual,
-        "target": k.target,
-        "expected": k.expected,
-        "achievement": k.achievement,
-        "score": k.score,
-        "status": k.status.value,
-        "forecast": k.forecast,
-        "forecast_achievement": k.forecast_achievement,
-        "previous": k.previous,
-        "change": k.change,
-        "trend": k.trend.value if k.trend else None,
-        "last_entry": k.last_entry,
-        "stale": k.stale,
-        "note": k.note,
-    }
-    return [_cell(values[c]) for c in CSV_COLUMNS]
+    return [_cell(field(k)) for field in CSV_FIELDS.values()]
 
 
 def result_csv(result: Result) -> str:
