@@ -76,6 +76,7 @@ ATTENTION_NAMES = 6  # KPIs named beside the tiles before "and N more"
 DATE_FORMAT = "d mmm yyyy"
 PERCENT_FORMAT = "0%"
 LAST_EXCEL_ROW = 1048576
+PAGE_FOOTER = "&L&8kpisheets&R&8Page &P of &N"  # small print: name left, page of pages right
 
 # Summary columns: (key, header, Excel width). Tiles sit over the six columns
 # A..F, so B..F share one width.
@@ -372,12 +373,9 @@ def _summary_sheet(
 
     sheet.freeze = (ROW_HEADER + 1, 1)
     sheet.print_setup = PrintSetup(
-        landscape=True,
-        fit_width=1,
-        fit_height=0,
         repeat_rows=(ROW_HEADER, ROW_HEADER),
         print_area=range_a1(0, 0, row - 1, last),
-        footer="&L&8kpisheets&R&8Page &P of &N",
+        footer=PAGE_FOOTER,
     )
     return sheet
 
@@ -748,11 +746,8 @@ def _history_sheet(
 
     sheet.freeze = (HISTORY_FIRST_ROW, HISTORY_FIRST_PERIOD_COL)
     sheet.print_setup = PrintSetup(
-        landscape=True,
-        fit_width=1,
-        fit_height=0,
         print_area=range_a1(0, 0, max(row - 1, table_end), last_col),
-        footer="&L&8kpisheets&R&8Page &P of &N",
+        footer=PAGE_FOOTER,
         page_breaks=tuple(breaks),
     )
     return sheet, rows
@@ -843,9 +838,7 @@ def _problems_sheet(problems: list[Problem], name: str) -> SheetReport:
             )
         )
         sheet.row_heights[2] = 34
-        sheet.print_setup = PrintSetup(
-            landscape=True, fit_width=1, fit_height=0, print_area=range_a1(0, 0, 2, last)
-        )
+        sheet.print_setup = PrintSetup(print_area=range_a1(0, 0, 2, last))
         return sheet
 
     errors = sum(p.severity == "error" for p in problems)
@@ -919,12 +912,9 @@ def _problems_sheet(problems: list[Problem], name: str) -> SheetReport:
     )
     sheet.freeze = (header_row + 1, 0)
     sheet.print_setup = PrintSetup(
-        landscape=True,
-        fit_width=1,
-        fit_height=0,
         repeat_rows=(header_row, header_row),
         print_area=range_a1(0, 0, last_row, last),
-        footer="&L&8kpisheets&R&8Page &P of &N",
+        footer=PAGE_FOOTER,
     )
     return sheet
 

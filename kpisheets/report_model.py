@@ -161,6 +161,8 @@ class Chart:
 
 @dataclass
 class PrintSetup:
+    """How a sheet prints: by default landscape, one page wide and as many long as needed."""
+
     landscape: bool = True
     fit_width: int = 1
     fit_height: int = 0  # 0: as many pages as needed
