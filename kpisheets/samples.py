@@ -33,11 +33,16 @@ def sample_file_name(name: str) -> str:
     return f"{name}-kpis.xlsx"
 
 
+def _next_month(month: dt.date) -> dt.date:
+    return D(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def _months() -> Iterator[dt.date]:
+    """The first day of each month from FIRST_MONTH up to AS_OF."""
     month = FIRST_MONTH
     while month <= AS_OF:
         yield month
-        month = D(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = _next_month(month)
 
 
 def _days(month: dt.date, weekday: int | None = None) -> list[dt.date]:
@@ -52,8 +57,8 @@ def _days(month: dt.date, weekday: int | None = None) -> list[dt.date]:
 
 
 def _month_end(month: dt.date) -> dt.date:
-    nxt = D(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return min(nxt - dt.timedelta(days=1), AS_OF)
+    """The last day of ``month``, or AS_OF in the current month."""
+    return min(_next_month(month) - dt.timedelta(days=1), AS_OF)
 
 
 class _Log:
