@@ -247,9 +247,9 @@ def status(path: Path, as_of: dt.date | None, fmt: str) -> None:
 
     result = kpisheets.status(path, as_of)
     if fmt == "json":
-        import json
+        from kpisheets.export.tabular import result_json
 
-        click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(result_json(result), nl=False)
     elif fmt == "csv":
         from kpisheets.export.tabular import result_csv
 
