@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 CURRENCY_UNITS = {"$": "$", "€": "€", "£": "£"}
 
@@ -59,13 +59,16 @@ def format_value(value: float | None, num_format: str = "", blank: str = "—") 
     pieces = _QUOTED.split(fmt)  # even pieces: format code; odd pieces: literal text
     code = "".join(pieces[0::2])
     is_percent = "%" in code
-    x = value * 100 if is_percent else value
     decimals = code.split(".", 1)[1] if "." in code else ""
     fixed = len(re.match(r"0*", decimals).group(0))  # type: ignore[union-attr]
     optional = len(re.match(r"[0#]*", decimals).group(0)) - fixed  # type: ignore[union-attr]
     quantum = Decimal(1).scaleb(-(fixed + optional))
-    # Excel rounds half away from zero, Python's format half to even.
-    rounded = Decimal(str(abs(x))).quantize(quantum, rounding=ROUND_HALF_UP)
+    # Excel rounds half away from zero, Python's format half to even. The context is
+    # wide enough for every float (up to 1.8e308, times 100 for percent) at these
+    # decimals; the default 28 digits fails on a figure of 1e28 or more.
+    wide = Context(prec=320 + fixed + optional)
+    magnitude = Decimal(str(abs(value))).scaleb(2 if is_percent else 0)
+    rounded = magnitude.quantize(quantum, rounding=ROUND_HALF_UP, context=wide)
     text = f"{rounded:{',' if ',' in code else ''}f}"
     if optional and "." in text:
         head, tail = text.split(".")
@@ -88,7 +91,7 @@ def format_value(value: float | None, num_format: str = "", blank: str = "—") 
                     after += ch
                 else:
                     before += ch
-    sign = "-" if x < 0 and text.strip("0.,") else ""
+    sign = "-" if value < 0 and text.strip("0.,") else ""
     return f"{sign}{before}{text}{'%' if is_percent else ''}{after}"
 
 

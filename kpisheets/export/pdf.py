@@ -261,7 +261,9 @@ def _summary_table(
         return max((string_width(t, font_size, bold) for t in texts), default=0.0) + 10
 
     def fixed(header: str, texts: Sequence[str], bold: bool = False) -> float:
-        return max(widest(texts, size, bold), widest([header], small, True))
+        # Capped, so an absurd figure (1e300 written out) cannot squeeze the other
+        # columns below their padding; such a figure overflows its own cell instead.
+        return min(max(widest(texts, size, bold), widest([header], small, True)), width * 0.15)
 
     kpi_texts = [f"{k.name}  {k.id}" for k in result.kpis]
     columns: list[tuple[str, float, int]] = [  # header, width, alignment

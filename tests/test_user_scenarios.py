@@ -1,0 +1,82 @@
+"""Awkward things real users do, run end to end through the command line.
+
+Each test is a regression test for something that once broke or confused: a
+traceback, a file destroyed, a message that did not say what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kpisheets.cli import cli
+from kpisheets.formatting import format_value
+from tests.builders import simple_tracker_sheets, write_workbook
+
+AS_OF = ["--as-of", "2026-11-20"]
+
+
+def run(*args: str) -> Any:
+    """``kpisheets ARGS`` in-process; the result has exit_code, stdout, stderr."""
+    return CliRunner().invoke(cli, list(args))
+
+
+def tracker_file(path: Path, **changes: list[list[Any]]) -> Path:
+    """The small test tracker written to ``path``, with some sheets' rows replaced."""
+    sheets: dict[str, Sequence[Sequence[Any]]] = {**simple_tracker_sheets(), **changes}
+    return write_workbook(path, sheets)
+
+
+def with_entries(*rows: list[Any]) -> list[list[Any]]:
+    """The small tracker's Entries rows followed by ``rows``."""
+    return simple_tracker_sheets()["Entries"] + list(rows)
+
+
+def huge_tracker(path: Path, value: float) -> Path:
+    """The small tracker with one SALES entry of ``value`` this month and last."""
+    entries = with_entries(
+        [dt.date(2026, 11, 9), "SALES", value, "big", ""],
+        [dt.date(2026, 10, 9), "SALES", value, "big", ""],
+    )
+    return tracker_file(path, Entries=entries)
+
+
+# ---------------------------------------------------------------------------
+# Huge figures
+
+
+@pytest.mark.parametrize(
+    ("value", "fmt", "expected_end"),
+    [
+        (1e28, "#,##0.##", "000,000"),
+        (1.7976931348623157e308, "0.00%", "0.00%"),
+        (-1e30, '"$"#,##0', ",000"),
+    ],
+)
+def test_format_value_of_huge_figures(value: float, fmt: str, expected_end: str) -> None:
+    text = format_value(value, fmt)
+    assert text.endswith(expected_end)
+    assert text.lstrip("-$").startswith("1")
+    assert text.startswith("-") == (value < 0)
+
+
+def test_format_value_still_rounds_half_away_from_zero() -> None:
+    assert format_value(0.00125, "0.00%") == "0.13%"
+    assert format_value(-2.5, "0") == "-3"
+    assert format_value(0.256, "0.0%") == "25.6%"
+
+
+def test_status_table_and_pdf_with_a_huge_entry(tmp_path: Path) -> None:
+    book = huge_tracker(tmp_path / "big.xlsx", 1e300)
+    status = run("status", str(book), *AS_OF)
+    assert status.exit_code == 0, status.output
+    assert "$1,000,000,000" in status.stdout
+    pdf = tmp_path / "big.pdf"
+    export = run("export", str(book), "-o", str(pdf), *AS_OF)
+    assert export.exit_code == 0, export.output
+    assert pdf.read_bytes().startswith(b"%PDF")
