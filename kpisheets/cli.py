@@ -292,6 +292,11 @@ def export(path: Path, output: Path, as_of: dt.date | None, paper: str) -> None:
             f"Unknown export format {output.suffix or '(no suffix)'!r}; "
             f"use one of {', '.join(KNOWN_SUFFIXES)}."
         )
+    if output.exists() and output.samefile(path):
+        raise click.UsageError(
+            f"-o {output} is the tracker itself, and the export would replace it; "
+            f"write the summary to another file, e.g. -o {path.stem}-summary{output.suffix}."
+        )
     import kpisheets
 
     result = kpisheets.status(path, as_of)

@@ -80,3 +80,18 @@ def test_status_table_and_pdf_with_a_huge_entry(tmp_path: Path) -> None:
     export = run("export", str(book), "-o", str(pdf), *AS_OF)
     assert export.exit_code == 0, export.output
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+# ---------------------------------------------------------------------------
+# Output paths that would destroy or mislabel a file
+
+
+def test_export_onto_the_tracker_itself_is_refused(tmp_path: Path) -> None:
+    book = tracker_file(tmp_path / "tracker.xlsx")
+    before = book.read_bytes()
+    same = tmp_path / "." / "tracker.xlsx"
+    result = run("export", str(book), "-o", str(same), *AS_OF)
+    assert result.exit_code == 2
+    assert "is the tracker itself" in result.stderr
+    assert "-o tracker-summary.xlsx" in result.stderr
+    assert book.read_bytes() == before
