@@ -16,6 +16,7 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from kpisheets.errors import UsageError
 from kpisheets.model import GENERATED_SHEETS
 from kpisheets.result import Result
 from kpisheets.write.package import (
@@ -65,7 +66,8 @@ def refresh_workbook(
     Raises :class:`~kpisheets.errors.WorkbookOpenError` when Excel has the file open,
     :class:`~kpisheets.errors.NotATrackerError` when it is not a tracker, and
     :class:`~kpisheets.write.package.SheetNameTakenError` when a sheet of the user's
-    has the name of a generated sheet; the file is untouched in every case.
+    has the name of a generated sheet, and :class:`~kpisheets.errors.UsageError` when
+    ``output`` has another suffix than ``path``; the file is untouched in every case.
 
     >>> result = refresh_workbook("tracker.xlsx", as_of=dt.date(2026, 11, 30))  # doctest: +SKIP
     >>> [p.code for p in result.problems]  # doctest: +SKIP
@@ -77,6 +79,14 @@ def refresh_workbook(
 
     path = Path(path)
     target = Path(output) if output is not None else path
+    if target.suffix.lower() != path.suffix.lower():
+        # Excel refuses a macro workbook named .xlsx (and the reverse), and a
+        # workbook named .pdf is no PDF.
+        raise UsageError(
+            f"The refreshed copy {target.name} must be the same kind of file as "
+            f"{path.name}: name it {target.stem}{path.suffix}; for a PDF, HTML, slides or CSV "
+            "use `kpisheets export`."
+        )
     check_not_open(path)
     check_not_open(target)
     check_generated_names(path)

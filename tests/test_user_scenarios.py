@@ -95,3 +95,25 @@ def test_export_onto_the_tracker_itself_is_refused(tmp_path: Path) -> None:
     assert "is the tracker itself" in result.stderr
     assert "-o tracker-summary.xlsx" in result.stderr
     assert book.read_bytes() == before
+
+
+@pytest.mark.parametrize(("source", "output"), [("t.xlsx", "t.pdf"), ("t.xlsm", "copy.xlsx")])
+def test_refresh_output_must_keep_the_workbook_kind(
+    tmp_path: Path, source: str, output: str
+) -> None:
+    book = tracker_file(tmp_path / source)
+    before = book.read_bytes()
+    out = tmp_path / output
+    result = run("refresh", str(book), "-o", str(out), *AS_OF)
+    assert result.exit_code == 2
+    assert f"name it {out.stem}{book.suffix}" in result.stderr
+    assert not out.exists()
+    assert book.read_bytes() == before
+
+
+def test_refresh_output_suffix_ignores_case(tmp_path: Path) -> None:
+    book = tracker_file(tmp_path / "t.xlsx")
+    out = tmp_path / "copy.XLSX"
+    result = run("refresh", str(book), "-o", str(out), *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert out.exists()
