@@ -335,8 +335,10 @@ def print_problems(problems: list[Problem]) -> None:
 
 
 def text_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
-    """A plain fixed-width table for terminals."""
+    """A plain fixed-width table for terminals; a line break or tab typed in a cell
+    (a KPI name on two lines) becomes a space so every row stays on one line."""
     right = right or set()
+    rows = [[" ".join(v.split()) for v in r] for r in rows]
     widths = [len(h) for h in headers]
     for r in rows:
         for i, v in enumerate(r):

@@ -117,3 +117,19 @@ def test_refresh_output_suffix_ignores_case(tmp_path: Path) -> None:
     result = run("refresh", str(book), "-o", str(out), *AS_OF)
     assert result.exit_code == 0, result.output
     assert out.exists()
+
+
+# ---------------------------------------------------------------------------
+# Text people type
+
+
+def test_status_table_keeps_a_two_line_kpi_name_on_one_row(tmp_path: Path) -> None:
+    kpis = simple_tracker_sheets()["KPIs"]
+    kpis[1][1] = "Sales\nthis month\t🚀"
+    book = tracker_file(tmp_path / "t.xlsx", KPIs=kpis)
+    result = run("status", str(book), *AS_OF)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("SALES")]
+    assert len(rows) == 1
+    assert "Sales this month 🚀" in rows[0]
+    assert "$6,000" in rows[0]  # the figures are on the KPI's own row
