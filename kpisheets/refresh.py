@@ -35,13 +35,14 @@ def check_generated_names(path: Path) -> None:
     try:
         pkg = Package(source)
         owned = pkg.owned_sheet_indexes()
-        generated = {n.lower() for n in GENERATED_SHEETS}
+        generated = {n.lower(): n for n in GENERATED_SHEETS}
         for index, sheet in enumerate(pkg.sheets):
-            if sheet.name.strip().lower() in generated and index not in owned:
+            ours = generated.get(sheet.name.strip().lower())
+            if ours is not None and index not in owned:
                 raise SheetNameTakenError(
                     f"The workbook already has a sheet called {sheet.name!r} that kpisheets "
                     "did not create; rename it (or delete it) so a refresh can write its "
-                    f"{sheet.name.strip()} sheet."
+                    f"{ours} sheet."
                 )
     finally:
         source.close()

@@ -133,3 +133,13 @@ def test_status_table_keeps_a_two_line_kpi_name_on_one_row(tmp_path: Path) -> No
     assert len(rows) == 1
     assert "Sales this month 🚀" in rows[0]
     assert "$6,000" in rows[0]  # the figures are on the KPI's own row
+
+
+def test_a_users_own_lower_case_summary_sheet_is_kept_and_named(tmp_path: Path) -> None:
+    book = tracker_file(tmp_path / "t.xlsx", summary=[["My notes"], ["keep me"]])
+    before = book.read_bytes()
+    result = run("refresh", str(book), *AS_OF)
+    assert result.exit_code == 1
+    assert "a sheet called 'summary' that kpisheets did not create" in result.stderr
+    assert "can write its Summary sheet" in result.stderr
+    assert book.read_bytes() == before

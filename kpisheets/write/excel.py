@@ -99,13 +99,14 @@ def apply_report(book: xw.Book, report: Report) -> list[str]:
 def check_sheet_names(book: xw.Book, names: Iterable[str]) -> None:
     """Refuse, before writing anything, when a sheet of the user's has the name of a
     generated sheet (no kpisheets marker), exactly as the file refresh does."""
-    wanted = {n.lower() for n in names}
+    wanted = {n.lower(): n for n in names}
     for sheet in book.sheets:
-        if sheet.name.strip().lower() in wanted and not is_generated(sheet):
+        ours = wanted.get(sheet.name.strip().lower())
+        if ours is not None and not is_generated(sheet):
             raise SheetNameTakenError(
                 f"The workbook already has a sheet called {sheet.name!r} that kpisheets "
                 "did not create; rename it (or delete it) so a refresh can write its "
-                f"{sheet.name.strip()} sheet."
+                f"{ours} sheet."
             )
 
 
