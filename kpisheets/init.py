@@ -20,6 +20,7 @@ import xlsxwriter
 
 from kpisheets.errors import UsageError
 from kpisheets.model import INPUT_SHEETS
+from kpisheets.refresh import refuse_non_workbook
 from kpisheets.write.package import Package, ZipSource, check_not_open, splice
 
 SCRATCH_OPTIONS = {
@@ -64,6 +65,7 @@ def init_workbook(path: str | Path, template: str = "blank") -> list[str]:
     """
     path = Path(path)
     check_not_open(path)
+    refuse_non_workbook(path)
     present = {name.strip().lower() for name in existing_sheet_names(path)}
     missing = [name for name in INPUT_SHEETS if name.lower() not in present]
     if not missing:

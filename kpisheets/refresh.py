@@ -28,6 +28,16 @@ from kpisheets.write.package import (
 )
 
 
+def refuse_non_workbook(path: Path) -> None:
+    """Raise :class:`~kpisheets.errors.NotATrackerError` with the reader's sentence
+    (legacy .xls, OpenDocument, empty, damaged…, and what to do about it) before the
+    splice opens a file that is not an .xlsx/.xlsm package."""
+    from kpisheets.read.package import open_package, sniff
+
+    sniff(path)
+    open_package(path)
+
+
 def check_generated_names(path: Path) -> None:
     """Refuse early (before reading a large file) when a user sheet has the name of a
     generated sheet; the splice checks again when it writes."""
@@ -90,6 +100,7 @@ def refresh_workbook(
         )
     check_not_open(path)
     check_not_open(target)
+    refuse_non_workbook(path)
     check_generated_names(path)
     with cyclic_gc_paused():
         result = compute(validate(read_workbook(path)), as_of)

@@ -7,6 +7,7 @@ traceback, a file destroyed, a message that did not say what to do.
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -143,3 +144,39 @@ def test_a_users_own_lower_case_summary_sheet_is_kept_and_named(tmp_path: Path) 
     assert "a sheet called 'summary' that kpisheets did not create" in result.stderr
     assert "can write its Summary sheet" in result.stderr
     assert book.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------
+# Files that are not workbooks get the same sentence from every command
+
+
+def not_workbooks(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Files people point kpisheets at by mistake, with the sentence each gets."""
+    text = tmp_path / "notes.xlsx"
+    text.write_text("Date,KPI,Value\n2026-11-01,SALES,3\n", encoding="utf-8")
+    empty = tmp_path / "empty.xlsx"
+    empty.write_bytes(b"")
+    legacy = tmp_path / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    odf = tmp_path / "calc.xlsx"
+    with zipfile.ZipFile(odf, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    return {
+        "text": (text, "is a text file"),
+        "empty": (empty, "is empty (0 bytes)"),
+        "legacy": (legacy, "legacy Excel 97–2003 workbook (.xls)"),
+        "odf": (odf, "is an OpenDocument file"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["text", "empty", "legacy", "odf"])
+@pytest.mark.parametrize("command", ["init", "refresh", "status", "check"])
+def test_a_file_that_is_not_a_workbook(tmp_path: Path, kind: str, command: str) -> None:
+    path, sentence = not_workbooks(tmp_path)[kind]
+    before = path.read_bytes()
+    result = run(command, str(path))
+    assert result.exit_code == 1
+    assert sentence in result.stderr
+    assert result.stderr.count("\n") == 1  # one sentence, no traceback
+    assert path.read_bytes() == before
