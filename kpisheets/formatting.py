@@ -1,5 +1,6 @@
 """Number formats: the Excel format a KPI's Unit implies, and a text rendering of
-the common Excel formats for places that are not Excel (terminal, PDF, HTML, Markdown).
+the common Excel formats for places that are not Excel (terminal, PDF, HTML, Markdown),
+and notes cut to one line of a given length.
 """
 
 from __future__ import annotations
@@ -100,3 +101,17 @@ def percent(value: float | None, decimals: int = 0, blank: str = "—") -> str:
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return blank
     return f"{value * 100:.{decimals}f}%"
+
+
+def shorten(text: str | None, limit: int) -> str:
+    """One line of at most ``limit`` characters, an ellipsis when cut.
+
+    >>> shorten("first line\\nsecond   line", 14)
+    'first line se…'
+    """
+    if not text:
+        return ""
+    flat = " ".join(str(text).split())
+    if len(flat) <= limit:
+        return flat
+    return flat[: max(limit - 1, 0)].rstrip() + "…"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kpisheets.compute.periods import Calendar, Window, one_period_before
+from kpisheets.formatting import shorten
 from kpisheets.model import GENERATED_SHEETS, Frequency, Problem, Status, quote_sheet
 from kpisheets.report_model import (
     Chart,
@@ -520,12 +521,7 @@ def summary_note(note: str | None) -> str:
     >>> len(summary_note("x" * 500))
     120
     """
-    if not note:
-        return ""
-    text = " ".join(str(note).split())
-    if len(text) > NOTE_CHARS:
-        text = text[: NOTE_CHARS - 1].rstrip() + "…"
-    return text
+    return shorten(note, NOTE_CHARS)
 
 
 def _summary_rules(sheet: SheetReport, result: Result, kpi_rows: list[int], last_row: int) -> None:

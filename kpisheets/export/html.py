@@ -22,10 +22,9 @@ from kpisheets.export.meeting import (
     by_category,
     kpi_row,
     period_line,
-    shorten,
     status_counts,
 )
-from kpisheets.formatting import percent
+from kpisheets.formatting import percent, shorten
 from kpisheets.result import KpiResult, Result
 
 NOTE_LIMIT = 280

@@ -13,10 +13,9 @@ from kpisheets.export.meeting import (
     by_category,
     kpi_row,
     period_line,
-    shorten,
     status_counts,
 )
-from kpisheets.formatting import percent
+from kpisheets.formatting import percent, shorten
 from kpisheets.result import Result
 
 # Backslash-escape the ASCII punctuation that starts emphasis, code, links, images,

@@ -1,5 +1,6 @@
 """What every meeting export shows, decided once: status colours and symbols, the
-displayed figures of a KPI row, the period line and note shortening.
+displayed figures of a KPI row and the period line. Notes are cut to length with
+:func:`kpisheets.formatting.shorten`, as on the Summary sheet.
 
 The formats (PDF, HTML, Markdown, slides) only lay these out, so a KPI reads the
 same in each of them.
@@ -117,20 +118,6 @@ def period_line(result: Result) -> str:
 def status_counts(result: Result) -> list[tuple[Status, int]]:
     """Every status with its count over all KPIs, in the Status order."""
     return [(s, result.overall.counts.get(s, 0)) for s in Status]
-
-
-def shorten(text: str | None, limit: int) -> str:
-    """One line of at most ``limit`` characters, an ellipsis when cut.
-
-    >>> shorten("first line\\nsecond   line", 14)
-    'first line se…'
-    """
-    if not text:
-        return ""
-    flat = " ".join(str(text).split())
-    if len(flat) <= limit:
-        return flat
-    return flat[: max(limit - 1, 0)].rstrip() + "…"
 
 
 def _unique(items: Iterable[str]) -> list[str]:

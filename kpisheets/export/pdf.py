@@ -46,7 +46,6 @@ from kpisheets.export.meeting import (
     by_category,
     kpi_row,
     period_line,
-    shorten,
     status_counts,
 )
 from kpisheets.export.pdf_fonts import (
@@ -58,7 +57,7 @@ from kpisheets.export.pdf_fonts import (
     register,
     string_width,
 )
-from kpisheets.formatting import format_value, percent
+from kpisheets.formatting import format_value, percent, shorten
 from kpisheets.result import KpiResult, Result
 
 PAPER_SIZES = {"a4": landscape(A4), "letter": landscape(LETTER)}

@@ -28,10 +28,9 @@ from kpisheets.export.meeting import (
     by_category,
     kpi_row,
     period_line,
-    shorten,
     status_counts,
 )
-from kpisheets.formatting import percent
+from kpisheets.formatting import percent, shorten
 from kpisheets.result import KpiResult, Result
 
 ROWS_PER_SLIDE = 12
