@@ -115,3 +115,16 @@ def shorten(text: str | None, limit: int) -> str:
     if len(flat) <= limit:
         return flat
     return flat[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def finite(x: float | None) -> float | None:
+    """``x`` as a float, or None when it is missing, NaN or infinite: what JSON and a
+    blank cell can show.
+
+    >>> finite(3), finite(float("nan")), finite(None)
+    (3.0, None, None)
+    """
+    if x is None:
+        return None
+    value = float(x)
+    return value if math.isfinite(value) else None

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kpisheets.compute.periods import Calendar, Window, one_period_before
-from kpisheets.formatting import shorten
+from kpisheets.formatting import finite, shorten
 from kpisheets.model import GENERATED_SHEETS, Frequency, Problem, Status, quote_sheet
 from kpisheets.report_model import (
     Chart,
@@ -419,7 +419,7 @@ def _tiles(sheet: SheetReport, overall: Rollup) -> None:
     sheet.set(
         ROW_TILE_VALUE,
         0,
-        _number(overall.score) if overall.score is not None else "—",
+        finite(overall.score) if overall.score is not None else "—",
         _with(value, fill=score_fill, font_color="#FFFFFF", num_format=PERCENT_FORMAT),
     )
     sheet.set(
@@ -477,7 +477,7 @@ def _category_row(sheet: SheetReport, row: int, category: str, rollup: Rollup | 
     sheet.set(
         row,
         1,
-        _number(score),
+        finite(score),
         _with(CATEGORY, num_format='"Score "0%', align="left"),
     )
     for col in range(2, SUMMARY_LAST_COL + 1):
@@ -490,20 +490,20 @@ def _kpi_row(sheet: SheetReport, row: int, k: KpiResult, as_of: dt.date) -> None
     number = body(num_format=fmt, align="right")
     sheet.set(row, COL["kpi"], k.name, body(bold=True, font_size=13, wrap=True))
     sheet.set(row, COL["owner"], k.owner, body())
-    sheet.set(row, COL["actual"], _number(k.actual), _with(number, bold=True))
-    sheet.set(row, COL["target"], _number(k.target), number)
-    sheet.set(row, COL["expected"], _number(k.expected), number)
+    sheet.set(row, COL["actual"], finite(k.actual), _with(number, bold=True))
+    sheet.set(row, COL["target"], finite(k.target), number)
+    sheet.set(row, COL["expected"], finite(k.expected), number)
     sheet.set(
         row,
         COL["achievement"],
-        _number(k.achievement),
+        finite(k.achievement),
         body(num_format=PERCENT_FORMAT, align="center"),
     )
     sheet.set(row, COL["status"], k.status.label, body(bold=True, align="center"))
     arrow = k.trend.arrow if k.trend else ""
     sheet.set(row, COL["trend"], arrow, body(font_size=16, align="center"))
     sheet.set(row, COL["sparkline"], None, body())
-    sheet.set(row, COL["forecast"], _number(k.forecast), number)
+    sheet.set(row, COL["forecast"], finite(k.forecast), number)
     sheet.set(row, COL["last_entry"], k.last_entry, body(num_format=DATE_FORMAT, align="center"))
     sheet.set(row, COL["note"], summary_note(k.note), body(font_size=11, wrap=True))
     # Wrapped names and notes: rows do not autofit in every program, so give them the
@@ -690,13 +690,13 @@ def _history_sheet(
                 sheet.set(
                     row + 1,
                     col,
-                    _number(point.value),
+                    finite(point.value),
                     Style(num_format=fmt, bold=True, font_color=NAVY),
                 )
                 sheet.set(
                     row + 2,
                     col,
-                    _number(point.target),
+                    finite(point.target),
                     Style(
                         num_format=fmt,
                         font_color=MUTED,
@@ -917,14 +917,6 @@ def _problems_sheet(problems: list[Problem], name: str) -> SheetReport:
 
 # ---------------------------------------------------------------------------
 # Small helpers
-
-
-def _number(x: float | None) -> float | None:
-    """A finite float, or None (blank) for missing, NaN and infinite values."""
-    if x is None:
-        return None
-    value = float(x)
-    return value if math.isfinite(value) else None
 
 
 def _with(style: Style, **changes: Any) -> Style:

@@ -8,12 +8,12 @@ of SPEC §3, and ``Result.to_frame()`` one row per KPI.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from kpisheets.formatting import finite
 from kpisheets.model import Aggregation, Direction, Frequency, Problem, Status, Trend
 
 
@@ -34,7 +34,7 @@ class Period:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "label": self.label,
-            "elapsed": _num(self.elapsed),
+            "elapsed": finite(self.elapsed),
         }
 
 
@@ -54,8 +54,8 @@ class HistoryPoint:
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "label": self.label,
-            "value": _num(self.value),
-            "target": _num(self.target),
+            "value": finite(self.value),
+            "target": finite(self.target),
         }
 
 
@@ -110,23 +110,23 @@ class KpiResult:
             "aggregation": self.aggregation.value,
             "frequency": self.frequency.value,
             "period": self.period.to_dict(),
-            "actual": _num(self.actual),
-            "target": _num(self.target),
-            "expected": _num(self.expected),
-            "achievement": _num(self.achievement),
-            "score": _num(self.score),
+            "actual": finite(self.actual),
+            "target": finite(self.target),
+            "expected": finite(self.expected),
+            "achievement": finite(self.achievement),
+            "score": finite(self.score),
             "status": self.status.value,
-            "forecast": _num(self.forecast),
-            "forecast_achievement": _num(self.forecast_achievement),
-            "previous": _num(self.previous),
-            "change": _num(self.change),
+            "forecast": finite(self.forecast),
+            "forecast_achievement": finite(self.forecast_achievement),
+            "previous": finite(self.previous),
+            "change": finite(self.change),
             "trend": self.trend.value if self.trend else None,
             "last_entry": self.last_entry.isoformat() if self.last_entry else None,
             "stale": self.stale,
             "note": self.note,
-            "weight": _num(self.weight),
-            "green_at": _num(self.green_at),
-            "amber_at": _num(self.amber_at),
+            "weight": finite(self.weight),
+            "green_at": finite(self.green_at),
+            "amber_at": finite(self.amber_at),
             "description": self.description,
             "source": self.source,
             "history": [h.to_dict() for h in self.history],
@@ -147,7 +147,7 @@ class Rollup:
         return {
             "name": self.name,
             "kpis": self.kpi_count,
-            "score": _num(self.score),
+            "score": finite(self.score),
             "counts": {s.value: self.counts.get(s, 0) for s in Status},
         }
 
@@ -209,13 +209,3 @@ class Result:
         if not frame.empty:
             frame = frame.set_index("id")
         return frame
-
-
-def _num(x: float | None) -> float | None:
-    """JSON numbers: NaN and infinities become null."""
-    if x is None:
-        return None
-    x = float(x)
-    if math.isnan(x) or math.isinf(x):
-        return None
-    return x
