@@ -7,7 +7,9 @@ traceback); usage errors exit 2. Imports are lazy so ``--help`` is instant.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -84,11 +86,43 @@ def handle_errors(fn: F) -> F:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
         except OSError as exc:
-            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-            click.echo(f"Error: {exc.strerror or exc}{where}.", err=True)
+            click.echo(f"Error: {os_error_sentence(exc)}", err=True)
+            sys.exit(1)
+        except click.ClickException:
+            raise
+        except Exception as exc:  # a bug in kpisheets: still one sentence, not a traceback
+            if os.environ.get("KPISHEETS_DEBUG"):
+                raise
+            click.echo(
+                f"Error: kpisheets failed unexpectedly ({type(exc).__name__}: {exc}); this is "
+                "a bug, please report it with the command you ran (set KPISHEETS_DEBUG=1 "
+                "to see the traceback).",
+                err=True,
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def os_error_sentence(exc: OSError) -> str:
+    """One sentence for a file-system error that names the file or folder the user
+    knows (not kpisheets' hidden scratch file beside it) and what to do."""
+    reason = exc.strerror or str(exc)
+    if not exc.filename:
+        return f"{reason}."
+    path = Path(os.fsdecode(exc.filename))
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        if path.exists():
+            return f"kpisheets cannot use {path} ({reason}); check its permissions."
+        if path.name.startswith("."):
+            # The atomic write's scratch file: the folder is what cannot be written.
+            folder = "the current folder" if str(path.parent) == "." else path.parent
+            return (
+                f"kpisheets cannot write in {folder} ({reason}); choose a folder you can "
+                "write to, or ask for write permission."
+            )
+        return f"kpisheets cannot create {path} ({reason}); choose a folder you can write to."
+    return f"{reason} ({path})."
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)

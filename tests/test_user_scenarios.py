@@ -7,6 +7,7 @@ traceback, a file destroyed, a message that did not say what to do.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kpisheets.cli import cli
+import kpisheets
+import kpisheets.export
+from kpisheets.cli import cli, os_error_sentence
 from kpisheets.formatting import format_value
 from tests.builders import simple_tracker_sheets, write_workbook
 
@@ -180,3 +183,63 @@ def test_a_file_that_is_not_a_workbook(tmp_path: Path, kind: str, command: str) 
     assert sentence in result.stderr
     assert result.stderr.count("\n") == 1  # one sentence, no traceback
     assert path.read_bytes() == before
+
+
+# ---------------------------------------------------------------------------
+# File-system errors and bugs: one sentence, never a traceback
+
+
+def test_os_error_sentences_name_what_the_user_knows(tmp_path: Path) -> None:
+    scratch = tmp_path / ".summary-x1y2.pdf.tmp"
+    ro = os_error_sentence(OSError(errno.EROFS, "Read-only file system", str(scratch)))
+    assert ro == (
+        f"kpisheets cannot write in {tmp_path} (Read-only file system); choose a folder "
+        "you can write to, or ask for write permission."
+    )
+    here = os_error_sentence(PermissionError(errno.EACCES, "Permission denied", ".t.tmp"))
+    assert "cannot write in the current folder" in here
+    existing = tmp_path / "tracker.xlsx"
+    existing.write_bytes(b"x")
+    locked = os_error_sentence(PermissionError(errno.EACCES, "Permission denied", str(existing)))
+    assert locked == f"kpisheets cannot use {existing} (Permission denied); check its permissions."
+    folder = os_error_sentence(OSError(errno.EROFS, "Read-only file system", "demo"))
+    assert folder.startswith("kpisheets cannot create demo (Read-only file system)")
+    full = os_error_sentence(OSError(errno.ENOSPC, "No space left on device", "x.pdf"))
+    assert full == "No space left on device (x.pdf)."
+
+
+def test_export_into_a_read_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    book = tracker_file(tmp_path / "t.xlsx")
+
+    def read_only(*args: Any, dir: str = "", **kwargs: Any) -> Any:
+        raise OSError(errno.EROFS, "Read-only file system", str(Path(dir) / ".s-ab12.pdf.tmp"))
+
+    monkeypatch.setattr(kpisheets.export.tempfile, "mkstemp", read_only)
+    result = run("export", str(book), "-o", str(tmp_path / "s.pdf"), *AS_OF)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Error: kpisheets cannot write in {tmp_path} (Read-only file system); choose a "
+        "folder you can write to, or ask for write permission.\n"
+    )
+
+
+def test_an_unexpected_failure_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = tracker_file(tmp_path / "t.xlsx")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise NameError("name 'shorten' is not defined")
+
+    monkeypatch.setattr(kpisheets, "status", broken)
+    monkeypatch.delenv("KPISHEETS_DEBUG", raising=False)
+    result = run("status", str(book))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "Error: kpisheets failed unexpectedly (NameError: name 'shorten' is not defined); "
+        "this is a bug"
+    )
+    assert result.stderr.count("\n") == 1
+    monkeypatch.setenv("KPISHEETS_DEBUG", "1")
+    debug = run("status", str(book))
+    assert isinstance(debug.exception, NameError)
