@@ -117,6 +117,7 @@ TILE_STATUSES = (
 )
 
 # History layout: KPI name, row label, then one column per period.
+HISTORY_LABEL_CHARS = 11  # a period label longer than this wraps in its column
 HISTORY_NAME_COL = 0
 HISTORY_LABEL_COL = 1
 HISTORY_FIRST_PERIOD_COL = 2
@@ -684,9 +685,17 @@ def _history_sheet(
                 row + 2, 1, "Target", _with(label, border_bottom=True, border_color=LIGHT_RULE)
             )
             sheet.set(row + 2, 0, None, Style(border_bottom=True, border_color=LIGHT_RULE))
+            # "Week of 2026-11-16" and Start–End windows are wider than a column: on
+            # two lines, broken at the last space (not inside the date), rather than
+            # cut off or run into the next label.
+            wide = any(len(point.label) > HISTORY_LABEL_CHARS for point in k.history)
+            label_style = _with(period_style, wrap=True) if wide else period_style
+            if wide:
+                sheet.row_heights[row] = 27
             for i, point in enumerate(k.history):
                 col = first + i
-                sheet.set(row, col, point.label, period_style)
+                text = "\n".join(point.label.rsplit(" ", 1)) if wide else point.label
+                sheet.set(row, col, text, label_style)
                 sheet.set(
                     row + 1,
                     col,

@@ -19,8 +19,10 @@ from click.testing import CliRunner
 import kpisheets
 import kpisheets.export
 from kpisheets.cli import cli, os_error_sentence
+from kpisheets.compute import compute
 from kpisheets.formatting import format_value
-from tests.builders import simple_tracker_sheets, write_workbook
+from kpisheets.report import HISTORY_FIRST_PERIOD_COL, build_report
+from tests.builders import kpi, simple_tracker_sheets, tracker, write_workbook
 
 AS_OF = ["--as-of", "2026-11-20"]
 
@@ -243,3 +245,24 @@ def test_an_unexpected_failure_is_one_sentence(
     monkeypatch.setenv("KPISHEETS_DEBUG", "1")
     debug = run("status", str(book))
     assert isinstance(debug.exception, NameError)
+
+
+# ---------------------------------------------------------------------------
+# What the generated sheets look like
+
+
+def test_history_week_labels_wrap_at_the_last_space() -> None:
+    weekly = kpi("DEMOS", name="Demos", frequency="week", target=20)
+    monthly = kpi("SALES", name="Sales", target=100)
+    entries = [(dt.date(2026, 11, 2), "DEMOS", 5), (dt.date(2026, 11, 3), "SALES", 50)]
+    result = compute(tracker([weekly, monthly], entries), dt.date(2026, 11, 20))
+    history = build_report(result).sheet("History")
+    grid = history.grid()
+    rows = {grid[(r, 0)].value: r for (r, c) in grid if c == 0 and grid[(r, 0)].value}
+    week = grid[(rows["Demos"], HISTORY_FIRST_PERIOD_COL + 11)]
+    assert week.value == "Week of\n2026-11-16"
+    assert week.style is not None and week.style.wrap
+    assert history.row_heights[rows["Demos"]] >= 27
+    month = grid[(rows["Sales"], HISTORY_FIRST_PERIOD_COL + 11)]
+    assert month.value == "Nov 2026"
+    assert rows["Sales"] not in history.row_heights
