@@ -28,6 +28,7 @@ import contextlib
 import datetime as dt
 import difflib
 import gc
+import itertools
 import math
 import re
 from collections import Counter
@@ -1157,6 +1158,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def objects(column: list[CellValue]) -> np.ndarray:
+    """A list as a 1-D object array (``np.fromiter`` is ~8× faster than ``np.array``
+    here, which first looks into every element for nested sequences)."""
+    return np.fromiter(column, dtype=object, count=len(column))
+
+
 # Date classes per distinct value.
 _BLANK, _BAD = -1, -2
 
@@ -1375,17 +1382,25 @@ class _EntriesCheck:
             self.v.add(code, severity, message, hint, table, r, c, kpi=row_kpi)
 
         good = checked & ~bad_date & ~bad_value & ~blank_value & ~nps_bad
-        idx = np.nonzero(good)[0]
-        row_numbers = np.asarray(table.row_numbers, dtype=np.int64)
+        row_numbers = np.fromiter(table.row_numbers, dtype=np.int64, count=n)
+        if not good.all():  # on a clean sheet every array is kept whole
+            idx = np.nonzero(good)[0]
+            day, kpi_codes, number = day[idx], kpi_codes[idx], number[idx]
+            note, by, row_numbers = note[idx], by[idx], row_numbers[idx]
+        # Every array below is this check's own (built here, or copied by indexing),
+        # so pandas may keep it as it is instead of copying each column again and
+        # stacking the object ones.
+        columns = {
+            "date": (day.astype("datetime64[D]").astype("datetime64[ns]"), None),
+            "kpi": (canon_u[kpi_codes], object),
+            "value": (number, "float64"),
+            "note": (note, object),
+            "by": (by, object),
+            "row": (row_numbers, "int64"),
+        }
         frame = pd.DataFrame(
-            {
-                "date": pd.Series(day[idx].astype("datetime64[D]").astype("datetime64[ns]")),
-                "kpi": pd.Series(canon_u[kpi_codes[idx]], dtype=object),
-                "value": pd.Series(number[idx], dtype="float64"),
-                "note": pd.Series(note[idx], dtype=object),
-                "by": pd.Series(by[idx], dtype=object),
-                "row": pd.Series(row_numbers[idx], dtype="int64"),
-            }
+            {name: pd.Series(a, dtype=d, copy=False) for name, (a, d) in columns.items()},
+            copy=False,
         )
         return frame, entry_count
 
@@ -1405,10 +1420,14 @@ class _EntriesCheck:
 
     def distinct(self, column: list[CellValue]) -> tuple[np.ndarray, list[CellValue]]:
         """Codes into a list of distinct values (1.0 and 1 and True are one value)."""
-        uniques = list(dict.fromkeys(column))
-        lookup = {u: j for j, u in enumerate(uniques)}
-        codes = np.fromiter(map(lookup.__getitem__, column), dtype=np.int64, count=len(column))
-        return codes, uniques
+        # One pass: each value's first row (dict.setdefault keeps the first), then
+        # the first rows renumbered 0, 1, 2… in order of appearance.
+        n = len(column)
+        first: dict[CellValue, int] = {}
+        at = np.fromiter(map(first.setdefault, column, itertools.count()), np.int64, count=n)
+        renumber = np.empty(n, dtype=np.int64)
+        renumber[np.fromiter(first.values(), np.int64, count=len(first))] = np.arange(len(first))
+        return renumber[at], list(first)
 
     def dates(
         self, column: list[CellValue]
@@ -1435,7 +1454,12 @@ class _EntriesCheck:
     def numbers(self, column: list[CellValue]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(values with NaN where not a number, blank mask, not-a-number-nor-blank mask)."""
         n = len(column)
-        arr = np.array(column, dtype=object) if n else np.zeros(0, dtype=object)
+        if n and set(map(type, column)) <= {float, int}:
+            # Plain numbers only (the usual Value column): two passes, no object array.
+            values = np.fromiter(column, dtype=np.float64, count=n)
+            if np.isfinite(values).all():
+                return values, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        arr = objects(column)
         kind = infer_dtype(arr, skipna=False) if n else "empty"
         if kind in ("floating", "integer", "mixed-integer-float"):
             values = arr.astype(np.float64)
@@ -1466,7 +1490,7 @@ class _EntriesCheck:
         """Note/By as object arrays with None for blanks."""
         if column is None:
             return np.full(self.n, None, dtype=object), np.ones(self.n, dtype=bool)
-        arr = np.array(column, dtype=object)
+        arr = objects(column)
         if infer_dtype(arr, skipna=False) == "string":
             blank = arr == ""
         else:
