@@ -145,7 +145,10 @@ PROBLEM_COLUMNS: tuple[tuple[str, float], ...] = (
 # Styles used in more than one place.
 
 BANNER = Style(italic=True, font_size=10, font_color=BANNER_INK, fill=BANNER_FILL, valign="vcenter")
-TITLE = Style(bold=True, font_size=28, font_color=NAVY, valign="vcenter")
+# Text cells are aligned left explicitly: under Excel's "General" alignment a title,
+# category, name or note typed in Arabic or Hebrew would sit at the right of its cell
+# and run into the next one.
+TITLE = Style(bold=True, font_size=28, font_color=NAVY, align="left", valign="vcenter")
 SHEET_TITLE = Style(bold=True, font_size=20, font_color=NAVY, valign="vcenter")
 SUBTITLE = Style(font_size=14, font_color=MUTED, valign="vcenter")
 HEADER = Style(
@@ -160,9 +163,16 @@ HEADER = Style(
 HEADER_LEFT = Style(
     bold=True, font_size=12, font_color="#FFFFFF", fill=HEADER_FILL, valign="vcenter", wrap=True
 )
-CATEGORY = Style(bold=True, font_size=13, font_color=NAVY, fill=CATEGORY_FILL, valign="vcenter")
+CATEGORY = Style(
+    bold=True, font_size=13, font_color=NAVY, fill=CATEGORY_FILL, align="left", valign="vcenter"
+)
 BODY = Style(
-    font_size=12, font_color=INK, valign="vcenter", border_bottom=True, border_color="#D9D9D9"
+    font_size=12,
+    font_color=INK,
+    align="left",
+    valign="vcenter",
+    border_bottom=True,
+    border_color="#D9D9D9",
 )
 SMALL = Style(italic=True, font_size=10, font_color=MUTED)
 

@@ -266,3 +266,16 @@ def test_history_week_labels_wrap_at_the_last_space() -> None:
     month = grid[(rows["Sales"], HISTORY_FIRST_PERIOD_COL + 11)]
     assert month.value == "Nov 2026"
     assert rows["Sales"] not in history.row_heights
+
+
+def test_summary_text_in_arabic_or_hebrew_stays_at_the_left_of_its_cell() -> None:
+    rtl = kpi("RTL", name="מכירות", category="العربية", owner="אבי כהן", target=10)
+    entries = [(dt.date(2026, 11, 3), "RTL", 5, "مرحبا بالعالم")]
+    result = compute(tracker([rtl], entries, title="דוח"), dt.date(2026, 11, 20))
+    summary = build_report(result).sheet("Summary")
+    texts = {"מכירות", "العربية", "אבי כהן", "مرحبا بالعالم", "דוח"}
+    cells = {c.value: c for c in summary.cells if c.value in texts}
+    cells |= {m.value: m for m in summary.merges if m.value in texts}
+    assert set(cells) == texts
+    for text, cell in cells.items():
+        assert cell.style is not None and cell.style.align == "left", text
