@@ -20,6 +20,7 @@ import kpisheets
 import kpisheets.export
 from kpisheets.cli import cli, os_error_sentence
 from kpisheets.compute import compute
+from kpisheets.export.pdf_fonts import REPLACEMENT, runs, visual
 from kpisheets.formatting import format_value
 from kpisheets.report import HISTORY_FIRST_PERIOD_COL, build_report
 from tests.builders import kpi, simple_tracker_sheets, tracker, write_workbook
@@ -279,3 +280,24 @@ def test_summary_text_in_arabic_or_hebrew_stays_at_the_left_of_its_cell() -> Non
     assert set(cells) == texts
     for text, cell in cells.items():
         assert cell.style is not None and cell.style.align == "left", text
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("אבי כהן", "ןהכ יבא"),
+        ("Owner: אבי כהן", "Owner: ןהכ יבא"),
+        ("מכירות (רבעון 3)", "(3 ןועבר) תוריכמ"),
+        ('שלב 1,200.50 ש"ח', 'ח"ש 1,200.50 בלש'),
+        ("Zoë 🚀 日本", "Zoë 🚀 日本"),
+    ],
+)
+def test_pdf_shows_hebrew_in_reading_order(typed: str, shown: str) -> None:
+    assert visual(typed) == shown
+
+
+def test_pdf_joins_arabic_letters_with_glyphs_the_font_has() -> None:
+    shown = visual("مرحبا بالعالم")
+    assert shown != "مرحبا بالعالم"[::-1]  # joined forms, not just reversed
+    assert all(0xFB50 <= ord(ch) <= 0xFEFF or ch == " " for ch in shown)
+    assert REPLACEMENT not in "".join(text for _, text in runs(shown))

@@ -9,6 +9,10 @@
   them (Acrobat, Preview, poppler with CJK fonts do).
 * Anything else (emoji, scripts DejaVu lacks such as Devanagari or Thai) becomes
   U+FFFD ``�`` — a visible replacement mark, never a silent empty box.
+* Hebrew and Arabic: ReportLab draws characters in the order they are stored, which
+  shows right-to-left words backwards and Arabic letters unjoined. :func:`visual`
+  joins Arabic letters (arabic-reshaper) and reverses each right-to-left run for the
+  page's left-to-right lines, keeping numbers inside it in reading order.
 
 Text is split into runs, one font per run: :func:`markup` for Paragraphs and
 :func:`draw_string` / :func:`string_width` for the canvas.
@@ -16,6 +20,8 @@ Text is split into runs, one font per run: :func:`markup` for Paragraphs and
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from functools import cache
 from importlib import resources
 from xml.sax.saxutils import escape as xml_escape
@@ -86,14 +92,68 @@ def font_for(ch: str, bold: bool = False) -> tuple[str, str]:
     return main, REPLACEMENT
 
 
+_RTL_CLASSES = frozenset({"R", "AL"})
+_NUMBER_CLASSES = frozenset({"EN", "AN"})
+_MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+_OPENERS, _CLOSERS = "([{«", ")]}»"
+# Inside a right-to-left run: digits with their separators (3.5, 1,200, 12:30) keep
+# their order, everything else is reversed.
+_RTL_PIECE = re.compile(r"\d+(?:[.,:/]\d+)*|.", re.DOTALL)
+
+
+def _is_rtl(ch: str) -> bool:
+    return unicodedata.bidirectional(ch) in _RTL_CLASSES
+
+
+def visual(text: str) -> str:
+    """``text`` in the order a left-to-right line shows it: Arabic letters joined and
+    each right-to-left run (letters, with the spaces, punctuation and numbers between
+    them) reversed. Text without Hebrew or Arabic comes back unchanged.
+
+    >>> visual("Owner: אבי כהן")
+    'Owner: ןהכ יבא'
+    >>> visual("שלב 12.5 הושלם")
+    'םלשוה 12.5 בלש'
+    """
+    if not any(_is_rtl(ch) for ch in text):
+        return text
+    import arabic_reshaper
+
+    text = arabic_reshaper.reshape(text)
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if not _is_rtl(text[i]):
+            out.append(text[i])
+            i += 1
+            continue
+        # The run goes to the last right-to-left letter before the next left-to-right one.
+        end = last = i
+        while end < n and unicodedata.bidirectional(text[end]) not in ("L", "LRE", "LRO"):
+            if _is_rtl(text[end]) or unicodedata.bidirectional(text[end]) in _NUMBER_CLASSES:
+                last = end
+            end += 1
+        # A bracket opened inside the run and closed just after it belongs to it.
+        while last + 1 < n and text[last + 1] in _CLOSERS:
+            run = text[i : last + 1]
+            if sum(map(run.count, _OPENERS)) <= sum(map(run.count, _CLOSERS)):
+                break
+            last += 1
+        pieces = _RTL_PIECE.findall(text[i : last + 1])
+        out.append("".join(reversed(pieces)).translate(_MIRRORED))
+        i = last + 1
+    return "".join(out)
+
+
 def runs(text: str, bold: bool = False) -> list[tuple[str, str]]:
-    """``text`` as ``(font, text)`` runs; control characters become spaces.
+    """``text`` as ``(font, text)`` runs in display order (see :func:`visual`);
+    control characters become spaces.
 
     >>> runs("Zażółć 日本")
     [('KpiSans', 'Zażółć '), ('HeiseiKakuGo-W5', '日本')]
     """
     out: list[tuple[str, str]] = []
-    for ch in text:
+    for ch in visual(text):
         if ch in "\r\n\t" or ord(ch) < 32:
             ch = " "
         font, glyph = font_for(ch, bold)
