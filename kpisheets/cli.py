@@ -221,7 +221,7 @@ def refresh(path: Path, as_of: dt.date | None, output: Path | None, quiet: bool)
     from kpisheets.refresh import refresh_workbook
 
     result = refresh_workbook(path, as_of=as_of, output=output)
-    print_problems(result.problems)
+    print_problems(result.problems, path, as_of)
     if not quiet:
         target = output or path
         counts = result.overall.counts
@@ -290,7 +290,7 @@ def status(path: Path, as_of: dt.date | None, fmt: str) -> None:
         click.echo(result_csv(result), nl=False)
     else:
         click.echo(status_table(result))
-        print_problems(result.problems)
+        print_problems(result.problems, path, as_of)
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -335,7 +335,7 @@ def export(path: Path, output: Path, as_of: dt.date | None, paper: str) -> None:
 
     result = kpisheets.status(path, as_of)
     export_result(result, output, paper=paper.lower(), progress=sys.stderr.isatty())
-    print_problems(result.problems)
+    print_problems(result.problems, path, as_of)
     click.echo(f"Wrote {output}")
 
 
@@ -361,11 +361,27 @@ def demo(directory: Path) -> None:
 # Printing helpers shared by the commands.
 
 
-def print_problems(problems: list[Problem]) -> None:
-    """Problems on stderr, one line each, errors first."""
+PROBLEM_LINES_PER_CODE = 10
+
+
+def print_problems(
+    problems: list[Problem], path: Path | None = None, as_of: dt.date | None = None
+) -> None:
+    """Problems on stderr, one line each, errors first; past
+    :data:`PROBLEM_LINES_PER_CODE` of one code (every entry "after the as-of date"
+    when computing in the past) one line says how many more and where they all are."""
+    shown: dict[str, int] = {}
     for p in sorted(problems, key=lambda p: p.severity != "error"):
-        where = f"{p.cell}: " if p.cell else (f"{p.sheet}: " if p.sheet else "")
-        click.echo(f"{p.severity}: {where}{p.message} ({p.code}) — {p.hint}", err=True)
+        shown[p.code] = shown.get(p.code, 0) + 1
+        if shown[p.code] <= PROBLEM_LINES_PER_CODE:
+            where = f"{p.cell}: " if p.cell else (f"{p.sheet}: " if p.sheet else "")
+            click.echo(f"{p.severity}: {where}{p.message} ({p.code}) — {p.hint}", err=True)
+    for code, n in shown.items():
+        if n > PROBLEM_LINES_PER_CODE:
+            more = n - PROBLEM_LINES_PER_CODE
+            when = f" --as-of {as_of.isoformat()}" if as_of else ""
+            check = f"`kpisheets check {path}{when}`" if path else "`kpisheets check`"
+            click.echo(f"… and {more:,} more {code} problems; {check} lists them all.", err=True)
 
 
 def text_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:

@@ -301,3 +301,18 @@ def test_pdf_joins_arabic_letters_with_glyphs_the_font_has() -> None:
     assert shown != "مرحبا بالعالم"[::-1]  # joined forms, not just reversed
     assert all(0xFB50 <= ord(ch) <= 0xFEFF or ch == " " for ch in shown)
     assert REPLACEMENT not in "".join(text for _, text in runs(shown))
+
+
+def test_computing_in_the_past_does_not_flood_the_terminal(tmp_path: Path) -> None:
+    entries = with_entries(*[[dt.date(2026, 11, 1), "SALES", 1, None, None] for _ in range(30)])
+    book = tracker_file(tmp_path / "t.xlsx", Entries=entries)
+    result = run("refresh", str(book), "--as-of", "2020-01-01")
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert sum("(future-date)" in line for line in lines) == 10
+    assert lines[-1] == (
+        f"… and 28 more future-date problems; `kpisheets check {book} --as-of 2020-01-01` "
+        "lists them all."
+    )
+    check = run("check", str(book), "--as-of", "2020-01-01", "--format", "json")
+    assert check.stdout.count('"future-date"') == 38
