@@ -13,7 +13,10 @@ reports, in one run, per size:
 * at 10k, the whole ``kpisheets refresh`` process (interpreter start included).
 
 Each measurement runs in a fresh subprocess that reports its own ``ru_maxrss``; times
-are medians of ``--repeat`` runs. Usage::
+are medians of ``--repeat`` runs. Refreshes and calamine reads alternate, and the
+ratio is the median of each refresh against the read right after it (their range
+in brackets), so a burst of load from other processes does not fall on one side
+only. Usage::
 
     python benchmarks/refresh.py                      # all sizes
     python benchmarks/refresh.py --sizes 10000 --repeat 5
@@ -120,9 +123,10 @@ report(time.perf_counter() - t)
 from kpisheets.read import read_workbook
 from kpisheets.validate import validate
 from kpisheets.compute import compute
-from kpisheets.refresh import render_generated_sheets
+from kpisheets.refresh import cyclic_gc_paused, render_generated_sheets
 from kpisheets.write.package import splice
 times = {}
+cyclic_gc_paused().__enter__()  # as refresh_workbook does
 t = time.perf_counter(); raw = read_workbook(path); times["read"] = time.perf_counter() - t
 t = time.perf_counter(); tracker = validate(raw); times["validate"] = time.perf_counter() - t
 t = time.perf_counter(); result = compute(tracker, dt.date.fromisoformat(sys.argv[3]))
@@ -187,8 +191,28 @@ def median_run(
         if run is None:
             return None
         runs.append(run)
-    runs.sort(key=lambda r: r["seconds"])
-    best = runs[len(runs) // 2]
+    return median_of(runs)
+
+
+def paired_runs(path: Path, out: Path, repeat: int) -> tuple[dict, dict, list[float]]:
+    """``repeat`` refreshes and calamine reads, alternating, so that load from other
+    processes falls on both alike; returns the median refresh, the median read and
+    the sorted ratios of each refresh to the read right after it."""
+    refreshes, reads = [], []
+    for _ in range(repeat):
+        refresh = measure("refresh", path, out)
+        read = measure("calamine", path, out)
+        assert refresh and read
+        refreshes.append(refresh)
+        reads.append(read)
+    ratios = sorted(r["seconds"] / c["seconds"] for r, c in zip(refreshes, reads, strict=True))
+    return median_of(refreshes), median_of(reads), ratios
+
+
+def median_of(runs: list[dict]) -> dict:
+    """The run with the median time, with the highest peak RSS of all runs."""
+    ordered = sorted(runs, key=lambda r: r["seconds"])
+    best = dict(ordered[len(ordered) // 2])
     best["maxrss_kib"] = max(r["maxrss_kib"] for r in runs)
     return best
 
@@ -220,15 +244,13 @@ def main() -> None:
                 file=sys.stderr,
             )
         out = workdir / f"out-{size}.xlsx"
-        repeat = args.repeat if size < 1_000_000 else max(1, min(args.repeat, 2))
-        refresh = median_run("refresh", path, out, repeat)
+        refresh, calamine, ratios = paired_runs(path, out, args.repeat)
         stages = median_run("stages", path, out, 1)
-        calamine = median_run("calamine", path, out, repeat)
         openpyxl_run = median_run(
             "openpyxl", path, workdir / "openpyxl.xlsx", 1, args.openpyxl_budget
         )
-        assert refresh and stages and calamine
-        ratio = refresh["seconds"] / calamine["seconds"]
+        assert stages
+        ratio = ratios[len(ratios) // 2]
         rows.append(
             [
                 f"{size:,}",
@@ -237,7 +259,9 @@ def main() -> None:
                 mib(refresh["maxrss_kib"]),
                 f"{calamine['seconds']:.2f} s",
                 mib(calamine["maxrss_kib"]),
-                f"{ratio:.2f}×",
+                f"{ratio:.2f}× ({ratios[0]:.2f}–{ratios[-1]:.2f})"
+                if len(ratios) > 1
+                else f"{ratio:.2f}×",
                 f"{openpyxl_run['seconds']:.1f} s / {mib(openpyxl_run['maxrss_kib'])}"
                 if openpyxl_run
                 else f"stopped at {args.openpyxl_budget:.0f} s",
