@@ -177,7 +177,9 @@ def new(path: Path, template: str, force: bool) -> None:
         click.echo(f"Wrote {p}")
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@cli.command(
+    context_settings=CONTEXT_SETTINGS, short_help="Add the input sheets to an existing workbook."
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @template_option("Example rows to put in the new sheets.")
 @handle_errors
@@ -293,7 +295,10 @@ def status(path: Path, as_of: dt.date | None, fmt: str) -> None:
         print_problems(result.problems, path, as_of)
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@cli.command(
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Write a meeting summary: .pdf .html .md .xlsx .pptx .csv .json.",
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "-o",
@@ -339,7 +344,9 @@ def export(path: Path, output: Path, as_of: dt.date | None, paper: str) -> None:
     click.echo(f"Wrote {output}")
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@cli.command(
+    context_settings=CONTEXT_SETTINGS, short_help="Build, refresh and export a sample tracker."
+)
 @click.argument(
     "directory", type=click.Path(file_okay=False, path_type=Path), default="kpisheets-demo"
 )

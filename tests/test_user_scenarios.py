@@ -316,3 +316,10 @@ def test_computing_in_the_past_does_not_flood_the_terminal(tmp_path: Path) -> No
     )
     check = run("check", str(book), "--as-of", "2020-01-01", "--format", "json")
     assert check.stdout.count('"future-date"') == 38
+
+
+def test_command_list_is_not_cut_off_in_an_80_column_terminal() -> None:
+    result = CliRunner().invoke(cli, ["--help"], terminal_width=80)
+    commands = result.output.split("Commands:")[1].strip().splitlines()
+    assert len(commands) == len(cli.commands)
+    assert not [line for line in commands if line.endswith("...")]
