@@ -323,3 +323,37 @@ def test_command_list_is_not_cut_off_in_an_80_column_terminal() -> None:
     commands = result.output.split("Commands:")[1].strip().splitlines()
     assert len(commands) == len(cli.commands)
     assert not [line for line in commands if line.endswith("...")]
+
+
+# ---------------------------------------------------------------------------
+# The command a refusal suggests works when pasted, from where the user is
+
+
+def suggested_command(stderr: str) -> list[str]:
+    """The arguments of the `kpisheets …` command quoted in a refusal (paths with
+    spaces come double-quoted, as a shell would take them)."""
+    import shlex
+
+    command = stderr.split("`")[1]
+    words = shlex.split(command)
+    assert words[0] == "kpisheets"
+    return words[1:]
+
+
+@pytest.mark.parametrize("folder", ["corp", "team reports"])
+def test_not_a_tracker_suggests_init_with_the_path_as_typed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / folder).mkdir()
+    typed = f"{folder}/macro01.xlsx"
+    write_workbook(tmp_path / typed, {"Budget": [["Item", "Cost"], ["Rent", 100]]})
+    result = run("status", typed)
+    assert result.exit_code == 1
+    assert "macro01.xlsx is not a kpisheets tracker" in result.stderr
+    args = suggested_command(result.stderr)
+    assert args == ["init", typed]
+    assert (f'"{typed}"' in result.stderr) == (" " in typed)
+    assert run(*args).exit_code == 0
+    assert run("check", typed).exit_code == 0  # init made it a tracker
+

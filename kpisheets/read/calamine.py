@@ -34,6 +34,7 @@ from kpisheets.model import (
 )
 from kpisheets.read.package import (
     Package,
+    command_path,
     damaged,
     open_package,
     scan_hidden_cells,
@@ -139,7 +140,7 @@ def _read(path: Path, package: Package, strict: bool) -> RawTracker:
             by_name.setdefault(normalise_name(name), name)
         missing = [s for s in REQUIRED_SHEETS if normalise_name(s) not in by_name]
         if missing and strict:
-            raise NotATrackerError(missing_sheets_sentence(path.name, missing))
+            raise NotATrackerError(missing_sheets_sentence(path, missing))
         tables: dict[str, RawTable] = {}
         for canonical in INPUT_SHEETS:
             real = by_name.get(normalise_name(canonical))
@@ -157,13 +158,18 @@ def _read(path: Path, package: Package, strict: bool) -> RawTracker:
         )
 
 
-def missing_sheets_sentence(file_name: str, missing: list[str]) -> str:
-    """The one sentence for a workbook without KPIs or Entries."""
+def missing_sheets_sentence(path: str | Path, missing: list[str]) -> str:
+    """The one sentence for a workbook without KPIs or Entries.
+
+    The suggested command names ``path`` as the user gave it (quoted when needed), so
+    it works from where they are: ``macro01.xlsm is not a kpisheets tracker: …; run
+    `kpisheets init corp/macro01.xlsm` …``.
+    """
     sheets = " or ".join(missing)
     noun = "sheet" if len(missing) == 1 else "sheets"
     return (
-        f"{file_name} is not a kpisheets tracker: it has no {sheets} {noun}; run "
-        f"`kpisheets init {file_name}` to add the input sheets."
+        f"{Path(path).name} is not a kpisheets tracker: it has no {sheets} {noun}; run "
+        f"`kpisheets init {command_path(path)}` to add the input sheets."
     )
 
 

@@ -68,6 +68,23 @@ def sniff(path: Path) -> None:
         )
 
 
+_PLAIN_PATH = re.compile(r"[\w@%+=:,./\\~-]+")
+
+
+def command_path(path: str | Path) -> str:
+    """``path`` as the user gave it, ready to paste into a suggested command: wrapped
+    in double quotes (which bash, zsh, cmd and PowerShell all accept) when it holds a
+    space or another character a shell would split or expand.
+
+    >>> command_path("corp/macro01.xlsm"), command_path("My KPIs/q4 plan.xlsx")
+    ('corp/macro01.xlsm', '"My KPIs/q4 plan.xlsx"')
+    """
+    text = str(path)
+    if _PLAIN_PATH.fullmatch(text):
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
 def _looks_like_text(path: Path) -> bool:
     with open(path, "rb") as f:
         sample = f.read(4096)
