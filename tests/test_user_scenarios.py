@@ -357,3 +357,17 @@ def test_not_a_tracker_suggests_init_with_the_path_as_typed(
     assert run(*args).exit_code == 0
     assert run("check", typed).exit_code == 0  # init made it a tracker
 
+
+def test_an_empty_file_suggests_a_new_command_that_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "kpis").mkdir()
+    typed = "kpis/empty.xlsx"
+    (tmp_path / typed).write_bytes(b"")
+    result = run("status", typed)
+    assert result.exit_code == 1
+    args = suggested_command(result.stderr)
+    assert args[:2] == ["new", typed]
+    assert run(*args).exit_code == 0
+    assert run("check", typed).exit_code == 0

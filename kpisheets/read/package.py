@@ -48,7 +48,8 @@ def sniff(path: Path) -> None:
     name = path.name
     if not head:
         raise NotATrackerError(
-            f"{name} is empty (0 bytes); create a tracker with `kpisheets new {name}`."
+            f"{name} is empty (0 bytes); replace it with a new tracker with "
+            f"`kpisheets new {command_path(path)} --force`."
         )
     if head == OLE_MAGIC:
         if _ole_has_stream(path, "EncryptionInfo"):
