@@ -242,6 +242,51 @@ def test_truncated_workbook_is_refused(tmp_path: Path) -> None:
         assert "damaged" in refused(path)
 
 
+def test_damaged_sentence_has_no_library_wording(tmp_path: Path) -> None:
+    whole = write_workbook(tmp_path / "whole.xlsx", simple_tracker_sheets())
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(whole.read_bytes()[:-30])
+    assert refused(path) == (
+        "cut.xlsx is damaged or incomplete and cannot be read; restore it from a backup "
+        "or re-save it in Excel."
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "macros", "rename_to"),
+    [
+        ("t.xls", False, "t.xlsx"),
+        ("T.XLS", False, "T.xlsx"),
+        ("t.xlsb", False, "t.xlsx"),
+        ("t.ods", False, "t.xlsx"),
+        ("t.xls", True, "t.xlsm"),
+    ],
+)
+def test_a_zip_workbook_with_another_formats_suffix_is_told_to_rename(
+    tmp_path: Path, name: str, macros: bool, rename_to: str
+) -> None:
+    whole = write_workbook(tmp_path / "whole.xlsx", simple_tracker_sheets())
+    path = tmp_path / name
+    with zipfile.ZipFile(whole) as src, zipfile.ZipFile(path, "w") as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info))
+        if macros:
+            dst.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0")
+    message = refused(path)
+    assert f"named {path.suffix}; rename it to {rename_to} and try again." in message
+    assert "error" not in message.lower()
+    (tmp_path / rename_to).write_bytes(path.read_bytes())
+    assert read_workbook(tmp_path / rename_to).tables["Entries"].rows
+
+
+@pytest.mark.parametrize("suffix", ["", ".zip", ".XLSX", ".xlam"])
+def test_a_zip_workbook_with_a_neutral_suffix_is_read(tmp_path: Path, suffix: str) -> None:
+    whole = write_workbook(tmp_path / "whole.xlsx", simple_tracker_sheets())
+    path = tmp_path / f"tracker{suffix}"
+    path.write_bytes(whole.read_bytes())
+    assert validate(read_workbook(path)).problems == []
+
+
 def test_corrupt_member_is_refused(tmp_path: Path) -> None:
     whole = write_workbook(tmp_path / "whole.xlsx", simple_tracker_sheets())
     path = tmp_path / "corrupt.xlsx"

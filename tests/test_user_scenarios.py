@@ -168,7 +168,13 @@ def not_workbooks(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     with zipfile.ZipFile(odf, "w") as z:
         z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         z.writestr("content.xml", "<office:document-content/>")
+    renamed = tmp_path / "renamed.xls"  # an .xlsx someone renamed
+    write_workbook(renamed, simple_tracker_sheets())
     return {
+        "renamed": (
+            renamed,
+            "renamed.xls is an .xlsx workbook named .xls; rename it to renamed.xlsx",
+        ),
         "text": (text, "is a text file"),
         "empty": (empty, "is empty (0 bytes)"),
         "legacy": (legacy, "legacy Excel 97–2003 workbook (.xls)"),
@@ -176,7 +182,7 @@ def not_workbooks(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     }
 
 
-@pytest.mark.parametrize("kind", ["text", "empty", "legacy", "odf"])
+@pytest.mark.parametrize("kind", ["text", "empty", "legacy", "odf", "renamed"])
 @pytest.mark.parametrize("command", ["init", "refresh", "status", "check"])
 def test_a_file_that_is_not_a_workbook(tmp_path: Path, kind: str, command: str) -> None:
     path, sentence = not_workbooks(tmp_path)[kind]

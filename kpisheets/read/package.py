@@ -142,6 +142,9 @@ def open_package(path: Path) -> Package:
                     f"{name} is a binary workbook (.xlsb); open it in Excel and save it "
                     "as an Excel Workbook (.xlsx), then try again."
                 )
+            misnamed = _misnamed(path, members)
+            if misnamed is not None:
+                raise NotATrackerError(misnamed)
             workbook_xml = z.read(workbook_part).decode("utf-8", "replace")
             rels_part = str(
                 PurePosixPath(workbook_part).parent
@@ -156,11 +159,36 @@ def open_package(path: Path) -> Package:
     return Package(date1904=_date1904(workbook_xml), sheet_parts=parts, sheet_sizes=sizes)
 
 
-def damaged(name: str, exc: BaseException | str) -> str:
-    """The one sentence for a zip that cannot be read to the end."""
-    detail = str(exc).strip().rstrip(".") or type(exc).__name__
+# Suffixes that make Excel, LibreOffice and python-calamine expect another format,
+# so an .xlsx package named like this fails to open (calamine: "Cfb error").
+_OTHER_FORMAT_SUFFIXES = (".xls", ".xla", ".xlt", ".xlsb", ".ods", ".ots", ".csv")
+
+
+def _misnamed(path: Path, members: set[str]) -> str | None:
+    """The sentence for an .xlsx/.xlsm workbook saved or renamed with the suffix of
+    another format (``tracker.xls``), else ``None``.
+
+    Such a file is refused rather than read: Excel itself warns that its format and
+    extension do not match, and a refresh would write the mismatch back.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in _OTHER_FORMAT_SUFFIXES:
+        return None
+    real = ".xlsm" if "xl/vbaProject.bin" in members else ".xlsx"
     return (
-        f"{name} is damaged or incomplete and cannot be read ({detail}); "
+        f"{path.name} is an {real} workbook named {path.suffix}; rename it to "
+        f"{path.stem}{real} and try again."
+    )
+
+
+def damaged(name: str, exc: BaseException | str | None = None) -> str:
+    """The one sentence for a zip that cannot be read to the end.
+
+    ``exc`` (the library's error) is not shown: its wording ("Cfb error", "Bad CRC-32")
+    means nothing to the user; callers chain it as the exception's ``__cause__``.
+    """
+    return (
+        f"{name} is damaged or incomplete and cannot be read; "
         "restore it from a backup or re-save it in Excel."
     )
 
