@@ -9,6 +9,27 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 
+from kpisheets.model import Status
+
+# One palette wherever a status is shown — the Summary sheet, the Instructions legend,
+# PDF, HTML and slides — so a colour means the same thing in the meeting room and in
+# the workbook. (fill, text); amber carries dark text for contrast.
+STATUS_COLOURS: dict[Status, tuple[str, str]] = {
+    Status.ON_TRACK: ("#2E7D32", "#FFFFFF"),
+    Status.AT_RISK: ("#F2B100", "#3D2C00"),
+    Status.OFF_TRACK: ("#C62828", "#FFFFFF"),
+    Status.NO_DATA: ("#8C8C8C", "#FFFFFF"),
+    Status.NO_TARGET: ("#5B7083", "#FFFFFF"),
+}
+# A light tint of each status, for backgrounds behind dark text.
+STATUS_TINT: dict[Status, str] = {
+    Status.ON_TRACK: "#E8F5E9",
+    Status.AT_RISK: "#FFF8E1",
+    Status.OFF_TRACK: "#FFEBEE",
+    Status.NO_DATA: "#F2F2F2",
+    Status.NO_TARGET: "#EEF1F4",
+}
+
 CURRENCY_UNITS = {"$": "$", "€": "€", "£": "£"}
 
 

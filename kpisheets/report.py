@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from kpisheets.compute.periods import Calendar, Window, one_period_before
-from kpisheets.formatting import finite, shorten
+from kpisheets.formatting import STATUS_COLOURS, finite, shorten
 from kpisheets.model import GENERATED_SHEETS, Frequency, Problem, Status, quote_sheet
 from kpisheets.report_model import (
     Chart,
@@ -57,13 +57,6 @@ BANNER_FILL = "#FFF2CC"
 BANNER_INK = "#7F6000"
 WARNING_INK = "#C00000"
 
-STATUS_COLOURS: dict[Status, tuple[str, str]] = {  # (fill, text)
-    Status.ON_TRACK: ("#2E7D32", "#FFFFFF"),
-    Status.AT_RISK: ("#F2B100", "#3D2C00"),
-    Status.OFF_TRACK: ("#C62828", "#FFFFFF"),
-    Status.NO_DATA: ("#8C8C8C", "#FFFFFF"),
-    Status.NO_TARGET: ("#5B7083", "#FFFFFF"),
-}
 TREND_COLOURS = {"▲": "#2E7D32", "▼": "#C62828", "▶": "#7F7F7F"}
 STALE_STYLE = Style(fill="#F8CBAD", font_color="#833C0B", bold=True)
 

@@ -31,7 +31,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from kpisheets.errors import OutputExistsError, UsageError
-from kpisheets.formatting import default_number_format
+from kpisheets.formatting import STATUS_COLOURS, default_number_format
 from kpisheets.model import Aggregation, Direction, Frequency, Status
 
 TEMPLATE_NAMES = ("blank", "sales", "marketing", "customer-success", "people")
@@ -884,18 +884,13 @@ XLWINGS_NOTICE = (
     "(Alt+F11 to see it)."
 )
 
-# The Instructions sheet's status legend: (status, what it means, fill, font colour).
+# The Instructions sheet's status legend, in the colours the Summary uses.
 STATUS_HELP = [
-    (Status.ON_TRACK, "The score is at or above Green at (default 100%).", "#C6EFCE", "#006100"),
-    (Status.AT_RISK, "The score is at or above Amber at (default 90%).", "#FFEB9C", "#9C5700"),
-    (Status.OFF_TRACK, "The score is below Amber at.", "#FFC7CE", "#9C0006"),
-    (Status.NO_DATA, "No entries in the current period yet.", "#EDEDED", "#595959"),
-    (
-        Status.NO_TARGET,
-        "Neither the KPI nor Targets has a target for this period.",
-        "#EDEDED",
-        "#595959",
-    ),
+    (Status.ON_TRACK, "The score is at or above Green at (default 100%)."),
+    (Status.AT_RISK, "The score is at or above Amber at (default 90%)."),
+    (Status.OFF_TRACK, "The score is below Amber at."),
+    (Status.NO_DATA, "No entries in the current period yet."),
+    (Status.NO_TARGET, "Neither the KPI nor Targets has a target for this period."),
 ]
 
 SHEET_HELP = [
@@ -1059,7 +1054,8 @@ def _instructions(
     )
     ws.set_row(row, 32)
     row += 1
-    for status, about, fill, font in STATUS_HELP:
+    for status, about in STATUS_HELP:
+        fill, font = STATUS_COLOURS[status]
         fmt = book.add_format({"bold": True, "bg_color": fill, "font_color": font, "valign": "top"})
         ws.write_string(row, 0, status.label, fmt)
         ws.write_string(row, 1, about, text)

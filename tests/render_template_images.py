@@ -33,21 +33,26 @@ def render_kpis_sheet(template: str, out: Path, dpi: int = 150) -> Path:
         book.close()
         pdf = convert(book_path, "pdf", work)
         (png,) = pdf_to_png(pdf, work / "page", 1, 1, dpi)
-        image = Image.open(png).convert("RGB")
-        background = Image.new("RGB", image.size, (255, 255, 255))
-        box = ImageChops.difference(image, background).getbbox()
-        if box:
-            pad = 12
-            image = image.crop(
-                (
-                    max(box[0] - pad, 0),
-                    max(box[1] - pad, 0),
-                    min(box[2] + pad, image.width),
-                    min(box[3] + pad, image.height),
-                )
+        crop(png, out)
+    return out
+
+
+def crop(png: Path, out: Path, pad: int = 12) -> Path:
+    """Save ``png`` to ``out`` cropped to its non-white content plus ``pad`` pixels."""
+    image = Image.open(png).convert("RGB")
+    background = Image.new("RGB", image.size, (255, 255, 255))
+    box = ImageChops.difference(image, background).getbbox()
+    if box:
+        image = image.crop(
+            (
+                max(box[0] - pad, 0),
+                max(box[1] - pad, 0),
+                min(box[2] + pad, image.width),
+                min(box[3] + pad, image.height),
             )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        image.save(out, optimize=True)
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    image.save(out, optimize=True)
     return out
 
 

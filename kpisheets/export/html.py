@@ -16,7 +16,6 @@ from kpisheets.export.meeting import (
     ACTUAL_COLOUR,
     STATUS_FILL,
     STATUS_TEXT,
-    STATUS_TINT,
     TARGET_COLOUR,
     TREND_COLOUR,
     by_category,
@@ -24,7 +23,7 @@ from kpisheets.export.meeting import (
     period_line,
     status_counts,
 )
-from kpisheets.formatting import percent, shorten
+from kpisheets.formatting import STATUS_TINT, percent, shorten
 from kpisheets.result import KpiResult, Result
 
 NOTE_LIMIT = 280

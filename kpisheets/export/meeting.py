@@ -11,33 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kpisheets.formatting import format_value, percent
+from kpisheets.formatting import STATUS_COLOURS, format_value, percent
 from kpisheets.model import Status
 from kpisheets.result import KpiResult, Result
 
-# Fill and text colour per status (#RRGGBB). Amber carries dark text for contrast.
-STATUS_FILL: dict[Status, str] = {
-    Status.ON_TRACK: "#1E8E3E",
-    Status.AT_RISK: "#F2A600",
-    Status.OFF_TRACK: "#D93025",
-    Status.NO_DATA: "#9AA0A6",
-    Status.NO_TARGET: "#5F6368",
-}
-STATUS_TEXT: dict[Status, str] = {
-    Status.ON_TRACK: "#FFFFFF",
-    Status.AT_RISK: "#202124",
-    Status.OFF_TRACK: "#FFFFFF",
-    Status.NO_DATA: "#FFFFFF",
-    Status.NO_TARGET: "#FFFFFF",
-}
-# A light tint of each status for table backgrounds.
-STATUS_TINT: dict[Status, str] = {
-    Status.ON_TRACK: "#E6F4EA",
-    Status.AT_RISK: "#FEF7E0",
-    Status.OFF_TRACK: "#FCE8E6",
-    Status.NO_DATA: "#F1F3F4",
-    Status.NO_TARGET: "#F1F3F4",
-}
+# The shared status palette (kpisheets.formatting), split for the layouts' convenience.
+STATUS_FILL: dict[Status, str] = {status: fill for status, (fill, _) in STATUS_COLOURS.items()}
+STATUS_TEXT: dict[Status, str] = {status: text for status, (_, text) in STATUS_COLOURS.items()}
 # Markdown symbols: coloured circles read at a glance in chat and wikis and need no
 # image; "no data" and "no target" share the white circle and differ in the label.
 STATUS_SYMBOL: dict[Status, str] = {

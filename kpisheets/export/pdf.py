@@ -40,7 +40,6 @@ from kpisheets.export.meeting import (
     ACTUAL_COLOUR,
     STATUS_FILL,
     STATUS_TEXT,
-    STATUS_TINT,
     TARGET_COLOUR,
     TREND_COLOUR,
     by_category,
@@ -57,7 +56,7 @@ from kpisheets.export.pdf_fonts import (
     register,
     string_width,
 )
-from kpisheets.formatting import format_value, percent, shorten
+from kpisheets.formatting import STATUS_TINT, format_value, percent, shorten
 from kpisheets.result import KpiResult, Result
 
 PAPER_SIZES = {"a4": landscape(A4), "letter": landscape(LETTER)}

@@ -23,14 +23,13 @@ from kpisheets.export.meeting import (
     ACTUAL_COLOUR,
     STATUS_FILL,
     STATUS_TEXT,
-    STATUS_TINT,
     TARGET_COLOUR,
     by_category,
     kpi_row,
     period_line,
     status_counts,
 )
-from kpisheets.formatting import percent, shorten
+from kpisheets.formatting import STATUS_TINT, percent, shorten
 from kpisheets.result import KpiResult, Result
 
 ROWS_PER_SLIDE = 12
