@@ -19,7 +19,8 @@ warning elsewhere], ``uncalculated-formula`` [same], ``nps-out-of-range`` [error
 ``bad-direction`` / ``bad-aggregation`` / ``bad-frequency`` [error],
 ``threshold-order`` [warning], ``entry-for-formula-kpi`` [warning],
 ``formula-syntax`` [error, a Formula KPI without a formula], ``missing-tolerance``,
-``incomplete-window``, ``bad-value``, ``unknown-setting``, ``empty-name`` [warnings].
+``incomplete-window``, ``bad-value``, ``unknown-setting``, ``duplicate-setting``,
+``empty-name`` [warnings].
 """
 
 from __future__ import annotations
@@ -672,7 +673,7 @@ class _Validator:
         if not self.require(table, cols, ("setting", "value"), "warning"):
             return settings
         name_col, value_col = cols["setting"], cols["value"]
-        seen: set[str] = set()
+        seen: dict[str, int] = {}  # setting → the row index that sets it
         for i, get in self.small_rows(table, (name_col, value_col)):
             name_cell, value = get(name_col), get(value_col)
             key = " ".join(text(name_cell).lower().rstrip(":").split())
@@ -692,10 +693,23 @@ class _Validator:
                         name_col,
                     )
                 continue
-            if field in seen or is_blank(value):
-                seen.add(field)
+            if field in seen:
+                first = table.cell_ref(seen[field], name_col)
+                named = text(name_cell).rstrip(":").strip()
+                self.add(
+                    "duplicate-setting",
+                    "warning",
+                    f"{named} is set again here; this row is ignored and the first one, "
+                    f"{first}, is used.",
+                    f"Delete one of the two {named} rows, keeping the value you want.",
+                    table,
+                    i,
+                    name_col,
+                )
                 continue
-            seen.add(field)
+            seen[field] = i
+            if is_blank(value):
+                continue
             try:
                 self.apply_setting(settings, field, value)
             except _Bad as bad:

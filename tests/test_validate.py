@@ -194,7 +194,7 @@ def test_settings_sheet() -> None:
         ["Green at", "95%"],
         ["Amber at", 80.0],
         ["Colour", "blue"],
-        ["Period ", "Fortnight"],  # second Period: ignored
+        ["Period ", "Fortnight"],  # second Period: ignored, with a warning
     ]
     t = validate(raw([["Date", "KPI", "Value"]], Settings=settings))
     s = t.settings
@@ -206,7 +206,25 @@ def test_settings_sheet() -> None:
         6,
     )
     assert (s.history_periods, s.green_at, s.amber_at) == (6, 0.95, 0.8)
-    assert where(t) == [("unknown-setting", "Settings!A10")]
+    assert where(t) == [("unknown-setting", "Settings!A10"), ("duplicate-setting", "Settings!A11")]
+
+
+def test_a_second_row_of_a_setting_is_a_warning_at_the_ignored_row() -> None:
+    settings = [
+        ["Setting", "Value"],
+        ["As of", dt.date(2026, 11, 20)],
+        ["Title", ""],  # blank: the default title, and this row still counts as first
+        ["As of:", dt.date(2026, 12, 31)],
+        ["title", "Ignored title"],
+    ]
+    t = validate(raw([["Date", "KPI", "Value"]], Settings=settings))
+    assert t.settings.as_of == dt.date(2026, 11, 20)
+    assert t.settings.title != "Ignored title"
+    assert where(t) == [("duplicate-setting", "Settings!A4"), ("duplicate-setting", "Settings!A5")]
+    first, second = t.problems
+    assert first.severity == "warning" and first.row == 4
+    assert first.message.startswith("As of is set again") and "Settings!A2" in first.message
+    assert "Settings!A3" in second.message
 
 
 def test_targets_sheet() -> None:
