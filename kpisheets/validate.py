@@ -65,8 +65,11 @@ from kpisheets.model import (
 MAX_PROBLEMS_PER_CODE = 100
 
 KPI_ID = re.compile(r"[A-Za-z0-9_]{1,40}")
-ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?")
-SLASH_DATE = re.compile(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}")
+# Year first is unambiguous whatever the separator: 2026-11-03, 2026/11/03, 2026.11.3.
+ISO_DATE = re.compile(
+    r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+SLASH_DATE = re.compile(r"(\d{1,4})[/.\-](\d{1,2})[/.\-](\d{1,4})")
 NUMBER_TEXT = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
@@ -106,6 +109,8 @@ FREQUENCIES = {
     "annual": Frequency.YEAR,
     "annually": Frequency.YEAR,
 }
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July",
+               "August", "September", "October", "November", "December")  # fmt: skip
 MONTHS = {
     name: i + 1
     for i, names in enumerate(
@@ -186,7 +191,7 @@ SETTING_NAMES = {
 ENTRY_DATE_HINT = "Type an Excel date, or ISO text such as 2026-11-03."
 AMBIGUOUS_HINT = (
     "Text such as 03/11/2026 reads differently in different countries; type an Excel "
-    "date, or ISO text such as 2026-11-03."
+    "date, or the year first, such as 2026-11-03."
 )
 RECALC_HINT = (
     "The file was saved by a program that does not calculate formulas; open it in "
@@ -377,15 +382,52 @@ def parse_date(value: CellValue, date1904: bool = False) -> dt.date:
         m = ISO_DATE.fullmatch(t)
         if m:
             try:
-                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                return dt.date(int(m.group(1)), int(m.group(3)), int(m.group(4)))
             except ValueError as exc:
                 raise _Bad(
                     "bad-date", f"{shown(value)} is not a real date.", ENTRY_DATE_HINT
                 ) from exc
-        if SLASH_DATE.fullmatch(t):
-            raise _Bad("bad-date", f"{shown(value)} is text, and ambiguous.", AMBIGUOUS_HINT)
+        m = SLASH_DATE.fullmatch(t)
+        if m:
+            raise _day_month_text(value, int(m.group(1)), int(m.group(2)), m.group(3))
         raise _Bad("bad-date", f"{shown(value)} is text, not a date.", ENTRY_DATE_HINT)
     raise _Bad("bad-date", f"{shown(value)} is not a date.", ENTRY_DATE_HINT)
+
+
+def _day_month_text(value: CellValue, a: int, b: int, year_text: str) -> _Bad:
+    """The problem for text such as ``03/11/2026``: the year last, so the order of day
+    and month depends on the country. Refused even when only one order is a real date
+    (``25/11/2026``), so a column never mixes both readings; the hint spells out the
+    year-first text for each reading that exists."""
+    readings: list[dt.date] = []
+    if len(year_text) == 4:
+        for month, day in ((b, a), (a, b)):
+            with contextlib.suppress(ValueError):
+                d = dt.date(int(year_text), month, day)
+                if d not in readings:
+                    readings.append(d)
+    if not readings:
+        return _Bad("bad-date", f"{shown(value)} is text, not a date.", AMBIGUOUS_HINT)
+    if len(readings) == 1:
+        (d,) = readings
+        return _Bad(
+            "bad-date",
+            f"{shown(value)} is text with the year last; date text is read only year "
+            "first, so that day and month are never swapped.",
+            f"Type an Excel date, or the year first: {d.isoformat()}.",
+        )
+    first, second = readings
+    return _Bad(
+        "bad-date",
+        f"{shown(value)} is text, and ambiguous: {_long_date(first)} or {_long_date(second)}.",
+        f"Type an Excel date, or the year first: {first.isoformat()} for "
+        f"{_long_date(first)}, {second.isoformat()} for {_long_date(second)}.",
+    )
+
+
+def _long_date(d: dt.date) -> str:
+    """``3 November 2026`` (English month names, no locale)."""
+    return f"{d.day} {MONTH_NAMES[d.month - 1]} {d.year}"
 
 
 def parse_number(value: CellValue) -> float:

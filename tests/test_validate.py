@@ -94,7 +94,10 @@ def test_bad_rows_are_dropped_and_the_rest_kept() -> None:
         ("bad-number", "Entries!C8"),
         ("excel-error", "Entries!A9"),
     ]
-    assert t.problems[0].hint.startswith("Text such as 03/11/2026")
+    assert t.problems[0].message == (
+        "'03/11/2026' is text, and ambiguous: 3 November 2026 or 11 March 2026."
+    )
+    assert "2026-11-03 for 3 November 2026, 2026-03-11 for 11 March 2026" in t.problems[0].hint
     assert t.problems[6].severity == "warning"  # a blank value: ignored, not wrong
     assert t.entries["value"].tolist() == [12.5, 9.0]
 
@@ -114,6 +117,38 @@ def test_serial_dates_in_both_systems() -> None:
     for text in ("2026-02-30", "Nov 3", "3.11.2026"):
         with pytest.raises(_Bad):
             parse_date(text)
+
+
+@pytest.mark.parametrize(
+    "typed", ["2026/11/05", "2026.11.05", "2026/11/5", "2026.11.5 09:30", "2026-11-05"]
+)
+def test_year_first_date_text_is_accepted_with_any_separator(typed: str) -> None:
+    assert parse_date(typed) == dt.date(2026, 11, 5)
+    settings = [["Setting", "Value"], ["As of", typed]]
+    t = validate(raw([["Date", "KPI", "Value"], [typed, "Sales", 1.0]], Settings=settings))
+    assert t.problems == []
+    assert t.settings.as_of == dt.date(2026, 11, 5)
+    assert t.entries["date"].dt.date.tolist() == [dt.date(2026, 11, 5)]
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint_has", "hint_lacks"),
+    [
+        ("03/11/2026", "2026-11-03 for 3 November 2026, 2026-03-11 for 11 March 2026", ""),
+        ("25/11/2026", "the year first: 2026-11-25.", "day/month"),
+        ("11/25/2026", "the year first: 2026-11-25.", "day/month"),
+        ("2026/13/05", "Excel date", "03/11/2026"),  # year first, no month 13
+        ("5.11.26", "the year first", ""),
+    ],
+)
+def test_year_last_date_text_is_refused_with_a_hint_that_fits(
+    typed: str, hint_has: str, hint_lacks: str
+) -> None:
+    with pytest.raises(_Bad) as info:
+        parse_date(typed)
+    assert info.value.code == "bad-date"
+    assert hint_has in info.value.hint
+    assert not hint_lacks or hint_lacks not in info.value.hint
 
 
 def test_1904_serials_follow_the_workbook() -> None:
