@@ -20,7 +20,7 @@ warning elsewhere], ``uncalculated-formula`` [same], ``nps-out-of-range`` [error
 ``threshold-order`` [warning], ``entry-for-formula-kpi`` [warning],
 ``formula-syntax`` [error, a Formula KPI without a formula], ``missing-tolerance``,
 ``incomplete-window``, ``bad-value``, ``unknown-setting``, ``duplicate-setting``,
-``empty-name`` [warnings].
+``empty-name`` [warnings]; :func:`check_workbook` adds ``generated-sheet-taken`` [error].
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ import pandas as pd
 from pandas.api.types import infer_dtype
 
 from kpisheets.model import (
+    GENERATED_SHEETS,
     Aggregation,
     CellValue,
     Direction,
@@ -244,14 +245,57 @@ def check_workbook(path: str | Path, as_of: dt.date | None = None) -> list[Probl
     """
     from kpisheets.read import read_workbook
 
-    tracker = validate(read_workbook(path, strict=False))
+    raw = read_workbook(path, strict=False)
+    taken = generated_sheet_problems(raw.sheet_names, _owned_sheets(Path(path)))
+    tracker = validate(raw)
     if any(p.code == "missing-sheet" for p in tracker.problems):
-        return list(tracker.problems)
+        return taken + list(tracker.problems)
     try:
         from kpisheets.compute import compute
     except ImportError:  # pragma: no cover - compute is part of the package
-        return list(tracker.problems)
-    return list(compute(tracker, as_of).problems)
+        return taken + list(tracker.problems)
+    return taken + list(compute(tracker, as_of).problems)
+
+
+def _owned_sheets(path: Path) -> list[str] | None:
+    """The sheets of ``path`` that kpisheets generated (the ``_kpisheets_generated``
+    marker), read by the splice's own check; ``None`` when the splice cannot open the
+    package (``refresh`` then says why in one sentence)."""
+    from kpisheets.errors import KpisheetsError
+    from kpisheets.write.package import owned_sheets
+
+    try:
+        return owned_sheets(path)
+    except KpisheetsError:
+        return None
+
+
+def generated_sheet_problems(sheet_names: list[str], owned: list[str] | None) -> list[Problem]:
+    """A ``generated-sheet-taken`` error for each sheet of the user's named like a sheet
+    kpisheets writes (Summary, History, Problems; case and surrounding spaces ignored)
+    but without kpisheets' marker: ``refresh`` refuses to overwrite it.
+
+    ``owned`` lists the marked sheets; ``None`` means unknown, and gives no problem.
+    """
+    if owned is None:
+        return []
+    generated = {name.lower(): name for name in GENERATED_SHEETS}
+    problems = []
+    for sheet in sheet_names:
+        ours = generated.get(sheet.strip().lower())
+        if ours is not None and sheet not in owned:
+            problems.append(
+                Problem(
+                    code="generated-sheet-taken",
+                    severity="error",
+                    message=f"The sheet {sheet!r} was not made by kpisheets, so `kpisheets "
+                    f"refresh` will not overwrite it with its {ours} sheet.",
+                    hint=f"Rename the sheet (e.g. to 'My {sheet.strip()}') or delete it; "
+                    "status, check and export work meanwhile.",
+                    sheet=sheet,
+                )
+            )
+    return problems
 
 
 def validate(raw: RawTracker) -> Tracker:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import json
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -377,3 +378,28 @@ def test_an_empty_file_suggests_a_new_command_that_works(
     assert args[:2] == ["new", typed]
     assert run(*args).exit_code == 0
     assert run("check", typed).exit_code == 0
+
+
+# ---------------------------------------------------------------------------
+# check finds what makes refresh refuse
+
+
+@pytest.mark.parametrize("own_sheet", ["Summary", " history ", "PROBLEMS"])
+def test_check_reports_a_users_sheet_named_like_a_generated_one(
+    tmp_path: Path, own_sheet: str
+) -> None:
+    book = tracker_file(tmp_path / "t.xlsx", **{own_sheet: [["My notes"], ["keep me"]]})
+    assert run("refresh", str(book), *AS_OF).exit_code == 1  # refresh refuses …
+    result = run("check", str(book), *AS_OF, "--format", "json")
+    assert result.exit_code == 1  # … and check says so, instead of "no problems"
+    [problem] = [p for p in json.loads(result.stdout) if p["code"] == "generated-sheet-taken"]
+    assert problem["severity"] == "error" and problem["sheet"] == own_sheet
+    assert "Rename the sheet" in problem["hint"]
+
+
+def test_check_accepts_the_sheets_refresh_wrote(tmp_path: Path) -> None:
+    book = tracker_file(tmp_path / "t.xlsx")
+    assert run("refresh", str(book), *AS_OF).exit_code == 0
+    result = run("check", str(book), *AS_OF)
+    assert result.exit_code == 0
+    assert "generated-sheet-taken" not in result.stdout
