@@ -45,10 +45,11 @@ def load(path: str | Path) -> Tracker:
 
     Raises :class:`NotATrackerError` when the file cannot be a tracker at all.
     """
-    from kpisheets.read import read_workbook
+    from kpisheets.read import cyclic_gc_paused, read_workbook
     from kpisheets.validate import validate
 
-    return validate(read_workbook(path))
+    with cyclic_gc_paused():  # the reader's millions of rows hold no cycles
+        return validate(read_workbook(path))
 
 
 def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
@@ -60,7 +61,10 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
 
 def status(path: str | Path, as_of: dt.date | str | None = None) -> Result:
     """Load and compute in one call."""
-    return compute(load(path), as_of)
+    from kpisheets.read import cyclic_gc_paused
+
+    with cyclic_gc_paused():
+        return compute(load(path), as_of)
 
 
 def refresh(

@@ -28,12 +28,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import difflib
-import gc
 import itertools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -60,6 +59,7 @@ from kpisheets.model import (
     empty_targets,
     normalise_name,
 )
+from kpisheets.read import cyclic_gc_paused
 
 # At most this many problems of one code per sheet are listed one by one; the rest
 # are counted in one closing problem, so a million bad rows stay readable.
@@ -243,18 +243,17 @@ def check_workbook(path: str | Path, as_of: dt.date | None = None) -> list[Probl
 
     >>> # [p.code for p in check_workbook("tracker.xlsx")]
     """
+    from kpisheets.compute import compute
     from kpisheets.read import read_workbook
 
-    raw = read_workbook(path, strict=False)
-    taken = generated_sheet_problems(raw.sheet_names, _owned_sheets(Path(path)))
-    tracker = validate(raw)
-    if any(p.code == "missing-sheet" for p in tracker.problems):
-        return taken + list(tracker.problems)
-    try:
-        from kpisheets.compute import compute
-    except ImportError:  # pragma: no cover - compute is part of the package
-        return taken + list(tracker.problems)
-    return taken + list(compute(tracker, as_of).problems)
+    with cyclic_gc_paused():  # millions of acyclic cells: see cyclic_gc_paused
+        raw = read_workbook(path, strict=False)
+        taken = generated_sheet_problems(raw.sheet_names, _owned_sheets(Path(path)))
+        tracker = validate(raw)
+        del raw  # the rows, freed by reference counting
+        if any(p.code == "missing-sheet" for p in tracker.problems):
+            return taken + list(tracker.problems)
+        return taken + list(compute(tracker, as_of).problems)
 
 
 def _owned_sheets(path: Path) -> list[str] | None:
@@ -1112,7 +1111,7 @@ class _Validator:
             return empty_entries(), 0
         # A million-row column makes millions of objects; the cyclic garbage collector
         # would rescan them again and again while nothing here forms a cycle.
-        with gc_paused():
+        with cyclic_gc_paused():
             return _EntriesCheck(self, table, cols).run()
 
     # Targets --------------------------------------------------------------
@@ -1244,18 +1243,6 @@ def _non_negative(value: CellValue) -> float:
 
 # ---------------------------------------------------------------------------
 # Entries, column by column.
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building millions of acyclic objects."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def objects(column: list[CellValue]) -> np.ndarray:

@@ -353,3 +353,44 @@ def test_optional_sheets_may_be_absent(tmp_path: Path) -> None:
     tracker = validate(read_workbook(write_workbook(tmp_path / "t.xlsx", sheets)))
     assert tracker.problems == [] and tracker.targets.empty
     assert tracker.settings.title == "KPI Summary"
+
+
+# ---------------------------------------------------------------------------
+# The cyclic garbage collector stays off from reading to the computed result
+
+
+@pytest.mark.parametrize(
+    ("call", "last_stage"),
+    [("load", "kpisheets.validate.validate"), ("status", "kpisheets._compute"),
+     ("check", "kpisheets.compute.compute")],
+)  # fmt: skip
+def test_the_garbage_collector_stays_off_until_the_result_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str, last_stage: str
+) -> None:
+    """The reader's rows hold no cycles; a collection pass over a million of them
+    costs about a quarter of a second, so the collector must not come back on between
+    reading and the last stage (it used to, as soon as the reader returned)."""
+    import gc
+    import importlib
+
+    import kpisheets
+
+    module_name, _, name = last_stage.rpartition(".")
+    module = importlib.import_module(module_name)
+    stage = getattr(module, name)
+    seen: list[bool] = []
+
+    def probe(*args: object, **kwargs: object) -> object:
+        seen.append(gc.isenabled())
+        return stage(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, probe)
+    path = write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets())
+    if call == "load":
+        kpisheets.load(path)
+    elif call == "status":
+        kpisheets.status(path, "2026-11-20")
+    else:
+        check_workbook(path, dt.date(2026, 11, 20))
+    assert seen == [False]
+    assert gc.isenabled()  # restored afterwards

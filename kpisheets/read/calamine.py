@@ -32,6 +32,7 @@ from kpisheets.model import (
     column_letter,
     normalise_name,
 )
+from kpisheets.read import cyclic_gc_paused
 from kpisheets.read.package import (
     Package,
     command_path,
@@ -40,7 +41,6 @@ from kpisheets.read.package import (
     scan_hidden_cells,
     sniff,
 )
-from kpisheets.validate import gc_paused
 
 REQUIRED_SHEETS = ("KPIs", "Entries")
 
@@ -116,7 +116,7 @@ def read_workbook(path: str | Path, *, strict: bool = True) -> RawTracker:
     sniff(path)
     package = open_package(path)
     try:
-        with gc_paused():  # calamine builds millions of lists; none form cycles
+        with cyclic_gc_paused():  # calamine builds millions of lists; none form cycles
             return _read(path, package, strict)
     except NotATrackerError:
         raise
