@@ -28,7 +28,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kpisheets.compute import compute  # noqa: E402
+from kpisheets.calc import compute  # noqa: E402
 from kpisheets.model import (  # noqa: E402
     Aggregation,
     Direction,

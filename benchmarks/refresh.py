@@ -122,7 +122,7 @@ report(time.perf_counter() - t)
     "stages": """
 from kpisheets.read import read_workbook
 from kpisheets.validate import validate
-from kpisheets.compute import compute
+from kpisheets.calc import compute
 from kpisheets.refresh import cyclic_gc_paused, render_generated_sheets
 from kpisheets.write.package import splice
 times = {}

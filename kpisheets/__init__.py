@@ -15,10 +15,6 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-# Imported eagerly, under another name: importing the ``kpisheets.compute`` subpackage
-# sets the package attribute ``compute`` to the module, which would shadow the
-# ``compute()`` function below if it happened after this file ran.
-from kpisheets.compute import compute as _compute
 from kpisheets.errors import KpisheetsError, NotATrackerError
 from kpisheets.model import Problem, Status, Tracker
 
@@ -54,6 +50,10 @@ def load(path: str | Path) -> Tracker:
 
 def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
     """Every figure of SPEC §2 at ``as_of`` (default: Settings › As of, else today)."""
+    # The arithmetic lives in ``kpisheets.calc`` (not ``kpisheets.compute``: importing a
+    # subpackage of that name would replace this function on the package).
+    from kpisheets.calc import compute as _compute
+
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
     return _compute(tracker, as_of)

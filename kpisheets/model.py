@@ -3,7 +3,7 @@
 Nothing here imports an Excel library. Readers (``kpisheets.read``) turn a workbook
 into a :class:`RawTracker` (cells with their Excel locations); ``kpisheets.validate``
 turns that into a :class:`Tracker` of typed values plus a list of :class:`Problem`;
-``kpisheets.compute`` turns a tracker into a :class:`kpisheets.result.Result`.
+``kpisheets.calc`` turns a tracker into a :class:`kpisheets.result.Result`.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where frames are built, so `--help` stays instant
+    import pandas as pd
 
 Severity = Literal["error", "warning"]
 
@@ -255,6 +256,8 @@ TARGET_COLUMNS = ("kpi", "period", "target", "row")
 
 def empty_entries() -> pd.DataFrame:
     """An Entries frame with the right columns and dtypes and no rows."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "date": pd.Series([], dtype="datetime64[ns]"),
@@ -269,6 +272,8 @@ def empty_entries() -> pd.DataFrame:
 
 def empty_targets() -> pd.DataFrame:
     """A Targets frame with the right columns and dtypes and no rows."""
+    import pandas as pd
+
     return pd.DataFrame(
         {
             "kpi": pd.Series([], dtype=object),

@@ -82,7 +82,7 @@ def refresh_workbook(
     >>> [p.code for p in result.problems]  # doctest: +SKIP
     []
     """
-    from kpisheets.compute import compute
+    from kpisheets.calc import compute
     from kpisheets.read import read_workbook
     from kpisheets.validate import validate
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from kpisheets.compute.periods import Calendar, Window, one_period_before
+from kpisheets.calc.periods import Calendar, Window, one_period_before
 from kpisheets.formatting import STATUS_COLOURS, finite, shorten
 from kpisheets.model import GENERATED_SHEETS, Frequency, Problem, Status, quote_sheet
 from kpisheets.report_model import (

@@ -1,6 +1,6 @@
 """The computed result: per-KPI figures, rollups and history at one as-of date.
 
-Produced by :func:`kpisheets.compute.compute`; consumed by the report, the writers
+Produced by :func:`kpisheets.calc.compute`; consumed by the report, the writers
 and the exports. ``Result.to_dict()`` is exactly the ``status --format json`` schema
 of SPEC §3, and ``Result.to_frame()`` one row per KPI.
 """
@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from kpisheets.formatting import finite
 from kpisheets.model import Aggregation, Direction, Frequency, Problem, Status, Trend
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -194,6 +195,8 @@ class Result:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per KPI with the flat figures (no history), indexed by ID."""
+        import pandas as pd
+
         rows = []
         for k in self.kpis:
             d = k.to_dict()

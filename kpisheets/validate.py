@@ -243,7 +243,7 @@ def check_workbook(path: str | Path, as_of: dt.date | None = None) -> list[Probl
 
     >>> # [p.code for p in check_workbook("tracker.xlsx")]
     """
-    from kpisheets.compute import compute
+    from kpisheets.calc import compute
     from kpisheets.read import read_workbook
 
     with cyclic_gc_paused():  # millions of acyclic cells: see cyclic_gc_paused

@@ -47,7 +47,7 @@ def refresh(book: xw.Book | None = None, as_of: dt.date | str | None = None) -> 
     """
     if book is None:
         book = caller_book()
-    from kpisheets.compute import compute
+    from kpisheets.calc import compute
     from kpisheets.read.xlwings_reader import read_book
     from kpisheets.report import build_report
     from kpisheets.validate import validate
@@ -186,7 +186,7 @@ def KPI_ACHIEVEMENT(  # noqa: N802 - Excel function names are upper case
     ``=KPI_ACHIEVEMENT(B2, C2)``, ``=KPI_ACHIEVEMENT(B2, C2, "Lower is better")``,
     ``=KPI_ACHIEVEMENT(B2, C2, "higher", 0)`` (from a baseline).
     """
-    from kpisheets.compute import achievement
+    from kpisheets.calc import achievement
 
     return achievement(
         _number(actual), _number(target), direction or "higher", baseline=_number(baseline)
@@ -209,8 +209,8 @@ def KPI_STATUS(  # noqa: N802
     Green at and Amber at are fractions (default 100% and 90%); ``Within range``
     uses ``tolerance``. Blank actual is No data, blank target No target.
     """
-    from kpisheets.compute import achievement, range_status, score_status
-    from kpisheets.compute.arithmetic import as_direction
+    from kpisheets.calc import achievement, range_status, score_status
+    from kpisheets.calc.arithmetic import as_direction
     from kpisheets.model import Direction, Status
 
     x, t = _number(actual), _number(target)
@@ -232,7 +232,7 @@ def KPI_NPS(scores: Any) -> float | None:  # noqa: N802
 
     Blanks, text and scores outside 0–10 are left out; no scores gives a blank.
     """
-    from kpisheets.compute import nps
+    from kpisheets.calc import nps
 
     if not isinstance(scores, list | tuple):
         scores = [scores]

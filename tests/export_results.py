@@ -12,7 +12,7 @@ import datetime as dt
 import math
 from typing import Any
 
-from kpisheets.compute import compute
+from kpisheets.calc import compute
 from kpisheets.model import KpiDefinition, Problem
 from kpisheets.result import Result
 from tests.builders import kpi, tracker

@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from kpisheets.compute import compute
+from kpisheets.calc import compute
 from kpisheets.export import export_result
 from kpisheets.report import build_report
 from kpisheets.write.xlsx import render_report

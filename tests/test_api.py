@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 import kpisheets
-import kpisheets.compute  # noqa: F401  (importing the subpackage must not shadow the function)
+import kpisheets.calc  # noqa: F401  (importing the subpackage must not shadow the function)
 from tests.builders import simple_tracker_sheets, write_workbook
 
 

@@ -41,3 +41,13 @@ def test_template_choices_are_the_library_templates() -> None:
     from kpisheets.templates import TEMPLATE_NAMES
 
     assert tuple(cli_module.TEMPLATE_NAMES) == TEMPLATE_NAMES
+
+
+def test_help_does_not_import_pandas() -> None:
+    """--help is instant: the CLI and the package import no heavy library up front."""
+    import subprocess
+    import sys
+
+    code = "import sys, kpisheets.cli; print('pandas' in sys.modules, 'xlsxwriter' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

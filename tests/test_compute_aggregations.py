@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kpisheets.compute import compute, nps
+from kpisheets.calc import compute, nps
 from kpisheets.model import Status
 from kpisheets.result import Result
 from tests.builders import kpi, tracker
@@ -142,7 +142,7 @@ def test_empty_tracker() -> None:
 def test_offsets_without_the_lookup_table_give_the_same_figures(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from kpisheets.compute import engine
+    from kpisheets.calc import engine
 
     kpis = [
         kpi("S", target=10, frequency="week"),
@@ -167,9 +167,9 @@ def test_a_window_ending_in_9999_does_not_overflow() -> None:
 
 def test_library_api_kpisheets_compute_stays_callable_after_importing_the_subpackage() -> None:
     import kpisheets
-    import kpisheets.compute
+    import kpisheets.calc
 
     t = tracker([kpi("S", target=10)], [("2026-11-02", "S", 4.0)])
     assert kpisheets.compute(t, "2026-11-15").kpi("S").actual == 4.0
-    package = sys.modules["kpisheets.compute"]
+    package = sys.modules["kpisheets.calc"]
     assert package.compute(t, D(2026, 11, 15)).as_of == D(2026, 11, 15)

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from kpisheets.compute import compute
-from kpisheets.compute.formula import FormulaError, evaluate, parse, references, tokenize
+from kpisheets.calc import compute
+from kpisheets.calc.formula import FormulaError, evaluate, parse, references, tokenize
 from kpisheets.model import Status
 from kpisheets.result import Result
 from tests.builders import kpi, tracker

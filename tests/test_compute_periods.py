@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from kpisheets.compute import compute
-from kpisheets.compute.periods import (
+from kpisheets.calc import compute
+from kpisheets.calc.periods import (
     Calendar,
     Window,
     elapsed_fraction,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kpisheets.compute import (
+from kpisheets.calc import (
     achievement,
     compute,
     expected_by_now,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kpisheets.compute import compute
+from kpisheets.calc import compute
 from kpisheets.export import export_result
 from kpisheets.export.meeting import kpi_row
 from kpisheets.export.pdf_fonts import REPLACEMENT, runs

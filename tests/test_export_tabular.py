@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from kpisheets.calc import compute
 from kpisheets.cli import cli
-from kpisheets.compute import compute
 from kpisheets.errors import UsageError
 from kpisheets.export import KNOWN_SUFFIXES, export_result
 from kpisheets.export.tabular import CSV_COLUMNS, neutralise, result_csv

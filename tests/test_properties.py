@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpisheets.compute import achievement, compute, nps, score_status
-from kpisheets.compute.periods import Calendar
+from kpisheets.calc import achievement, compute, nps, score_status
+from kpisheets.calc.periods import Calendar
 from kpisheets.model import Frequency, Status, column_index, column_letter
 from tests.builders import kpi, tracker
 

@@ -361,8 +361,8 @@ def test_optional_sheets_may_be_absent(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("call", "last_stage"),
-    [("load", "kpisheets.validate.validate"), ("status", "kpisheets._compute"),
-     ("check", "kpisheets.compute.compute")],
+    [("load", "kpisheets.validate.validate"), ("status", "kpisheets.calc.compute"),
+     ("check", "kpisheets.calc.compute")],
 )  # fmt: skip
 def test_the_garbage_collector_stays_off_until_the_result_is_built(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str, last_stage: str

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from kpisheets.compute import compute
+from kpisheets.calc import compute
 from kpisheets.model import Problem, Status
 from kpisheets.report import (
     CHANGED_TEXT,

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 
 import kpisheets
 import kpisheets.export
+from kpisheets.calc import compute
 from kpisheets.cli import cli, os_error_sentence
-from kpisheets.compute import compute
 from kpisheets.export.pdf_fonts import REPLACEMENT, runs, visual
 from kpisheets.formatting import format_value
 from kpisheets.report import HISTORY_FIRST_PERIOD_COL, build_report

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
 
-from kpisheets.compute import compute
+from kpisheets.calc import compute
 from kpisheets.report import COL, ROW_FIRST_KPI, build_report
 from kpisheets.report_model import Formula, Report, SheetReport, Style
 from kpisheets.result import Result

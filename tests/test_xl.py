@@ -254,7 +254,7 @@ def test_export_pdf_prints_only_the_summary_next_to_the_workbook(tmp_path: Path)
 
 def test_udfs_match_the_core() -> None:
     from kpisheets import xl
-    from kpisheets.compute import achievement, nps
+    from kpisheets.calc import achievement, nps
 
     assert xl.KPI_ACHIEVEMENT(90.0, 100.0) == achievement(90, 100) == 0.9
     assert xl.KPI_ACHIEVEMENT(90.0, 100.0, "Lower is better") == pytest.approx(1.1)
@@ -277,7 +277,7 @@ def test_udfs_match_the_core() -> None:
 
 
 def _report_for(path: Path) -> Any:
-    from kpisheets.compute import compute
+    from kpisheets.calc import compute
     from kpisheets.read import read_workbook
     from kpisheets.report import build_report
     from kpisheets.validate import validate

@@ -5,7 +5,7 @@ functions (``achievement``, ``score_status``, ``range_status``, ``range_score``,
 ``nps``, ``expected_by_now``) are also used for Excel worksheet functions.
 """
 
-from kpisheets.compute.arithmetic import (
+from kpisheets.calc.arithmetic import (
     achievement,
     expected_by_now,
     nps,
@@ -13,8 +13,8 @@ from kpisheets.compute.arithmetic import (
     range_status,
     score_status,
 )
-from kpisheets.compute.engine import compute, scheme_for
-from kpisheets.compute.periods import Calendar, Window, elapsed_fraction
+from kpisheets.calc.engine import compute, scheme_for
+from kpisheets.calc.periods import Calendar, Window, elapsed_fraction
 
 __all__ = [
     "Calendar",

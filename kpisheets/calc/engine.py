@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kpisheets.compute import formula as fx
-from kpisheets.compute.arithmetic import (
+from kpisheets.calc import formula as fx
+from kpisheets.calc.arithmetic import (
     achievement,
     expected_by_now,
     range_score,
     range_status,
     score_status,
 )
-from kpisheets.compute.periods import (
+from kpisheets.calc.periods import (
     Calendar,
     Scheme,
     Window,
