@@ -13,6 +13,7 @@ belong to the user, not to kpisheets: a refresh never replaces them.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -40,25 +41,29 @@ def existing_sheet_names(path: Path) -> list[str]:
         source.close()
 
 
-def input_sheets_package(template: str = "blank") -> bytes:
-    """A scratch package with the four input sheets of ``template`` (XlsxWriter)."""
+def input_sheets_package(template: str = "blank", reference: dt.date | None = None) -> bytes:
+    """A scratch package with the four input sheets of ``template`` (XlsxWriter), its
+    examples dated relative to ``reference`` (default: today)."""
     from kpisheets.templates import TEMPLATE_NAMES, build_input_sheets
 
     if template not in TEMPLATE_NAMES:
         raise UsageError(f"Unknown template {template!r}; use one of {', '.join(TEMPLATE_NAMES)}.")
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, SCRATCH_OPTIONS)
-    build_input_sheets(book, template)
+    build_input_sheets(book, template, reference=reference)
     book.close()
     return buffer.getvalue()
 
 
-def init_workbook(path: str | Path, template: str = "blank") -> list[str]:
+def init_workbook(
+    path: str | Path, template: str = "blank", reference: dt.date | None = None
+) -> list[str]:
     """Add the missing input sheets to the workbook at ``path``; return their names.
 
     Returns an empty list when the workbook already has KPIs, Entries, Targets and
     Settings. Nothing that was in the workbook changes: the new sheets are appended
-    and every existing part of the file is copied byte for byte.
+    and every existing part of the file is copied byte for byte. A template's example
+    entries are dated relative to ``reference`` (default: today).
 
     >>> init_workbook("budget.xlsx", template="sales")  # doctest: +SKIP
     ['KPIs', 'Entries', 'Targets', 'Settings']
@@ -70,5 +75,7 @@ def init_workbook(path: str | Path, template: str = "blank") -> list[str]:
     missing = [name for name in INPUT_SHEETS if name.lower() not in present]
     if not missing:
         return []
-    result = splice(path, input_sheets_package(template), generated=False, sheets=missing)
+    result = splice(
+        path, input_sheets_package(template, reference), generated=False, sheets=missing
+    )
     return result.added

@@ -38,6 +38,9 @@ TEMPLATE_NAMES = ("blank", "sales", "marketing", "customer-success", "people")
 
 # Written into every generated package so the same input gives the same bytes.
 FIXED_CREATED = dt.datetime(2026, 1, 1, 0, 0, 0)
+# The shipped templates (`build`) date their example entries relative to this day, so
+# their bytes are fixed; `kpisheets new` and `init` use today instead.
+FIXED_REFERENCE = dt.date(2026, 11, 28)
 
 DIRECTIONS = [d.label for d in Direction]
 AGGREGATIONS = [a.label for a in Aggregation]
@@ -422,8 +425,10 @@ _CS_KPIS = [
     ),
 ]
 
-_PEOPLE_KPIS = [
-    dict(
+
+def _headcount_goal(year: int) -> dict[str, Any]:
+    """The People template's glide-path KPI, a goal for ``year``."""
+    return dict(
         ID="HEADCOUNT",
         KPI="Headcount",
         Category="Growth",
@@ -434,10 +439,13 @@ _PEOPLE_KPIS = [
         Frequency="Month",
         Target=85,
         Baseline=70,
-        Start=D(2026, 1, 1),
-        End=D(2026, 12, 31),
-        Description="Goal: from 70 to 85 people during 2026 (a glide path).",
-    ),
+        Start=D(year, 1, 1),
+        End=D(year, 12, 31),
+        Description=f"Goal: from 70 to 85 people during {year} (a glide path).",
+    )
+
+
+_PEOPLE_KPIS = [
     dict(
         ID="TIME_TO_HIRE",
         KPI="Time to hire",
@@ -489,11 +497,52 @@ _PEOPLE_KPIS = [
 ]
 
 
-def template_sheets(name: str) -> dict[str, list[list[Any]]]:
+def _month_start(reference: dt.date, months: int = 0) -> dt.date:
+    """The first day of the month ``months`` after (negative: before) the reference's."""
+    index = reference.year * 12 + reference.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_end(reference: dt.date, months: int = 0) -> dt.date:
+    """The last day of the month ``months`` after (negative: before) the reference's."""
+    return _month_start(reference, months + 1) - dt.timedelta(days=1)
+
+
+def _this_month(reference: dt.date, day: int) -> dt.date:
+    """Day ``day`` (1-28) of the reference's month, moved earlier in proportion when the
+    reference is before the 28th, so the example is never after the reference.
+
+    >>> _this_month(dt.date(2027, 3, 10), 20), _this_month(dt.date(2026, 11, 28), 20)
+    (datetime.date(2027, 3, 7), datetime.date(2026, 11, 20))
+    """
+    if reference.day < 28:
+        day = 1 + (day - 1) * (reference.day - 1) // 27
+    return reference.replace(day=day)
+
+
+def _earlier_in_quarter(reference: dt.date, day: int) -> dt.date:
+    """Day ``day`` of the month before the reference's when that month is in the same
+    calendar quarter, else :func:`_this_month`: an earlier entry of the current quarter."""
+    if (reference.month - 1) % 3:
+        return _month_start(reference, -1).replace(day=day)
+    return _this_month(reference, day)
+
+
+def _last_quarter(reference: dt.date) -> tuple[dt.date, str]:
+    """The last day of the calendar quarter before the reference's, and its name (Q3)."""
+    end = _month_end(reference, -((reference.month - 1) % 3) - 1)
+    return end, f"Q{(end.month - 1) // 3 + 1}"
+
+
+def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, list[list[Any]]]:
     """A template's input sheets as rows: header row first, then example rows.
 
     Keys are ``KPIs``, ``Entries``, ``Targets`` and ``Settings``; dates are
-    ``datetime.date``, percentages fractions, empty cells ``None``.
+    ``datetime.date``, percentages fractions, empty cells ``None``. The example
+    entries are dated relative to ``reference`` (default: today): in its month (never
+    after it) and in the period before, so a new tracker shows statuses and trends
+    straight away; time-phased targets are for the next months, and the People
+    template's Start/End goal is the reference's year. Settings › As of is blank.
 
     >>> template_sheets("marketing")["KPIs"][0][:3]
     ['ID', 'KPI', 'Category']
@@ -501,74 +550,86 @@ def template_sheets(name: str) -> dict[str, list[list[Any]]]:
     key = name.strip().lower()
     if key not in TEMPLATE_NAMES:
         raise UsageError(f"Unknown template {name!r}; use one of {', '.join(TEMPLATE_NAMES)}.")
+    ref = reference or dt.date.today()
+
+    def day(d: int) -> dt.date:
+        return _this_month(ref, d)
+
+    previous_month_end = _month_end(ref, -1)
+    quarter_end, quarter = _last_quarter(ref)
+    next_month = _month_start(ref, 1)
     if key == "blank":
         return input_sheets("Team KPIs", kpis=[], entries=[], targets=[])
     if key == "sales":
+        slipped = f"Two deals slipped to {MONTHS[next_month.month - 1]}"
         return input_sheets(
             "Sales KPIs",
             kpis=_SALES_KPIS,
             entries=[
-                (D(2026, 11, 3), "REVENUE", 42000, "Acme renewal signed", "Maria"),
-                (D(2026, 11, 10), "REVENUE", 65500, None, "Maria"),
-                (D(2026, 11, 17), "REVENUE", 38000, "Two deals slipped to December", "Maria"),
-                (D(2026, 9, 30), "GROWTH", 0.12, "Q3 close", "Maria"),
-                (D(2026, 11, 20), "PIPELINE", 690000, None, "Tom"),
-                (D(2026, 11, 5), "DEALS_WON", None, "Acme", "Tom"),
-                (D(2026, 11, 12), "DEALS_WON", None, "Northwind", "Tom"),
-                (D(2026, 11, 19), "DEALS_WON", None, "Globex", "Tom"),
-                (D(2026, 11, 20), "WIN_RATE", 0.27, None, "Tom"),
-                (D(2026, 11, 20), "CYCLE", 52, "Enterprise deals take longer", "Maria"),
+                (day(3), "REVENUE", 42000, "Acme renewal signed", "Maria"),
+                (day(10), "REVENUE", 65500, None, "Maria"),
+                (day(17), "REVENUE", 38000, slipped, "Maria"),
+                (quarter_end, "GROWTH", 0.12, f"{quarter} close", "Maria"),
+                (day(20), "GROWTH", 0.14, "Quarter to date", "Maria"),
+                (day(20), "PIPELINE", 690000, None, "Tom"),
+                (day(5), "DEALS_WON", None, "Acme", "Tom"),
+                (day(12), "DEALS_WON", None, "Northwind", "Tom"),
+                (day(19), "DEALS_WON", None, "Globex", "Tom"),
+                (day(20), "WIN_RATE", 0.27, None, "Tom"),
+                (day(20), "CYCLE", 52, "Enterprise deals take longer", "Maria"),
             ],
-            targets=[("REVENUE", D(2026, 12, 1), 300000)],
+            targets=[("REVENUE", next_month, 300000)],
         )
     if key == "marketing":
         return input_sheets(
             "Marketing KPIs",
             kpis=_MARKETING_KPIS,
             entries=[
-                (D(2026, 11, 8), "VISITS", 9800, None, "Lena"),
-                (D(2026, 11, 15), "VISITS", 11200, "Webinar promotion", "Lena"),
-                (D(2026, 11, 22), "VISITS", 10400, None, "Lena"),
-                (D(2026, 11, 8), "LEADS", 190, None, "Lena"),
-                (D(2026, 11, 15), "LEADS", 260, "Webinar sign-ups", "Lena"),
-                (D(2026, 11, 22), "LEADS", 205, None, "Lena"),
-                (D(2026, 11, 22), "CPL", 41.5, None, "Sam"),
-                (D(2026, 11, 22), "MQL", 240, None, "Sam"),
+                (day(8), "VISITS", 9800, None, "Lena"),
+                (day(15), "VISITS", 11200, "Webinar promotion", "Lena"),
+                (day(22), "VISITS", 10400, None, "Lena"),
+                (day(8), "LEADS", 190, None, "Lena"),
+                (day(15), "LEADS", 260, "Webinar sign-ups", "Lena"),
+                (day(22), "LEADS", 205, None, "Lena"),
+                (day(22), "CPL", 41.5, None, "Sam"),
+                (day(22), "MQL", 240, None, "Sam"),
             ],
-            targets=[("VISITS", D(2026, 12, 1), 35000)],
+            targets=[("VISITS", next_month, 35000)],
         )
     if key == "customer-success":
         return input_sheets(
             "Customer Success KPIs",
             kpis=_CS_KPIS,
             entries=[
-                (D(2026, 9, 30), "RETENTION", 0.93, "Q3", "Priya"),
-                (D(2026, 10, 31), "CHURN", 0.018, None, "Priya"),
-                (D(2026, 11, 20), "CHURN", 0.024, "Two small accounts left", "Priya"),
-                (D(2026, 11, 4), "NPS", 9, None, "Jonas"),
-                (D(2026, 11, 4), "NPS", 10, "Loves the new reports", "Jonas"),
-                (D(2026, 11, 6), "NPS", 7, None, "Jonas"),
-                (D(2026, 11, 9), "NPS", 4, "Onboarding was slow", "Jonas"),
-                (D(2026, 11, 20), "CSAT", 0.91, None, "Jonas"),
-                (D(2026, 11, 20), "FIRST_RESPONSE", 3.6, None, "Jonas"),
+                (quarter_end, "RETENTION", 0.93, quarter, "Priya"),
+                (day(20), "RETENTION", 0.94, "Quarter to date", "Priya"),
+                (previous_month_end, "CHURN", 0.018, None, "Priya"),
+                (day(20), "CHURN", 0.024, "Two small accounts left", "Priya"),
+                (day(4), "NPS", 9, None, "Jonas"),
+                (day(4), "NPS", 10, "Loves the new reports", "Jonas"),
+                (day(6), "NPS", 7, None, "Jonas"),
+                (day(9), "NPS", 4, "Onboarding was slow", "Jonas"),
+                (day(20), "CSAT", 0.91, None, "Jonas"),
+                (day(20), "FIRST_RESPONSE", 3.6, None, "Jonas"),
             ],
-            targets=[("CHURN", D(2026, 12, 1), 0.025)],
+            targets=[("CHURN", next_month, 0.025)],
         )
     return input_sheets(  # people
         "People KPIs",
-        kpis=_PEOPLE_KPIS,
+        kpis=[_headcount_goal(ref.year), *_PEOPLE_KPIS],
         entries=[
-            (D(2026, 10, 31), "HEADCOUNT", 79, None, "Alex"),
-            (D(2026, 11, 20), "HEADCOUNT", 81, "Two engineers joined", "Alex"),
-            (D(2026, 11, 6), "TIME_TO_HIRE", 41, "Senior engineer", "Alex"),
-            (D(2026, 11, 13), "TIME_TO_HIRE", 28, None, "Alex"),
-            (D(2026, 9, 30), "PRODUCTIVITY", 43500, "Q3", "Kim"),
-            (D(2026, 11, 20), "UTILISATION", 0.83, None, "Kim"),
-            (D(2026, 10, 15), "ENPS", 8, None, "Alex"),
-            (D(2026, 10, 15), "ENPS", 9, None, "Alex"),
-            (D(2026, 10, 16), "ENPS", 6, "Wants clearer career paths", "Alex"),
+            (previous_month_end, "HEADCOUNT", 79, None, "Alex"),
+            (day(20), "HEADCOUNT", 81, "Two engineers joined", "Alex"),
+            (day(6), "TIME_TO_HIRE", 41, "Senior engineer", "Alex"),
+            (day(13), "TIME_TO_HIRE", 28, None, "Alex"),
+            (quarter_end, "PRODUCTIVITY", 43500, quarter, "Kim"),
+            (day(20), "PRODUCTIVITY", 44200, "Quarter to date", "Kim"),
+            (day(20), "UTILISATION", 0.83, None, "Kim"),
+            (_earlier_in_quarter(ref, 15), "ENPS", 8, None, "Alex"),
+            (_earlier_in_quarter(ref, 15), "ENPS", 9, None, "Alex"),
+            (_earlier_in_quarter(ref, 16), "ENPS", 6, "Wants clearer career paths", "Alex"),
         ],
-        targets=[("TIME_TO_HIRE", D(2027, 1, 1), 30)],
+        targets=[("TIME_TO_HIRE", _month_start(ref, 2), 30)],
     )
 
 
@@ -793,6 +854,7 @@ def build_input_sheets(
     workbook: xlsxwriter.Workbook,
     template: str,
     sheets: dict[str, list[list[Any]]] | None = None,
+    reference: dt.date | None = None,
 ) -> None:
     """Add the KPIs, Entries, Targets and Settings sheets of ``template`` to ``workbook``.
 
@@ -802,13 +864,15 @@ def build_input_sheets(
     Entries and Targets fed by the defined name ``KPI_IDs`` (``=KPIs[ID]``), so it
     grows with the table; dropdowns for Settings' Period, Fiscal year starts and Week
     starts. Text is always written as text (``write_string``), never a formula.
-    ``sheets`` replaces the template's rows (same headers), e.g. a sample's.
+    ``sheets`` replaces the template's rows (same headers), e.g. a sample's;
+    otherwise the examples are dated relative to ``reference`` (default: today, see
+    :func:`template_sheets`).
 
     >>> book = xlsxwriter.Workbook("tracker.xlsx")      # doctest: +SKIP
     >>> build_input_sheets(book, "sales"); book.close()  # doctest: +SKIP
     """
     if sheets is None:
-        sheets = template_sheets(template)
+        sheets = template_sheets(template, reference)
     formats = _Formats(workbook)
     kpi_formats = _kpi_formats(sheets["KPIs"])
     for sheet, rows in sheets.items():
@@ -1193,12 +1257,14 @@ def tracker_bytes(
     sheets: dict[str, list[list[Any]]] | None = None,
     macro: bool = False,
     created: dt.datetime | None = None,
+    reference: dt.date | None = None,
 ) -> bytes:
     """The bytes of a tracker workbook: Instructions, then the input sheets.
 
     ``workbook_name`` is the file name the Instructions mention; ``sheets`` replaces
     the template's rows (samples use it); ``macro`` adds the xlwings Refresh button,
-    VBA project and ``_xlwings.conf`` sheet (the caller writes an ``.xlsm``).
+    VBA project and ``_xlwings.conf`` sheet (the caller writes an ``.xlsm``);
+    ``reference`` dates the template's examples (default: today).
     """
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(
@@ -1211,7 +1277,7 @@ def tracker_bytes(
         },
     )
     if sheets is None:
-        sheets = template_sheets(template)
+        sheets = template_sheets(template, reference)
     title = next((r[1] for r in sheets["Settings"][1:] if r[0] == "Title"), "KPI tracker")
     book.set_properties(
         {
@@ -1249,6 +1315,7 @@ def new_tracker(
     template: str = "blank",
     force: bool = False,
     created: dt.datetime | None = None,
+    reference: dt.date | None = None,
 ) -> list[Path]:
     """Create a tracker workbook from a template; return the files written.
 
@@ -1257,6 +1324,8 @@ def new_tracker(
     installed xlwings), an inactive ``_xlwings.conf`` sheet, and ``<name>.py`` beside
     the workbook with ``main()``. Existing files are never overwritten unless
     ``force``. ``created`` fixes the document's created date (for reproducible files).
+    The example entries are dated relative to ``reference`` (default: today): this
+    month and the period before, so the tracker shows statuses at once.
 
     >>> new_tracker("team.xlsm", template="sales")  # doctest: +SKIP
     [PosixPath('team.xlsm'), PosixPath('team.py')]
@@ -1292,7 +1361,7 @@ def new_tracker(
     if not path.parent.exists():
         raise OutputExistsError(f"The folder {path.parent} does not exist; create it first.")
 
-    content = tracker_bytes(path.name, template, macro=macro, created=created)
+    content = tracker_bytes(path.name, template, macro=macro, created=created, reference=reference)
     # Write through a temporary file so a failure leaves no half-written workbook.
     scratch = path.with_name(f".{path.name}.kpisheets-tmp")
     scratch.write_bytes(content)
@@ -1314,7 +1383,8 @@ def template_file_stem(template: str) -> str:
 
 def build_templates(folder: Path) -> list[Path]:
     """Write every template as ``.xlsx`` and ``.xlsm`` (+ companion module) into ``folder``,
-    with a fixed created date so the bytes only change when the code does."""
+    with a fixed created date and examples dated relative to :data:`FIXED_REFERENCE`, so
+    the bytes only change when the code does."""
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for template in TEMPLATE_NAMES:
@@ -1322,7 +1392,13 @@ def build_templates(folder: Path) -> list[Path]:
         for suffix in (".xlsx", ".xlsm"):
             path = folder / (stem + suffix)
             path.write_bytes(
-                tracker_bytes(path.name, template, macro=suffix == ".xlsm", created=FIXED_CREATED)
+                tracker_bytes(
+                    path.name,
+                    template,
+                    macro=suffix == ".xlsm",
+                    created=FIXED_CREATED,
+                    reference=FIXED_REFERENCE,
+                )
             )
             written.append(path)
         module = folder / (stem + ".py")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import re
 import subprocess
@@ -14,17 +15,20 @@ import pytest
 import xlsxwriter
 from click.testing import CliRunner
 
+import kpisheets
 from kpisheets.cli import cli
 from kpisheets.errors import OutputExistsError, UsageError
-from kpisheets.model import Aggregation, Direction, Frequency
+from kpisheets.model import Aggregation, Direction, Frequency, Status
 from kpisheets.samples import SAMPLE_NAMES, sample_file_name, sample_sheets
 from kpisheets.templates import (
     COLUMNS,
+    FIXED_REFERENCE,
     TEMPLATE_NAMES,
     build_all,
     build_input_sheets,
     new_tracker,
     suggest_module_name,
+    template_file_stem,
     template_sheets,
 )
 from tests.conftest import ROOT, requires_libreoffice
@@ -117,6 +121,92 @@ def test_field_specific_examples() -> None:
 def test_unknown_template_is_one_sentence() -> None:
     with pytest.raises(UsageError, match="use one of blank, sales"):
         template_sheets("finance")
+
+
+# ---------------------------------------------------------------------------
+# Example entries dated relative to a reference date (default: today)
+
+EXAMPLE_TEMPLATES = [n for n in TEMPLATE_NAMES if n != "blank"]
+REFERENCES = [
+    dt.date(2027, 3, 10),  # the first months of a year: the old fixed examples were all "No data"
+    dt.date(2027, 1, 1),  # first day of a year and a quarter
+    dt.date(2027, 4, 1),
+    dt.date(2028, 2, 29),
+    dt.date(2027, 12, 31),
+    FIXED_REFERENCE,
+]
+
+
+def entry_dates(sheets: dict[str, list[list[object]]]) -> list[dt.date]:
+    dates = [r[0] for r in sheets["Entries"][1:]]
+    assert all(isinstance(d, dt.date) for d in dates)
+    return dates  # type: ignore[return-value]
+
+
+def statuses(path: Path, as_of: dt.date | None) -> dict[str, Status]:
+    result = kpisheets.status(path, as_of=as_of)
+    assert result.problems == [], [p.message for p in result.problems]
+    return {k.id: k.status for k in result.kpis}
+
+
+@pytest.mark.parametrize("reference", REFERENCES, ids=str)
+@pytest.mark.parametrize("name", EXAMPLE_TEMPLATES)
+def test_new_tracker_has_data_at_its_reference_date(
+    tmp_path: Path, name: str, reference: dt.date
+) -> None:
+    path = tmp_path / "team.xlsx"
+    new_tracker(path, template=name, reference=reference)
+    found = statuses(path, reference)
+    assert Status.NO_DATA not in found.values(), found
+    sheets = template_sheets(name, reference)
+    dates = entry_dates(sheets)
+    assert max(dates) <= reference
+    # This month, and the previous month or quarter (for Last KPIs and trends).
+    assert any(d >= reference.replace(day=1) for d in dates)
+    assert (reference - min(dates)).days <= 92
+    settings = {r[0]: r[1] for r in sheets["Settings"][1:]}
+    assert settings["As of"] is None  # blank: today
+    for row in sheets["Targets"][1:]:
+        assert isinstance(row[1], dt.date) and row[1] > reference  # the coming months
+    kpis = [dict(zip(sheets["KPIs"][0], r, strict=True)) for r in sheets["KPIs"][1:]]
+    for kpi in kpis:
+        if kpi["Start"] is not None:
+            assert kpi["Start"] <= reference <= kpi["End"]
+            assert str(reference.year) in str(kpi["Description"])
+
+
+@pytest.mark.parametrize("name", EXAMPLE_TEMPLATES)
+def test_new_tracker_dates_its_examples_relative_to_today_by_default(
+    tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / "team.xlsx"
+    before = dt.date.today()
+    new_tracker(path, template=name)
+    after = dt.date.today()  # the same day unless the test ran across midnight
+    written = list(kpisheets.load(path).entries["date"].dt.date)
+    expected = [sorted(entry_dates(template_sheets(name, day))) for day in (before, after)]
+    assert sorted(written) in expected
+    assert Status.NO_DATA not in statuses(path, after).values()
+
+
+def test_init_template_dates_its_examples_relative_to_the_reference(tmp_path: Path) -> None:
+    from kpisheets.init import init_workbook
+
+    path = tmp_path / "budget.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("Budget").write_string(0, 0, "Plan")
+    book.close()
+    reference = dt.date(2027, 3, 10)
+    init_workbook(path, template="people", reference=reference)
+    assert Status.NO_DATA not in statuses(path, reference).values()
+
+
+@pytest.mark.parametrize("name", EXAMPLE_TEMPLATES)
+def test_shipped_templates_use_the_fixed_reference_date(name: str) -> None:
+    """The shipped files do not depend on the day they were built."""
+    shipped = ROOT / "templates" / f"{template_file_stem(name)}.xlsx"
+    written = sorted(kpisheets.load(shipped).entries["date"].dt.date)
+    assert written == sorted(entry_dates(template_sheets(name, FIXED_REFERENCE)))
 
 
 # ---------------------------------------------------------------------------
