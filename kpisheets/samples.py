@@ -23,6 +23,10 @@ from kpisheets.templates import FIXED_CREATED, input_sheets, tracker_bytes
 SAMPLE_NAMES = ("sales", "marketing", "customer-success", "people")
 AS_OF = dt.date(2026, 11, 20)
 FIRST_MONTH = dt.date(2025, 11, 1)  # 13 months of history up to AS_OF
+# Yearly and quarterly totals start earlier, so the previous year (2025) and the
+# first quarter shown (Q4 2025) are whole: a year of 2 months made 2026 look +1565%.
+FIRST_MONTH_YEARLY = dt.date(2025, 1, 1)
+FIRST_MONTH_QUARTERLY = dt.date(2025, 10, 1)
 SEED = 20261120
 
 D = dt.date
@@ -37,12 +41,17 @@ def _next_month(month: dt.date) -> dt.date:
     return D(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
-def _months() -> Iterator[dt.date]:
-    """The first day of each month from FIRST_MONTH up to AS_OF."""
-    month = FIRST_MONTH
-    while month <= AS_OF:
+def _months(first: dt.date = FIRST_MONTH, until: dt.date = AS_OF) -> Iterator[dt.date]:
+    """The first day of each month from ``first`` up to ``until`` (included)."""
+    month = first
+    while month <= until:
         yield month
         month = _next_month(month)
+
+
+def _earlier_months(first: dt.date) -> Iterator[dt.date]:
+    """The months from ``first`` up to the month before FIRST_MONTH."""
+    return _months(first, FIRST_MONTH - dt.timedelta(days=1))
 
 
 def _days(month: dt.date, weekday: int | None = None) -> list[dt.date]:
@@ -460,6 +469,15 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
             log.add(day, "PUBLISHED", None, "Noor", rng.choice(titles))
         if month <= D(2026, 6, 1):
             log.add(end, "SOV", rng.uniform(0.15, 0.21), "Noor")
+    # The yearly and quarterly totals' earlier months, from their own generator so
+    # the other KPIs' figures do not depend on them.
+    early = random.Random(SEED + 20)
+    for month in _earlier_months(FIRST_MONTH_YEARLY):
+        for day in sorted(early.sample(_days(month), 4)):
+            log.add(day, "PUBLISHED", None, "Noor", early.choice(titles))
+        if month >= FIRST_MONTH_QUARTERLY:
+            mqls = round(early.gauss(300 * season[month.month], 25))
+            log.add(_month_end(month), "MQL", mqls, "Sam")
     return input_sheets("Marketing KPIs", kpis, log.entries(), targets, as_of=AS_OF)
 
 
@@ -821,6 +839,22 @@ def people_sheets() -> dict[str, list[list[Any]]]:
                 if score <= 2:
                     comment = rng.choice(["Unclear career paths", "Too many meetings"])
                 log.add(survey, "ENPS", score, "Alex", comment)
+    # The yearly and quarterly totals' earlier months, from their own generator so
+    # the other KPIs' figures do not depend on them.
+    early = random.Random(SEED + 40)
+    for month in _earlier_months(FIRST_MONTH_YEARLY):
+        for _ in range(early.randint(10, 14)):
+            hours = early.choice([4, 8, 8, 16, 24])
+            log.add(early.choice(_days(month)), "TRAINING", hours, "Kim")
+        if month >= FIRST_MONTH_QUARTERLY:
+            for _ in range(early.choice([1, 2, 2, 3])):
+                log.add(
+                    early.choice(_days(month)),
+                    "HIRES",
+                    None,
+                    "Alex",
+                    f"{early.choice(names)} accepted",
+                )
     return input_sheets(
         "People KPIs",
         kpis,

@@ -17,7 +17,14 @@ import pytest
 from click.testing import CliRunner
 
 from kpisheets.cli import cli
-from kpisheets.samples import AS_OF, SAMPLE_NAMES, sample_file_name
+from kpisheets.samples import (
+    AS_OF,
+    FIRST_MONTH_QUARTERLY,
+    FIRST_MONTH_YEARLY,
+    SAMPLE_NAMES,
+    sample_file_name,
+    sample_sheets,
+)
 from tests.conftest import ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -73,6 +80,32 @@ def test_sample_status_matches_golden(name: str) -> None:
 def test_samples_have_no_problems() -> None:
     for name in SAMPLE_NAMES:
         assert status_json(name)["problems"] == [], name
+
+
+def test_sample_trends_are_plausible() -> None:
+    """Every period compared has its whole history: a yearly total compared with a
+    previous year of two months showed +1565%."""
+    for name in SAMPLE_NAMES:
+        for kpi in status_json(name)["kpis"]:
+            change = kpi["change"]
+            assert change is None or abs(change) < 3, (name, kpi["id"], change)
+
+
+def test_yearly_and_quarterly_totals_cover_their_previous_periods() -> None:
+    for name in SAMPLE_NAMES:
+        sheets = sample_sheets(name)
+        header = sheets["KPIs"][0]
+        kpis = [dict(zip(header, r, strict=True)) for r in sheets["KPIs"][1:]]
+        for kpi in kpis:
+            first = {"Year": FIRST_MONTH_YEARLY, "Quarter": FIRST_MONTH_QUARTERLY}.get(
+                str(kpi["Frequency"])
+            )
+            if first is None or kpi["Aggregation"] not in ("Sum", "Count"):
+                continue
+            months = {(r[0].year, r[0].month) for r in sheets["Entries"][1:] if r[1] == kpi["ID"]}
+            assert min(months) == (first.year, first.month), (name, kpi["ID"])
+            if kpi["Frequency"] == "Year":  # the previous year, month by month
+                assert {(AS_OF.year - 1, m) for m in range(1, 13)} <= months, kpi["ID"]
 
 
 def regenerate() -> None:
