@@ -16,7 +16,7 @@ from pathlib import Path
 import xlsxwriter
 from PIL import Image, ImageChops
 
-from kpisheets.templates import TEMPLATE_NAMES, build_input_sheets
+from kpisheets.templates import FIXED_REFERENCE, TEMPLATE_NAMES, build_input_sheets
 from tests.libreoffice import convert, pdf_to_png
 
 
@@ -26,7 +26,7 @@ def render_kpis_sheet(template: str, out: Path, dpi: int = 150) -> Path:
         work = Path(tmp)
         book_path = work / f"{template}.xlsx"
         book = xlsxwriter.Workbook(str(book_path), {"strings_to_formulas": False})
-        build_input_sheets(book, template)
+        build_input_sheets(book, template, reference=FIXED_REFERENCE)
         for ws in book.worksheets():
             if ws.name != "KPIs":
                 ws.hide()
