@@ -18,7 +18,15 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from kpisheets.templates import FIXED_CREATED, input_sheets, tracker_bytes
+from kpisheets.templates import (
+    CS_KPIS,
+    FIXED_CREATED,
+    MARKETING_KPIS,
+    PEOPLE_KPIS,
+    SALES_KPIS,
+    input_sheets,
+    tracker_bytes,
+)
 
 SAMPLE_NAMES = ("sales", "marketing", "customer-success", "people")
 AS_OF = dt.date(2026, 11, 20)
@@ -30,6 +38,16 @@ FIRST_MONTH_QUARTERLY = dt.date(2025, 10, 1)
 SEED = 20261120
 
 D = dt.date
+
+
+def _from_template(
+    template_kpis: list[dict[str, Any]], kpi_id: str, **changes: Any
+) -> dict[str, Any]:
+    """A sample KPI that starts from its template's definition: the same KPI with
+    ``changes`` (a ``None`` value clears a column). Keeps the two in step."""
+    (kpi,) = [dict(k) for k in template_kpis if k["ID"] == kpi_id]
+    kpi.update(changes)
+    return kpi
 
 
 def sample_file_name(name: str) -> str:
@@ -97,32 +115,13 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
     """The sales sample's input sheets as rows."""
     rng = random.Random(SEED + 1)
     kpis = [
-        dict(
-            ID="REVENUE",
-            KPI="Revenue (closed won)",
-            Category="Revenue",
-            Owner="Maria",
-            Unit="$",
-            Direction="Higher is better",
-            Aggregation="Sum",
-            Frequency="Month",
-            Target=250000,
+        _from_template(
+            SALES_KPIS,
+            "REVENUE",
             Weight=2,
-            Source="CRM",
             Description="Value of deals closed won; monthly targets in Targets.",
         ),
-        dict(
-            ID="GROWTH",
-            KPI="Sales growth (year on year)",
-            Category="Revenue",
-            Owner="Maria",
-            Unit="%",
-            Direction="Higher is better",
-            Aggregation="Last",
-            Frequency="Quarter",
-            Target=0.15,
-            Source="Finance",
-        ),
+        _from_template(SALES_KPIS, "GROWTH", Description=None),
         dict(
             ID="AVG_DEAL",
             KPI="Average deal size",
@@ -136,30 +135,8 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
             Target=21000,
             Description="Revenue / deals won, from the month's totals.",
         ),
-        dict(
-            ID="PIPELINE",
-            KPI="Qualified pipeline",
-            Category="Pipeline",
-            Owner="Tom",
-            Unit="$",
-            Direction="Higher is better",
-            Aggregation="Last",
-            Frequency="Month",
-            Target=750000,
-            Source="CRM",
-        ),
-        dict(
-            ID="DEALS_WON",
-            KPI="Deals won",
-            Category="Pipeline",
-            Owner="Tom",
-            Unit="deals",
-            Direction="Higher is better",
-            Aggregation="Count",
-            Frequency="Month",
-            Target=12,
-            Description="One row per deal won.",
-        ),
+        _from_template(SALES_KPIS, "PIPELINE", Description=None),
+        _from_template(SALES_KPIS, "DEALS_WON", Description="One row per deal won."),
         dict(
             ID="DEMOS",
             KPI="Demos held",
@@ -171,28 +148,9 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
             Frequency="Week",
             Target=20,
         ),
-        dict(
-            ID="WIN_RATE",
-            KPI="Win rate",
-            Category="Pipeline",
-            Owner="Tom",
-            Unit="%",
-            Direction="Higher is better",
-            Aggregation="Average",
-            Frequency="Month",
-            Target=0.25,
-        ),
-        dict(
-            ID="CYCLE",
-            KPI="Sales cycle length",
-            Category="Efficiency",
-            Owner="Maria",
-            Unit="days",
-            Direction="Lower is better",
-            Aggregation="Average",
-            Frequency="Month",
-            Target=45,
-            **{"Green at": 0.95, "Amber at": 0.85},
+        _from_template(SALES_KPIS, "WIN_RATE", Description=None),
+        _from_template(
+            SALES_KPIS, "CYCLE", Description=None, **{"Green at": 0.95, "Amber at": 0.85}
         ),
         dict(
             ID="DISCOUNT",
@@ -311,67 +269,13 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
     """The marketing sample's input sheets as rows."""
     rng = random.Random(SEED + 2)
     kpis = [
-        dict(
-            ID="VISITS",
-            KPI="Website visits",
-            Category="Awareness",
-            Owner="Lena",
-            Unit="visits",
-            Direction="Higher is better",
-            Aggregation="Sum",
-            Frequency="Month",
-            Target=40000,
-            Source="Web analytics",
+        _from_template(MARKETING_KPIS, "VISITS"),
+        _from_template(MARKETING_KPIS, "LEADS"),
+        _from_template(
+            MARKETING_KPIS, "CONVERSION", Description="Leads / visits from the month's totals."
         ),
-        dict(
-            ID="LEADS",
-            KPI="Leads",
-            Category="Demand",
-            Owner="Lena",
-            Unit="leads",
-            Direction="Higher is better",
-            Aggregation="Sum",
-            Frequency="Month",
-            Target=800,
-            Source="Marketing automation",
-        ),
-        dict(
-            ID="CONVERSION",
-            KPI="Visitor-to-lead conversion",
-            Category="Demand",
-            Owner="Lena",
-            Unit="%",
-            Format="0.00%",
-            Direction="Higher is better",
-            Aggregation="Formula",
-            Formula="LEADS / VISITS",
-            Frequency="Month",
-            Target=0.02,
-            Description="Leads / visits from the month's totals.",
-        ),
-        dict(
-            ID="MQL",
-            KPI="Marketing-qualified leads",
-            Category="Demand",
-            Owner="Sam",
-            Unit="MQLs",
-            Direction="Higher is better",
-            Aggregation="Sum",
-            Frequency="Quarter",
-            Target=900,
-        ),
-        dict(
-            ID="CPL",
-            KPI="Cost per lead",
-            Category="Efficiency",
-            Owner="Sam",
-            Unit="$",
-            Format='"$"#,##0.00',
-            Direction="Lower is better",
-            Aggregation="Average",
-            Frequency="Month",
-            Target=45,
-        ),
+        _from_template(MARKETING_KPIS, "MQL"),
+        _from_template(MARKETING_KPIS, "CPL"),
         dict(
             ID="EMAIL_OPEN",
             KPI="Newsletter open rate",
@@ -489,64 +393,11 @@ def customer_success_sheets() -> dict[str, list[list[Any]]]:
     """The customer-success sample's input sheets as rows."""
     rng = random.Random(SEED + 3)
     kpis = [
-        dict(
-            ID="RETENTION",
-            KPI="Customer retention rate",
-            Category="Retention",
-            Owner="Priya",
-            Unit="%",
-            Direction="Higher is better",
-            Aggregation="Last",
-            Frequency="Quarter",
-            Target=0.92,
-        ),
-        dict(
-            ID="CHURN",
-            KPI="Monthly churn",
-            Category="Retention",
-            Owner="Priya",
-            Unit="%",
-            Format="0.0%",
-            Direction="Lower is better",
-            Aggregation="Last",
-            Frequency="Month",
-            Target=0.02,
-            Weight=2,
-        ),
-        dict(
-            ID="NPS",
-            KPI="Net Promoter Score",
-            Category="Satisfaction",
-            Owner="Jonas",
-            Direction="Higher is better",
-            Aggregation="NPS",
-            Frequency="Quarter",
-            Target=40,
-            Description="One row per survey answer (0-10).",
-        ),
-        dict(
-            ID="CSAT",
-            KPI="Customer satisfaction (CSAT)",
-            Category="Satisfaction",
-            Owner="Jonas",
-            Unit="%",
-            Direction="Higher is better",
-            Aggregation="Average",
-            Frequency="Month",
-            Target=0.9,
-        ),
-        dict(
-            ID="FIRST_RESPONSE",
-            KPI="First response time",
-            Category="Support",
-            Owner="Jonas",
-            Unit="hours",
-            Format='0.0 "hours"',
-            Direction="Lower is better",
-            Aggregation="Average",
-            Frequency="Week",
-            Target=4,
-        ),
+        _from_template(CS_KPIS, "RETENTION", Description=None),
+        _from_template(CS_KPIS, "CHURN", Format="0.0%", Weight=2, Description=None),
+        _from_template(CS_KPIS, "NPS", Description="One row per survey answer (0-10)."),
+        _from_template(CS_KPIS, "CSAT", Description=None),
+        _from_template(CS_KPIS, "FIRST_RESPONSE", Frequency="Week"),
         dict(
             ID="LONGEST_WAIT",
             KPI="Longest ticket wait",
@@ -701,40 +552,9 @@ def people_sheets() -> dict[str, list[list[Any]]]:
             Target=5,
             Description="One row per accepted offer.",
         ),
-        dict(
-            ID="TIME_TO_HIRE",
-            KPI="Time to hire",
-            Category="Hiring",
-            Owner="Alex",
-            Unit="days",
-            Direction="Lower is better",
-            Aggregation="Average",
-            Frequency="Month",
-            Target=35,
-        ),
-        dict(
-            ID="PRODUCTIVITY",
-            KPI="Revenue per employee",
-            Category="Productivity",
-            Owner="Kim",
-            Unit="$",
-            Direction="Higher is better",
-            Aggregation="Last",
-            Frequency="Quarter",
-            Target=45000,
-        ),
-        dict(
-            ID="UTILISATION",
-            KPI="Billable utilisation",
-            Category="Productivity",
-            Owner="Kim",
-            Unit="%",
-            Direction="Within range",
-            Aggregation="Average",
-            Frequency="Month",
-            Target=0.8,
-            Tolerance=0.05,
-        ),
+        _from_template(PEOPLE_KPIS, "TIME_TO_HIRE", Description=None),
+        _from_template(PEOPLE_KPIS, "PRODUCTIVITY", Description=None),
+        _from_template(PEOPLE_KPIS, "UTILISATION", Description=None),
         dict(
             ID="TRAINING",
             KPI="Training hours",
@@ -757,16 +577,7 @@ def people_sheets() -> dict[str, list[list[Any]]]:
             Frequency="Month",
             Target=0.1,
         ),
-        dict(
-            ID="ENPS",
-            KPI="Employee NPS",
-            Category="Engagement",
-            Owner="Alex",
-            Direction="Higher is better",
-            Aggregation="NPS",
-            Frequency="Quarter",
-            Target=10,
-        ),
+        _from_template(PEOPLE_KPIS, "ENPS", Target=10, Description=None),
     ]
     log = _Log()
     headcount = 68

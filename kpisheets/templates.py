@@ -221,7 +221,8 @@ D = dt.date
 # ---------------------------------------------------------------------------
 # The templates' example KPIs, chosen from each field, with realistic targets.
 
-_SALES_KPIS = [
+# Each template's example KPIs; the sample trackers start from these too.
+SALES_KPIS = [
     dict(
         ID="REVENUE",
         KPI="Revenue (closed won)",
@@ -299,7 +300,7 @@ _SALES_KPIS = [
     ),
 ]
 
-_MARKETING_KPIS = [
+MARKETING_KPIS = [
     dict(
         ID="VISITS",
         KPI="Website visits",
@@ -363,7 +364,7 @@ _MARKETING_KPIS = [
     ),
 ]
 
-_CS_KPIS = [
+CS_KPIS = [
     dict(
         ID="RETENTION",
         KPI="Customer retention rate",
@@ -445,7 +446,7 @@ def _headcount_goal(year: int) -> dict[str, Any]:
     )
 
 
-_PEOPLE_KPIS = [
+PEOPLE_KPIS = [
     dict(
         ID="TIME_TO_HIRE",
         KPI="Time to hire",
@@ -564,7 +565,7 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
         slipped = f"Two deals slipped to {MONTHS[next_month.month - 1]}"
         return input_sheets(
             "Sales KPIs",
-            kpis=_SALES_KPIS,
+            kpis=SALES_KPIS,
             entries=[
                 (day(3), "REVENUE", 42000, "Acme renewal signed", "Maria"),
                 (day(10), "REVENUE", 65500, None, "Maria"),
@@ -583,7 +584,7 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
     if key == "marketing":
         return input_sheets(
             "Marketing KPIs",
-            kpis=_MARKETING_KPIS,
+            kpis=MARKETING_KPIS,
             entries=[
                 (day(8), "VISITS", 9800, None, "Lena"),
                 (day(15), "VISITS", 11200, "Webinar promotion", "Lena"),
@@ -599,7 +600,7 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
     if key == "customer-success":
         return input_sheets(
             "Customer Success KPIs",
-            kpis=_CS_KPIS,
+            kpis=CS_KPIS,
             entries=[
                 (quarter_end, "RETENTION", 0.93, quarter, "Priya"),
                 (day(20), "RETENTION", 0.94, "Quarter to date", "Priya"),
@@ -616,7 +617,7 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
         )
     return input_sheets(  # people
         "People KPIs",
-        kpis=[_headcount_goal(ref.year), *_PEOPLE_KPIS],
+        kpis=[_headcount_goal(ref.year), *PEOPLE_KPIS],
         entries=[
             (previous_month_end, "HEADCOUNT", 79, None, "Alex"),
             (day(20), "HEADCOUNT", 81, "Two engineers joined", "Alex"),
