@@ -24,6 +24,7 @@ from kpisheets.templates import (
     MARKETING_KPIS,
     PEOPLE_KPIS,
     SALES_KPIS,
+    headcount_goal,
     input_sheets,
     tracker_bytes,
 )
@@ -525,19 +526,9 @@ def people_sheets() -> dict[str, list[list[Any]]]:
     """The people sample's input sheets as rows."""
     rng = random.Random(SEED + 4)
     kpis = [
-        dict(
-            ID="HEADCOUNT",
-            KPI="Headcount",
-            Category="Growth",
-            Owner="Alex",
-            Unit="people",
-            Direction="Higher is better",
-            Aggregation="Last",
-            Frequency="Month",
-            Target=85,
-            Baseline=70,
-            Start=D(2026, 1, 1),
-            End=D(2026, 12, 31),
+        _from_template(
+            [headcount_goal(2026)],
+            "HEADCOUNT",
             Description="Goal: from 70 to 85 people during 2026.",
         ),
         dict(

@@ -427,7 +427,7 @@ CS_KPIS = [
 ]
 
 
-def _headcount_goal(year: int) -> dict[str, Any]:
+def headcount_goal(year: int) -> dict[str, Any]:
     """The People template's glide-path KPI, a goal for ``year``."""
     return dict(
         ID="HEADCOUNT",
@@ -617,7 +617,7 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
         )
     return input_sheets(  # people
         "People KPIs",
-        kpis=[_headcount_goal(ref.year), *PEOPLE_KPIS],
+        kpis=[headcount_goal(ref.year), *PEOPLE_KPIS],
         entries=[
             (previous_month_end, "HEADCOUNT", 79, None, "Alex"),
             (day(20), "HEADCOUNT", 81, "Two engineers joined", "Alex"),
