@@ -46,6 +46,36 @@ CORPUS_FILES = (
     if CORPUS.is_dir()
     else []
 )
+# Producers' workbooks that init + refresh still damages or crashes on (issue 9 is
+# fixing them). strict: a file that starts passing fails here until it leaves this list.
+KNOWN_DAMAGED = {
+    "producers/ExcelDataReader__Fillreport.xlsx",
+    "producers/ExcelDataReader__NoDimensionOrCellReferenceAttribute.xlsx",
+    "producers/ExcelDataReader__TestExcel_2040.xlsx",
+    "producers/ExcelDataReader__Test_Issue_12667_GoogleExport_MissingColumns.xlsx",
+    "producers/ExcelDataReader__Test_git_issue_224_firstoddeven.xlsx",
+    "producers/ExcelDataReader__Test_git_issue_324.xlsx",
+    "producers/ExcelDataReader__Test_git_issue_385_backslash.xlsx",
+    "producers/ExcelDataReader__Test_git_issue_532.xlsx",
+    "producers/ExcelDataReader__Test_git_issue_629.xlsx",
+    "producers/ExcelDataReader__Test_hashes.xlsx",
+    "producers/PhpSpreadsheet__issue.1482.xlsx",
+    "producers/PhpSpreadsheet__issue.2246a.xlsx",
+    "producers/PhpSpreadsheet__pr1769e.xlsx",
+    "producers/PhpSpreadsheet__rootZipFiles.xlsx",
+    "producers/calamine__date_quoted_format.xlsx",
+    "producers/calamine__empty_shared_string_value.xlsx",
+    "producers/calamine__nonstandard-xml-ns-prefix.xlsx",
+    "producers/exceljs__test-issue-771.xlsx",
+    "producers/poi__59021.xlsx",
+    "producers/poi__59746_NoRowNums.xlsx",
+    "producers/poi__clusterfuzz-testcase-minimized-POIXSSFFuzzer-5089447305609216.xlsx",
+    "producers/poi__xlsx-corrupted.xlsx",
+    "producers/spreadsheet-parsexlsx__bug-61.xlsx",
+    "producers/xlsx__badfile_noWorksheets.xlsx",
+}
+
+
 LIBREOFFICE_SUBSET = [
     "excel/button07.xlsm",
     "excel/chart_area01.xlsx",
@@ -93,7 +123,13 @@ def open_everywhere(path: Path) -> None:
 
 
 @requires_corpus
-@pytest.mark.parametrize("name", CORPUS_FILES)
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(n in KNOWN_DAMAGED, reason="issue 9", strict=True))
+        for n in CORPUS_FILES
+    ],
+)
 def test_init_refresh_refresh_keeps_every_part(name: str, tmp_path: Path) -> None:
     original = CORPUS / name
     path = tmp_path / original.name
