@@ -141,6 +141,20 @@ class Problem:
         }
 
 
+def missing_sheet_problem(sheet: str) -> Problem:
+    """The problem for a workbook without a KPIs or Entries sheet (readers and
+    validation both report it)."""
+    columns = "ID and KPI" if sheet == "KPIs" else "Date, KPI and Value"
+    return Problem(
+        code="missing-sheet",
+        severity="error",
+        message=f"The workbook has no {sheet} sheet.",
+        hint=f"Add a sheet named {sheet} with the columns {columns}, or run "
+        "`kpisheets init` on the workbook to add the input sheets.",
+        sheet=sheet,
+    )
+
+
 # ---------------------------------------------------------------------------
 # What a reader produces: cells with locations, no interpretation yet.
 

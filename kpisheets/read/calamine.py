@@ -30,6 +30,7 @@ from kpisheets.model import (
     RawTable,
     RawTracker,
     column_letter,
+    missing_sheet_problem,
     normalise_name,
 )
 from kpisheets.read import cyclic_gc_paused
@@ -147,8 +148,6 @@ def _read(path: Path, package: Package, strict: bool) -> RawTracker:
             if real is not None:
                 hidden = _HiddenCells(path, package.sheet_parts.get(real))
                 tables[canonical] = _read_sheet(book, real, canonical, table_names, hidden)
-        from kpisheets.validate import missing_sheet_problem
-
         return RawTracker(
             path=str(path),
             tables=tables,

@@ -1,0 +1,100 @@
+"""The Targets sheet: a target per KPI and period (KPI, Period, Target), overriding the
+KPI's own Target for the period that holds the Period date (docs/workbook.md,
+"Targets"). A row with a problem is left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from kpisheets.model import CellValue, RawTable, RawTracker, Severity, empty_targets
+from kpisheets.validate.cells import BadCell, is_blank, kpi_key, parse_date, parse_number
+from kpisheets.validate.kpis import KnownKpis
+from kpisheets.validate.problems import ProblemLog
+from kpisheets.validate.tables import columns, require_columns, small_rows
+
+TARGET_COLUMNS = ("kpi", "period", "target")
+
+
+def check_targets(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> pd.DataFrame:
+    """The rows of ``raw``'s Targets sheet as a frame (kpi, period, target, row)."""
+    table = raw.tables.get("Targets")
+    if table is None:
+        return empty_targets()
+    cols = columns(table)
+    if not require_columns(log, table, cols, TARGET_COLUMNS, "error"):
+        return empty_targets()
+    kc, pc, tc = cols["kpi"], cols["period"], cols["target"]
+    rows: list[dict[str, Any]] = []
+    for i, get in small_rows(table, (kc, pc, tc)):
+        kpi_id = match_kpi(log, kpis, table, i, kc, get(kc))
+        ok = kpi_id is not None
+        try:
+            if is_blank(get(pc)):
+                raise BadCell(
+                    "bad-date",
+                    "The Period is blank.",
+                    "Type any date inside the period the target is for, e.g. 2026-11-01.",
+                )
+            period = parse_date(get(pc), raw.date1904)
+        except BadCell as bad:
+            ok = False
+            log.add_bad(bad, "error", table, i, pc, kpi=kpi_id)
+        value = get(tc)
+        try:
+            if is_blank(value):
+                raise BadCell(
+                    "bad-number",
+                    "The Target is blank, so this row is ignored.",
+                    "Type the target, or delete the row.",
+                )
+            target = parse_number(value)
+        except BadCell as bad:
+            severity: Severity = "warning" if is_blank(value) else "error"
+            log.add_bad(bad, severity, table, i, tc, kpi=kpi_id)
+            ok = False
+        if ok:
+            rows.append(
+                {
+                    "kpi": kpi_id,
+                    "period": pd.Timestamp(period),
+                    "target": target,
+                    "row": table.row_numbers[i],
+                }
+            )
+    if not rows:
+        return empty_targets()
+    frame = pd.DataFrame(rows)
+    frame["kpi"] = frame["kpi"].astype(object)
+    return frame.astype({"period": "datetime64[ns]", "target": "float64", "row": "int64"})
+
+
+def match_kpi(
+    log: ProblemLog, kpis: KnownKpis, table: RawTable, i: int, c: int, value: CellValue
+) -> str | None:
+    """The KPIs sheet's spelling of the ID in a cell, or None after a problem
+    (``empty-id``, ``unknown-kpi``, or the cell's own)."""
+    try:
+        kpi_id = kpi_key(value)
+    except BadCell as bad:
+        log.add_bad(bad, "error", table, i, c)
+        return None
+    if not kpi_id:
+        log.add(
+            "empty-id",
+            "error",
+            "The KPI cell is blank, so this row is ignored.",
+            "Type the ID of a KPI from the KPIs sheet.",
+            table,
+            i,
+            c,
+        )
+        return None
+    facts = kpis.get(kpi_id)
+    if facts is None:
+        if kpis.usable:
+            log.add("unknown-kpi", "error", *kpis.unknown_text(kpi_id), table, i, c, kpi=kpi_id)
+        return None
+    return facts.kpi.id
