@@ -1,15 +1,14 @@
-"""Number formats: the Excel format a KPI's Unit implies, and a text rendering of
-the common Excel formats for places that are not Excel (terminal, PDF, HTML, Markdown),
-and notes cut to one line of a given length.
+"""Figures and notes as every output shows them: the Excel format a KPI's Unit
+implies, a figure rendered with its Excel number format (:func:`format_value`, built
+on :mod:`kpisheets.numfmt`), the status palette, and notes cut to one line.
 """
 
 from __future__ import annotations
 
 import math
-import re
-from decimal import ROUND_HALF_UP, Context, Decimal
 
 from kpisheets.model import Status
+from kpisheets.numfmt import render
 
 # One palette wherever a status is shown — the Summary sheet, the Instructions legend,
 # PDF, HTML and slides — so a colour means the same thing in the meeting room and in
@@ -56,18 +55,19 @@ def default_number_format(unit: str, format_override: str = "") -> str:
     return "#,##0.##"
 
 
-_QUOTED = re.compile(r'"([^"]*)"')
-
-
 def format_value(value: float | None, num_format: str = "", blank: str = "—") -> str:
-    """Render a number roughly as Excel would with ``num_format``.
+    """A figure as Excel shows it with ``num_format``: the one function every output
+    that is not Excel (terminal, PDF, HTML, Markdown, slides) uses for figures.
 
-    Supports what kpisheets' defaults and typical user formats use: literal text in
-    quotes, thousands separators, a fixed number of decimals, percent, and an
-    optional second decimal group with ``#``.
+    Rendering is :func:`kpisheets.numfmt.render` (sections, currency, scaling commas,
+    percent, scientific, fractions, dates and times; docs/number-formats.md); the
+    padding spaces Excel uses to line up columns (``_)``) are trimmed, and a missing,
+    NaN or infinite figure shows ``blank``.
 
     >>> format_value(1234.5, '"$"#,##0')
     '$1,235'
+    >>> format_value(651000, '$#,##0.0,,"M"')
+    '$0.7M'
     >>> format_value(0.256, "0.0%")
     '25.6%'
     >>> format_value(None)
@@ -75,46 +75,7 @@ def format_value(value: float | None, num_format: str = "", blank: str = "—") 
     """
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return blank
-    fmt = (num_format or "#,##0.##").split(";")[0]
-    if fmt.strip().lower() == "general":
-        fmt = "#,##0.##"
-    pieces = _QUOTED.split(fmt)  # even pieces: format code; odd pieces: literal text
-    code = "".join(pieces[0::2])
-    is_percent = "%" in code
-    decimals = code.split(".", 1)[1] if "." in code else ""
-    fixed = len(re.match(r"0*", decimals).group(0))  # type: ignore[union-attr]
-    optional = len(re.match(r"[0#]*", decimals).group(0)) - fixed  # type: ignore[union-attr]
-    quantum = Decimal(1).scaleb(-(fixed + optional))
-    # Excel rounds half away from zero, Python's format half to even. The context is
-    # wide enough for every float (up to 1.8e308, times 100 for percent) at these
-    # decimals; the default 28 digits fails on a figure of 1e28 or more.
-    wide = Context(prec=320 + fixed + optional)
-    magnitude = Decimal(str(abs(value))).scaleb(2 if is_percent else 0)
-    rounded = magnitude.quantize(quantum, rounding=ROUND_HALF_UP, context=wide)
-    text = f"{rounded:{',' if ',' in code else ''}f}"
-    if optional and "." in text:
-        head, tail = text.split(".")
-        tail = tail[:fixed] + tail[fixed:].rstrip("0")
-        text = head + ("." + tail if tail else "")
-    # Literal text (quoted, or spaces) keeps its place before or after the digits.
-    before, after, seen_digits = "", "", False
-    for i, piece in enumerate(pieces):
-        if i % 2 == 1:
-            if seen_digits:
-                after += piece
-            else:
-                before += piece
-            continue
-        for ch in piece:
-            if ch in "0#":
-                seen_digits = True
-            elif ch == " ":
-                if seen_digits:
-                    after += ch
-                else:
-                    before += ch
-    sign = "-" if value < 0 and text.strip("0.,") else ""
-    return f"{sign}{before}{text}{'%' if is_percent else ''}{after}"
+    return render(value, num_format or "General").strip()
 
 
 def percent(value: float | None, decimals: int = 0, blank: str = "—") -> str:

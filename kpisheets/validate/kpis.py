@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpisheets.formatting import format_value
 from kpisheets.model import (
     Aggregation,
     CellValue,
@@ -27,6 +28,7 @@ from kpisheets.model import (
     Settings,
     Severity,
 )
+from kpisheets.numfmt import unrendered
 from kpisheets.validate.cells import (
     FREQUENCIES,
     BadCell,
@@ -275,6 +277,7 @@ def _kpi_row(row: _KpiRow, settings: Settings) -> KpiDefinition:
         _bad_id(row)
     k = KpiDefinition(id=row.kpi_id, name=row.kpi_id, row=row.table.row_numbers[row.i])
     _names(row, k)
+    _number_format(row, k)
     k.direction = (
         row.read(
             "direction",
@@ -342,6 +345,28 @@ def _names(row: _KpiRow, k: KpiDefinition) -> None:
     k.number_format = row.words("format")
     k.description = row.words("description")
     k.source = row.words("source")
+
+
+def _number_format(row: _KpiRow, k: KpiDefinition) -> None:
+    """``format-not-rendered``: a Format that Excel shows but kpisheets cannot show
+    the same way in the exports (docs/number-formats.md). The Summary sheet is fine;
+    the message names what the exports show instead."""
+    if not k.number_format:
+        return
+    what = unrendered(k.number_format)
+    if what is None:
+        return
+    example = format_value(1234.5, k.number_format)
+    row.add(
+        "format-not-rendered",
+        "warning",
+        f"The Format {k.number_format!r} of {row.kpi_id} uses {what}, which kpisheets "
+        f"cannot show outside Excel exactly: the exports and `status` show 1234.5 as "
+        f"{example!r}. The Summary sheet shows it as Excel does.",
+        "Use a format without it (docs/number-formats.md lists what is covered), "
+        'e.g. #,##0.00 or #,##0 "units".',
+        row.cols["format"],
+    )
 
 
 def _formula_and_aggregation(row: _KpiRow, k: KpiDefinition) -> None:
