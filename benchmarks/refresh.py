@@ -1,124 +1,248 @@
-"""Benchmark: ``kpisheets refresh`` against reading and re-saving the same file.
+"""Benchmark: what a ``kpisheets refresh`` costs the user, against reading the file.
 
-Builds tracker workbooks of 10k, 100k and 1,000,000 entries (50 KPIs; XlsxWriter in
-constant_memory mode, which cannot write Excel Tables, so the sheets are plain
-ranges with a header row, which SPEC §1 accepts) and
-reports, in one run, per size:
+One command builds the trackers and prints every table (about two minutes on two
+quiet cores)::
 
-* refresh: wall time of ``refresh_workbook`` (read → validate → compute → lay out →
-  render → splice → atomic write) and the peak RSS of its process;
-* the same refresh split into its stages (read, validate, compute, render + splice);
-* python-calamine reading the Entries sheet (``to_python()``), time and peak RSS;
-* openpyxl ``load_workbook`` + ``save`` of the same file (stopped at a time budget);
-* at 10k, the whole ``kpisheets refresh`` process (interpreter start included).
+    python benchmarks/refresh.py                             # 10k, 100k, 1M entries
+    python benchmarks/refresh.py --sizes 10000 --repeat 9    # one size, more pairs
+    python benchmarks/refresh.py --segments 5                # a Segment column, 5 labels
+    python benchmarks/refresh.py --workdir /tmp/bench        # keep (and reuse) the files
 
-Each measurement runs in a fresh subprocess that reports its own ``ru_maxrss``; times
-are medians of ``--repeat`` runs. Refreshes and calamine reads alternate, and the
-ratio is the median of each refresh against the read right after it (their range
-in brackets), so a burst of load from other processes does not fall on one side
-only. Usage::
+Trackers have 50 KPIs of mixed aggregations and frequencies and daily entries over
+two years, a note on every 50th (XlsxWriter writes the small sheets; the Entries
+sheet is streamed in the XML that XlsxWriter's constant_memory mode writes, ten
+times faster; the sheets are plain ranges with a header row). Each tracker is
+measured twice: at the date of its last entry, and ten days earlier, so
+that 1.4 % of the entries are dated after the as-of date (``future-date``
+warnings), as happens when a tracker is refreshed at a past date.
 
-    python benchmarks/refresh.py                      # all sizes
-    python benchmarks/refresh.py --sizes 10000 --repeat 5
+Reported per size and as-of:
+
+* **process**: the whole ``kpisheets refresh PATH -o OUT --as-of DATE -q`` process
+  (interpreter start, imports, read, validate, compute, render, splice, write), what
+  a user waits for, against a process that only reads the Entries sheet with
+  python-calamine (``python -c`` importing python_calamine and calling
+  ``to_python()``). The two alternate (refresh, read, refresh, read…) after one
+  unmeasured pair that warms the page cache; **refresh ÷ read** is the median of
+  each refresh's ratio to the read right after it, with the range in brackets, so a
+  burst of load from other processes falls on both sides alike. Wall time, CPU time
+  (user + system, steadier on a shared machine) and the peak RSS of each process
+  (``wait4``) are reported.
+* **stages**: one in-process refresh split into read, validate, compute, render and
+  splice + write (seconds), with the garbage collector paused as the refresh does.
+* **openpyxl**: ``load_workbook`` + ``save`` of the same file, what a refresh through
+  openpyxl would at least cost (sizes up to ``--openpyxl-max``).
+
+The load average is printed at the start and at the end: compare ratios measured in
+one run, never times from different runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
+import os
 import random
+import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
 import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
-AS_OF = dt.date(2026, 11, 20)
+AS_OF = dt.date(2026, 11, 20)  # the date of the last entry
+PAST_AS_OF = AS_OF - dt.timedelta(days=10)  # 1.4 % of the entries are after it
 KPI_COUNT = 50
+SPAN_DAYS = 730
+NOTES = ["Good week", "Promotion", "Holiday", "New hire", "System outage"]
+SEGMENT_NAMES = ["Mobile", "Desktop", "Tablet", "EMEA", "Americas", "APAC", "Partner", "Direct"]
 
 
-def build_tracker(path: Path, entries: int, seed: int = 7) -> Path:
-    """A tracker with ``KPI_COUNT`` KPIs and ``entries`` daily entries over two years."""
+# ---------------------------------------------------------------------------
+# Building the trackers
+
+
+def build_tracker(path: Path, entries: int, seed: int = 7, segments: int = 0) -> Path:
+    """A tracker with ``KPI_COUNT`` KPIs and ``entries`` daily entries over two years
+    (the last on :data:`AS_OF`); with ``segments`` > 0 a Segment
+    column cycles through that many labels."""
     import xlsxwriter
 
-    rng = random.Random(seed)
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    columns = ["Date", "KPI", "Value", "Note", "By"] + (["Segment"] if segments else [])
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False})
     date_format = book.add_format({"num_format": "yyyy-mm-dd"})
     kpis = book.add_worksheet("KPIs")
-    header = [
-        "ID",
-        "KPI",
-        "Category",
-        "Owner",
-        "Unit",
-        "Direction",
-        "Aggregation",
-        "Frequency",
-        "Target",
-    ]
-    kpis.write_row(0, 0, header)
+    kpis.write_row(
+        0,
+        0,
+        ["ID", "KPI", "Category", "Owner", "Unit", "Direction", "Aggregation", "Frequency"]
+        + ["Target"],
+    )
     aggregations = ["Sum", "Average", "Last", "Max", "Count"]
-    ids = []
     for i in range(KPI_COUNT):
-        kpi_id = f"K{i:02d}"
-        ids.append(kpi_id)
-        aggregation = aggregations[i % len(aggregations)]
         kpis.write_row(
             i + 1,
             0,
             [
-                kpi_id,
+                f"K{i:02d}",
                 f"KPI number {i}",
                 f"Category {i % 5}",
                 f"Owner {i % 7}",
                 "$" if i % 3 == 0 else "",
                 "Lower is better" if i % 4 == 0 else "Higher is better",
-                aggregation,
+                aggregations[i % len(aggregations)],
                 ["Month", "Quarter", "Week"][i % 3],
                 1000.0 * (1 + i % 9),
             ],
         )
-
     sheet = book.add_worksheet("Entries")
-    columns = ["Date", "KPI", "Value", "Note", "By"]
     sheet.write_row(0, 0, columns)
-    start = AS_OF - dt.timedelta(days=730)
-    span = 730
-    notes = ["Good week", "Promotion", "Holiday", "New hire", "System outage"]
-    for r in range(1, entries + 1):
-        day = start + dt.timedelta(days=(r * span) // max(entries, 1))
-        sheet.write_datetime(r, 0, dt.datetime(day.year, day.month, day.day), date_format)
-        sheet.write_string(r, 1, ids[r % KPI_COUNT])
-        sheet.write_number(r, 2, round(rng.uniform(0, 100), 2))
-        if r % 50 == 0:
-            sheet.write_string(r, 3, notes[r % len(notes)])
-        sheet.write_string(r, 4, "Ana" if r % 2 else "Ben")
+    # One data row through XlsxWriter, so the date style exists; the rest is streamed.
+    sheet.write_datetime(1, 0, dt.datetime(2000, 1, 1), date_format)
     settings = book.add_worksheet("Settings")
     settings.write_row(0, 0, ["Setting", "Value"])
     settings.write_row(1, 0, ["Title", "Benchmark KPIs"])
     book.close()
+
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                with out.open(info.filename, "w") as part:
+                    _stream_entries(part, data, entries, len(columns), seed, segments)
+            else:
+                out.writestr(info, data)
     return path
 
 
-# Each snippet prints one JSON line: {"seconds": …, "maxrss_kib": …, …}.
+def _stream_entries(
+    part: Any, template: bytes, entries: int, width: int, seed: int, segments: int
+) -> None:
+    """Write the Entries sheet as XlsxWriter's constant_memory mode does (inline
+    strings, dates as serials with the date style), in chunks."""
+    text = template.decode()
+    style = re.search(r'<c r="A2" s="(\d+)">', text)
+    head, tail = text.split('<row r="2"', 1)[0], text.split("</sheetData>", 1)[1]
+    last_column = "ABCDEFGH"[width - 1]
+    head = re.sub(
+        r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{last_column}{entries + 1}"/>', head
+    )
+    part.write(head.encode())
+    s = style.group(1) if style else "1"
+    rng = random.Random(seed)
+    start = (AS_OF - dt.timedelta(days=SPAN_DAYS) - dt.date(1899, 12, 30)).days
+    chunk: list[str] = []
+    for r in range(1, entries + 1):
+        excel_row = r + 1
+        serial = start + (r * SPAN_DAYS) // max(entries, 1)
+        value = round(rng.uniform(0, 100), 2)
+        cells = [
+            f'<c r="A{excel_row}" s="{s}"><v>{serial}</v></c>',
+            f'<c r="B{excel_row}" t="inlineStr"><is><t>K{r % KPI_COUNT:02d}</t></is></c>',
+            f'<c r="C{excel_row}"><v>{value:.16G}</v></c>',
+        ]
+        if r % 50 == 0:
+            cells.append(f'<c r="D{excel_row}" t="inlineStr"><is><t>{NOTES[r % 5]}</t></is></c>')
+        cells.append(
+            f'<c r="E{excel_row}" t="inlineStr"><is><t>{"Ana" if r % 2 else "Ben"}</t></is></c>'
+        )
+        if segments:
+            label = SEGMENT_NAMES[(r // KPI_COUNT) % segments]
+            cells.append(f'<c r="F{excel_row}" t="inlineStr"><is><t>{label}</t></is></c>')
+        chunk.append(f'<row r="{excel_row}">{"".join(cells)}</row>')
+        if len(chunk) == 20_000:
+            part.write("".join(chunk).encode())
+            chunk.clear()
+    part.write(("".join(chunk) + "</sheetData>" + tail).encode())
+
+
+# ---------------------------------------------------------------------------
+# Measuring whole processes
+
+
+CALAMINE_ONLY = (
+    "import sys, python_calamine\n"
+    "python_calamine.CalamineWorkbook.from_path(sys.argv[1])"
+    '.get_sheet_by_name("Entries").to_python()\n'
+)
+
+
+# An installed kpisheets has its modules compiled (pip writes the .pyc files); a
+# machine that sets PYTHONDONTWRITEBYTECODE would make every measured process
+# compile them again, which no user pays. The unmeasured first pair writes them.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def kpisheets_command() -> list[str]:
+    """The installed ``kpisheets`` console script beside this interpreter."""
+    exe = Path(sys.executable).with_name("kpisheets")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "kpisheets.cli"]
+
+
+def run_process(command: list[str]) -> dict[str, float]:
+    """Wall time, CPU time (user + system) and peak RSS (KiB) of one child process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV
+    )
+    assert proc.stderr is not None
+    stderr = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stderr.close()
+    if proc.returncode not in (0,):
+        raise RuntimeError(f"{command[:3]} failed:\n{stderr.decode(errors='replace')[-2000:]}")
+    return {
+        "seconds": seconds,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "maxrss_kib": usage.ru_maxrss,
+    }
+
+
+def paired_processes(path: Path, out: Path, as_of: dt.date, repeat: int) -> dict[str, Any]:
+    """``repeat`` refresh processes and calamine-only processes, alternating, after
+    one unmeasured pair."""
+    refresh = [*kpisheets_command(), "refresh", str(path), "-o", str(out), "--as-of"]
+    refresh += [as_of.isoformat(), "-q"]
+    read = [sys.executable, "-c", CALAMINE_ONLY, str(path)]
+    run_process(refresh)
+    run_process(read)
+    refreshes, reads = [], []
+    for _ in range(repeat):
+        refreshes.append(run_process(refresh))
+        reads.append(run_process(read))
+    return {
+        "refresh": refreshes,
+        "read": reads,
+        "ratios": sorted(
+            a["seconds"] / b["seconds"] for a, b in zip(refreshes, reads, strict=True)
+        ),
+        "cpu_ratios": sorted(a["cpu"] / b["cpu"] for a, b in zip(refreshes, reads, strict=True)),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Measuring inside one process
+
+
 PRELUDE = """
 import json, resource, sys, time, datetime as dt
-path, out = sys.argv[1], sys.argv[2]
+path, out, as_of = sys.argv[1], sys.argv[2], dt.date.fromisoformat(sys.argv[3])
 def report(seconds, **extra):
     print(json.dumps({"seconds": seconds,
         "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, **extra}))
 """
 
 SNIPPETS = {
-    "refresh": """
-from kpisheets.refresh import refresh_workbook
-t = time.perf_counter()
-refresh_workbook(path, as_of=dt.date.fromisoformat(sys.argv[3]), output=out)
-report(time.perf_counter() - t)
-""",
     "stages": """
 from kpisheets.read import read_workbook
 from kpisheets.validate import validate
@@ -129,17 +253,12 @@ times = {}
 cyclic_gc_paused().__enter__()  # as refresh_workbook does
 t = time.perf_counter(); raw = read_workbook(path); times["read"] = time.perf_counter() - t
 t = time.perf_counter(); tracker = validate(raw); times["validate"] = time.perf_counter() - t
-t = time.perf_counter(); result = compute(tracker, dt.date.fromisoformat(sys.argv[3]))
+t = time.perf_counter(); result = compute(tracker, as_of)
 times["compute"] = time.perf_counter() - t
 t = time.perf_counter(); scratch = render_generated_sheets(result); times["render"] = time.perf_counter() - t
 t = time.perf_counter(); splice(path, scratch, out, generated=True); times["splice"] = time.perf_counter() - t
-report(sum(times.values()), stages=times)
-""",
-    "calamine": """
-import python_calamine
-t = time.perf_counter()
-rows = python_calamine.CalamineWorkbook.from_path(path).get_sheet_by_name("Entries").to_python()
-report(time.perf_counter() - t, rows=len(rows))
+report(sum(times.values()), stages=times, problems=len(result.problems),
+       future=sum(p.code == "future-date" for p in result.problems))
 """,
     "openpyxl": """
 import openpyxl
@@ -151,16 +270,19 @@ report(time.perf_counter() - t)
 }
 
 
-def measure(kind: str, path: Path, out: Path, timeout: float | None = None) -> dict | None:
+def measure(
+    kind: str, path: Path, out: Path, as_of: dt.date, timeout: float | None = None
+) -> dict | None:
     """Run one snippet in a fresh interpreter; None when it exceeded ``timeout``."""
     code = textwrap.dedent(PRELUDE) + textwrap.dedent(SNIPPETS[kind])
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", code, str(path), str(out), AS_OF.isoformat()],
+            [sys.executable, "-c", code, str(path), str(out), as_of.isoformat()],
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
+            env=CHILD_ENV,
         )
     except subprocess.TimeoutExpired:
         return None
@@ -169,148 +291,159 @@ def measure(kind: str, path: Path, out: Path, timeout: float | None = None) -> d
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def cli_process_seconds(path: Path, out: Path) -> float:
-    """Wall time of the whole ``kpisheets refresh`` process."""
-    exe = Path(sys.executable).with_name("kpisheets")
-    command = [str(exe)] if exe.exists() else [sys.executable, "-m", "kpisheets.cli"]
-    t = time.perf_counter()
-    subprocess.run(
-        [*command, "refresh", str(path), "-o", str(out), "--as-of", AS_OF.isoformat(), "-q"],
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - t
+# ---------------------------------------------------------------------------
+# Printing
 
 
-def median_run(
-    kind: str, path: Path, out: Path, repeat: int, timeout: float | None = None
-) -> dict | None:
-    runs = []
-    for _ in range(repeat):
-        run = measure(kind, path, out, timeout)
-        if run is None:
-            return None
-        runs.append(run)
-    return median_of(runs)
-
-
-def paired_runs(path: Path, out: Path, repeat: int) -> tuple[dict, dict, list[float]]:
-    """``repeat`` refreshes and calamine reads, alternating, so that load from other
-    processes falls on both alike; returns the median refresh, the median read and
-    the sorted ratios of each refresh to the read right after it."""
-    refreshes, reads = [], []
-    for _ in range(repeat):
-        refresh = measure("refresh", path, out)
-        read = measure("calamine", path, out)
-        assert refresh and read
-        refreshes.append(refresh)
-        reads.append(read)
-    ratios = sorted(r["seconds"] / c["seconds"] for r, c in zip(refreshes, reads, strict=True))
-    return median_of(refreshes), median_of(reads), ratios
-
-
-def median_of(runs: list[dict]) -> dict:
-    """The run with the median time, with the highest peak RSS of all runs."""
-    ordered = sorted(runs, key=lambda r: r["seconds"])
-    best = dict(ordered[len(ordered) // 2])
-    best["maxrss_kib"] = max(r["maxrss_kib"] for r in runs)
-    return best
-
-
-def mib(kib: int) -> str:
+def mib(kib: float) -> str:
     return f"{kib / 1024:.0f} MiB"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--openpyxl-budget", type=float, default=120.0, help="seconds")
-    parser.add_argument("--workdir", type=Path, default=None, help="keep built trackers here")
-    args = parser.parse_args()
-
-    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kpisheets-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    rows = []
-    stage_rows = []
-    cli_seconds = None
-    for size in args.sizes:
-        path = workdir / f"tracker-{size}.xlsx"
-        if not path.exists():
-            t = time.perf_counter()
-            build_tracker(path, size)
-            print(
-                f"built {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s",
-                file=sys.stderr,
-            )
-        out = workdir / f"out-{size}.xlsx"
-        refresh, calamine, ratios = paired_runs(path, out, args.repeat)
-        stages = median_run("stages", path, out, 1)
-        openpyxl_run = median_run(
-            "openpyxl", path, workdir / "openpyxl.xlsx", 1, args.openpyxl_budget
-        )
-        assert stages
-        ratio = ratios[len(ratios) // 2]
-        rows.append(
-            [
-                f"{size:,}",
-                f"{path.stat().st_size / 1e6:.1f} MB",
-                f"{refresh['seconds']:.2f} s",
-                mib(refresh["maxrss_kib"]),
-                f"{calamine['seconds']:.2f} s",
-                mib(calamine["maxrss_kib"]),
-                f"{ratio:.2f}× ({ratios[0]:.2f}–{ratios[-1]:.2f})"
-                if len(ratios) > 1
-                else f"{ratio:.2f}×",
-                f"{openpyxl_run['seconds']:.1f} s / {mib(openpyxl_run['maxrss_kib'])}"
-                if openpyxl_run
-                else f"stopped at {args.openpyxl_budget:.0f} s",
-            ]
-        )
-        s = stages["stages"]
-        stage_rows.append(
-            [f"{size:,}"]
-            + [f"{s[k]:.2f}" for k in ("read", "validate", "compute", "render", "splice")]
-        )
-        if size == 10_000:
-            times = sorted(cli_process_seconds(path, out) for _ in range(args.repeat))
-            cli_seconds = times[len(times) // 2]
-        print(f"measured {size:,}", file=sys.stderr)
-
-    print(
-        table(
-            [
-                "entries",
-                "file",
-                "refresh",
-                "refresh peak RSS",
-                "calamine read",
-                "calamine peak RSS",
-                "refresh ÷ calamine",
-                "openpyxl load+save",
-            ],
-            rows,
-        )
-    )
-    print()
-    print(
-        table(
-            ["entries", "read s", "validate s", "compute s", "render s", "splice+write s"],
-            stage_rows,
-        )
-    )
-    if cli_seconds is not None:
-        print(
-            f"\nWhole `kpisheets refresh` process at 10,000 entries: {cli_seconds:.2f} s (median of {args.repeat})."
-        )
-    if not args.workdir:
-        shutil.rmtree(workdir, ignore_errors=True)
+def spread(values: list[float], unit: str = "×") -> str:
+    """``1.21× (1.15–1.30)``: the median and the range."""
+    middle = statistics.median(values)
+    if len(values) == 1:
+        return f"{middle:.2f}{unit}"
+    return f"{middle:.2f}{unit} ({min(values):.2f}–{max(values):.2f})"
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=5, help="measured pairs per case")
+    parser.add_argument(
+        "--segments", type=int, default=0, help="add a Segment column with this many labels"
+    )
+    parser.add_argument(
+        "--no-future", action="store_true", help="measure only at the as-of after the last entry"
+    )
+    parser.add_argument("--no-stages", action="store_true", help="skip the in-process stages")
+    parser.add_argument(
+        "--openpyxl-max", type=int, default=100_000, help="largest size for openpyxl"
+    )
+    parser.add_argument("--openpyxl-budget", type=float, default=120.0, help="seconds")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep built trackers here")
+    args = parser.parse_args()
+
+    began = time.perf_counter()
+    load_at_start = load_average()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kpisheets-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    cases = [(AS_OF, "no")] + ([] if args.no_future else [(PAST_AS_OF, "yes")])
+    process_rows: list[list[str]] = []
+    stage_rows: list[list[str]] = []
+    openpyxl_rows: list[list[str]] = []
+    for size in args.sizes:
+        suffix = f"-seg{args.segments}" if args.segments else ""
+        path = workdir / f"tracker-{size}{suffix}.xlsx"
+        if not path.exists():
+            t = time.perf_counter()
+            build_tracker(path, size, segments=args.segments)
+            print(
+                f"built {path.name} ({path.stat().st_size / 1e6:.1f} MB) "
+                f"in {time.perf_counter() - t:.1f} s",
+                file=sys.stderr,
+            )
+        out = workdir / f"out-{size}{suffix}.xlsx"
+        for as_of, future in cases:
+            load = load_average().split()[0]
+            runs = paired_processes(path, out, as_of, args.repeat)
+            refresh, read = runs["refresh"], runs["read"]
+            process_rows.append(
+                [
+                    f"{size:,}",
+                    future,
+                    spread([r["seconds"] for r in refresh], " s"),
+                    spread([r["seconds"] for r in read], " s"),
+                    f"**{spread(runs['ratios'])}**",
+                    spread(runs["cpu_ratios"]),
+                    mib(max(r["maxrss_kib"] for r in refresh)),
+                    mib(max(r["maxrss_kib"] for r in read)),
+                    f"{load}–{load_average().split()[0]}",
+                ]
+            )
+            if not args.no_stages:
+                stages = measure("stages", path, out, as_of)
+                assert stages
+                s = stages["stages"]
+                stage_rows.append(
+                    [f"{size:,}", future, f"{stages['future']:,}", f"{stages['problems']:,}"]
+                    + [f"{s[k]:.2f}" for k in ("read", "validate", "compute", "render", "splice")]
+                    + [f"{stages['seconds']:.2f}", mib(stages["maxrss_kib"])]
+                )
+            print(f"measured {size:,} (future-dated: {future})", file=sys.stderr)
+        if size <= args.openpyxl_max:
+            run = measure("openpyxl", path, workdir / "openpyxl.xlsx", AS_OF, args.openpyxl_budget)
+            openpyxl_rows.append(
+                [
+                    f"{size:,}",
+                    f"{path.stat().st_size / 1e6:.1f} MB",
+                    f"{run['seconds']:.1f} s / {mib(run['maxrss_kib'])}"
+                    if run
+                    else f"stopped at {args.openpyxl_budget:.0f} s",
+                ]
+            )
+
+    segments = f", Segment column with {args.segments} labels" if args.segments else ""
+    print(
+        f"## Whole processes ({args.repeat} alternating pairs{segments}; "
+        f"load average at start {load_at_start})\n"
+    )
+    print(
+        table(
+            [
+                "entries",
+                "future-dated",
+                "refresh process",
+                "calamine read process",
+                "refresh ÷ read (wall)",
+                "refresh ÷ read (CPU)",
+                "refresh peak RSS",
+                "read peak RSS",
+                "load (1 min)",
+            ],
+            process_rows,
+        )
+    )
+    if stage_rows:
+        print("\n## Stages of one in-process refresh (seconds)\n")
+        print(
+            table(
+                [
+                    "entries",
+                    "future-dated",
+                    "future-date problems",
+                    "problems",
+                    "read",
+                    "validate",
+                    "compute",
+                    "render",
+                    "splice + write",
+                    "total",
+                    "peak RSS",
+                ],
+                stage_rows,
+            )
+        )
+    if openpyxl_rows:
+        print("\n## openpyxl load + save\n")
+        print(table(["entries", "file", "openpyxl load+save"], openpyxl_rows))
+    print(
+        f"\nLoad average at the end {load_average()}; the whole benchmark took "
+        f"{time.perf_counter() - began:.0f} s."
+    )
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
