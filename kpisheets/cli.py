@@ -368,27 +368,27 @@ def demo(directory: Path) -> None:
 # Printing helpers shared by the commands.
 
 
-PROBLEM_LINES_PER_CODE = 10
-
-
 def print_problems(
     problems: list[Problem], path: Path | None = None, as_of: dt.date | None = None
 ) -> None:
-    """Problems on stderr, one line each, errors first; past
-    :data:`PROBLEM_LINES_PER_CODE` of one code (every entry "after the as-of date"
-    when computing in the past) one line says how many more and where they all are."""
-    shown: dict[str, int] = {}
-    for p in sorted(problems, key=lambda p: p.severity != "error"):
-        shown[p.code] = shown.get(p.code, 0) + 1
-        if shown[p.code] <= PROBLEM_LINES_PER_CODE:
-            where = f"{p.cell}: " if p.cell else (f"{p.sheet}: " if p.sheet else "")
-            click.echo(f"{p.severity}: {where}{p.message} ({p.code}) — {p.hint}", err=True)
-    for code, n in shown.items():
-        if n > PROBLEM_LINES_PER_CODE:
-            more = n - PROBLEM_LINES_PER_CODE
-            when = f" --as-of {as_of.isoformat()}" if as_of else ""
-            check = f"`kpisheets check {path}{when}`" if path else "`kpisheets check`"
-            click.echo(f"… and {more:,} more {code} problems; {check} lists them all.", err=True)
+    """Problems on stderr, errors first, one line per group of repeated problems (one
+    code in one column, :mod:`kpisheets.problems`): its cells as compact ranges, its
+    count and the first problem's message; ``kpisheets check --format json`` lists
+    each one."""
+    from kpisheets.problems import errors_first, group_problems
+
+    grouped = False
+    for g in errors_first(group_problems(problems)):
+        where = g.where()
+        where = f"{where}: " if where else ""
+        grouped = grouped or g.count > 1
+        click.echo(f"{g.severity}: {where}{g.message()} ({g.code}) — {g.first.hint}", err=True)
+    if grouped:
+        when = f" --as-of {as_of.isoformat()}" if as_of else ""
+        check = f"`kpisheets check {path}{when} --format json`" if path else "`kpisheets check`"
+        click.echo(
+            f"Repeated problems are shown once with their cells; {check} lists each.", err=True
+        )
 
 
 def text_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
@@ -412,11 +412,15 @@ def text_table(headers: list[str], rows: list[list[str]], right: set[int] | None
 
 
 def problems_table(problems: list[Problem]) -> str:
-    """Problems as a terminal table, errors first, then by sheet and row."""
-    rows = [
-        [p.severity, p.cell or p.sheet or "", p.code, p.message, p.hint]
-        for p in sorted(problems, key=lambda p: (p.severity != "error", p.sheet or "", p.row or 0))
-    ]
+    """Problems as a terminal table, errors first, then by sheet and row; repeated
+    problems of one code in one column are one line (:mod:`kpisheets.problems`)."""
+    from kpisheets.problems import group_problems
+
+    groups = sorted(
+        group_problems(problems),
+        key=lambda g: (g.severity != "error", g.sheet or "", g.first.row or 0),
+    )
+    rows = [[g.severity, g.where(), g.code, g.message(), g.first.hint] for g in groups]
     return text_table(["severity", "where", "code", "message", "hint"], rows)
 
 
