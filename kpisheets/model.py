@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 if TYPE_CHECKING:  # pandas is imported where frames are built, so `--help` stays instant
+    import numpy as np
     import pandas as pd
 
 Severity = Literal["error", "warning"]
@@ -268,34 +269,130 @@ ENTRY_COLUMNS = ("date", "kpi", "value", "note", "by", "row")
 TARGET_COLUMNS = ("kpi", "period", "target", "row")
 
 
+# A table as plain numpy arrays, one per column, all of one length: what validation
+# builds and compute reads, so that a refresh never imports pandas (a third of a
+# second of every run). Dates are ``datetime64[D]``.
+Columns = dict[str, "np.ndarray"]
+
+_FRAME_DTYPES = {
+    "entries": {"date": "datetime64[ns]", "value": "float64", "row": "int64"},
+    "targets": {"period": "datetime64[ns]", "target": "float64", "row": "int64"},
+}
+
+
+def empty_entry_columns() -> Columns:
+    """The Entries columns with no rows."""
+    import numpy as np
+
+    return {
+        "date": np.zeros(0, dtype="datetime64[D]"),
+        "kpi": np.zeros(0, dtype=object),
+        "value": np.zeros(0, dtype=np.float64),
+        "note": np.zeros(0, dtype=object),
+        "by": np.zeros(0, dtype=object),
+        "row": np.zeros(0, dtype=np.int64),
+    }
+
+
+def empty_target_columns() -> Columns:
+    """The Targets columns with no rows."""
+    import numpy as np
+
+    return {
+        "kpi": np.zeros(0, dtype=object),
+        "period": np.zeros(0, dtype="datetime64[D]"),
+        "target": np.zeros(0, dtype=np.float64),
+        "row": np.zeros(0, dtype=np.int64),
+    }
+
+
 def empty_entries() -> pd.DataFrame:
     """An Entries frame with the right columns and dtypes and no rows."""
-    import pandas as pd
-
-    return pd.DataFrame(
-        {
-            "date": pd.Series([], dtype="datetime64[ns]"),
-            "kpi": pd.Series([], dtype=object),
-            "value": pd.Series([], dtype="float64"),
-            "note": pd.Series([], dtype=object),
-            "by": pd.Series([], dtype=object),
-            "row": pd.Series([], dtype="int64"),
-        }
-    )
+    return frame_of(empty_entry_columns(), "entries")
 
 
 def empty_targets() -> pd.DataFrame:
     """A Targets frame with the right columns and dtypes and no rows."""
+    return frame_of(empty_target_columns(), "targets")
+
+
+def frame_of(columns: Columns, kind: str) -> pd.DataFrame:
+    """A pandas DataFrame of ``columns`` (``kind``: ``entries`` or ``targets``, which
+    fixes the dtypes of the known columns), without copying the arrays."""
     import pandas as pd
 
+    dtypes = _FRAME_DTYPES[kind]
     return pd.DataFrame(
         {
-            "kpi": pd.Series([], dtype=object),
-            "period": pd.Series([], dtype="datetime64[ns]"),
-            "target": pd.Series([], dtype="float64"),
-            "row": pd.Series([], dtype="int64"),
-        }
+            name: pd.Series(array, dtype=dtypes.get(name, array.dtype), copy=False)
+            for name, array in columns.items()
+        },
+        copy=False,
     )
+
+
+def columns_of(frame: pd.DataFrame) -> Columns:
+    """The numpy arrays of a frame's columns (dates as ``datetime64[D]``)."""
+    import numpy as np
+
+    columns: Columns = {}
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype.kind == "M":
+            columns[str(name)] = series.to_numpy().astype("datetime64[D]")
+        elif series.dtype.kind in "fiub":
+            columns[str(name)] = series.to_numpy()
+        else:
+            columns[str(name)] = series.to_numpy(dtype=object)  # NaN stays: read as blank
+    if "row" in columns:
+        columns["row"] = columns["row"].astype(np.int64, copy=False)
+    return columns
+
+
+class _Table:
+    """A :class:`Tracker` field that reads as a pandas DataFrame and may be set to
+    one, but is stored as :data:`Columns` when validation builds it: the frame is
+    made on first access and is the table from then on, so code that never asks for
+    it never imports pandas. :meth:`Tracker.entry_columns` reads the arrays either
+    way."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.columns = f"_{name}_columns"
+        self.frame = f"_{name}_frame"
+
+    @overload
+    def __get__(self, tracker: None, owner: type) -> _Table: ...
+    @overload
+    def __get__(self, tracker: Tracker, owner: type) -> pd.DataFrame: ...
+    def __get__(self, tracker: Tracker | None, owner: type) -> _Table | pd.DataFrame:
+        if tracker is None:
+            # The dataclass asks the class for the field's default: None, which
+            # __set__ turns into a table of no rows (a new one for each tracker).
+            return None  # type: ignore[return-value]
+        frame = tracker.__dict__.get(self.frame)
+        if frame is None:
+            # From now on the frame is the table: whoever asked for it may change it.
+            frame = frame_of(tracker.__dict__[self.columns], self.name)
+            tracker.__dict__[self.frame] = frame
+            tracker.__dict__[self.columns] = None
+        return frame
+
+    def __set__(self, tracker: Tracker, value: pd.DataFrame | Columns | None) -> None:
+        if value is None:
+            value = empty_entry_columns() if self.name == "entries" else empty_target_columns()
+        if isinstance(value, dict):
+            tracker.__dict__[self.columns] = value
+            tracker.__dict__[self.frame] = None
+        else:
+            tracker.__dict__[self.columns] = None
+            tracker.__dict__[self.frame] = value
+
+    def columns_of(self, tracker: Tracker) -> Columns:
+        columns = tracker.__dict__.get(self.columns)
+        if columns is None:  # a frame, perhaps changed since: read it afresh
+            return columns_of(tracker.__dict__[self.frame])
+        return columns
 
 
 @dataclass
@@ -309,12 +406,16 @@ class Tracker:
     (datetime64), ``target`` (float64), ``row``. ``problems`` holds every reading
     and validation problem; date-dependent ones (``future-date``,
     ``division-by-zero``) are added by compute.
+
+    ``entries`` and ``targets`` may be given as pandas DataFrames or as
+    :data:`Columns`; they read as DataFrames (built on first access), and
+    :meth:`entry_columns` / :meth:`target_columns` give the numpy arrays.
     """
 
     kpis: list[KpiDefinition]
-    entries: pd.DataFrame
-    targets: pd.DataFrame
-    settings: Settings
+    entries: _Table = _Table()
+    targets: _Table = _Table()
+    settings: Settings = field(default_factory=Settings)
     problems: list[Problem] = field(default_factory=list)
     path: str | None = None
     entry_count: int = 0  # data rows in Entries as read, valid or not
@@ -327,6 +428,14 @@ class Tracker:
     # column letter. Empty: those problems carry sheet, column and row but no cell.
     kpis_sheet: str = "KPIs"
     kpi_columns: dict[str, str] = field(default_factory=dict)
+
+    def entry_columns(self) -> Columns:
+        """The Entries as numpy arrays by column name (dates as ``datetime64[D]``)."""
+        return Tracker.__dict__["entries"].columns_of(self)
+
+    def target_columns(self) -> Columns:
+        """The Targets as numpy arrays by column name (periods as ``datetime64[D]``)."""
+        return Tracker.__dict__["targets"].columns_of(self)
 
     def kpi(self, kpi_id: str) -> KpiDefinition:
         """The KPI with this ID (case-insensitive); KeyError when absent."""

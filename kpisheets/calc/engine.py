@@ -13,10 +13,10 @@ problems, one per offending row).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from kpisheets.calc import formula as fx
 from kpisheets.calc.arithmetic import (
@@ -40,6 +40,7 @@ from kpisheets.calc.periods import (
 from kpisheets.formatting import default_number_format
 from kpisheets.model import (
     Aggregation,
+    Columns,
     Direction,
     KpiDefinition,
     Problem,
@@ -150,7 +151,7 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
             values[i] = aggregates.values[slot_index[(i, schemes[i].key)]]
 
     last_days = _last_entry_days(entries, len(kpis))
-    notes = _latest_notes(tracker.entries, entries, len(kpis))
+    notes = _latest_notes(tracker.entry_columns(), entries, len(kpis))
     targets = _target_rows(tracker, kpis, schemes, index_by_id, as_of, depth)
 
     results: list[KpiResult] = []
@@ -198,19 +199,16 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
 def _prepare_entries(
     tracker: Tracker, index_by_id: dict[str, int], as_of: dt.date, problems: list[Problem]
 ) -> _Entries:
-    frame = tracker.entries
-    n = len(frame)
+    columns = tracker.entry_columns()
+    kpi_column = columns["kpi"]
+    n = len(kpi_column)
     if n == 0:
         empty_i = np.zeros(0, dtype=np.int64)
         return _Entries(empty_i, empty_i, np.zeros(0), empty_i, empty_i)
-    codes, uniques = pd.factorize(frame["kpi"], use_na_sentinel=True)
-    lookup = np.array(
-        [index_by_id.get(str(u).strip().lower(), -1) for u in uniques] + [-1], dtype=np.int64
-    )
-    code = lookup[codes]  # the sentinel -1 picks the trailing -1
-    days = frame["date"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    value = frame["value"].to_numpy(dtype=float, na_value=np.nan)
-    row = frame["row"].to_numpy(dtype=np.int64)
+    code = _kpi_indexes(kpi_column, tracker.kpis, index_by_id)
+    days = columns["date"].astype("datetime64[D]").astype(np.int64)
+    value = columns["value"].astype(np.float64, copy=False)
+    row = columns["row"].astype(np.int64, copy=False)
     as_of_day = day_number(as_of)
     future = days > as_of_day
     if future.any():
@@ -218,7 +216,7 @@ def _prepare_entries(
         column = tracker.entries_date_column
         where = np.flatnonzero(future)
         where = where[np.argsort(row[where], kind="stable")]  # problems in row order
-        kpi_names = frame["kpi"].to_numpy()[where]
+        kpi_names = kpi_column[where]
         for r, d, name in zip(row[where], days[where], kpi_names, strict=True):
             date = from_day_number(int(d)).isoformat()
             problems.append(
@@ -241,6 +239,32 @@ def _prepare_entries(
     return _Entries(code[keep], days[keep], value[keep], row[keep], position)
 
 
+def _kpi_indexes(
+    kpi_column: np.ndarray, kpis: list[KpiDefinition], index_by_id: dict[str, int]
+) -> np.ndarray:
+    """The index into ``kpis`` of each entry's KPI ID, -1 when it is none of them.
+
+    Validation writes each ID as the KPIs sheet spells it, so one dictionary lookup
+    per entry finds it; other spellings (a tracker built in code) are matched like
+    the KPIs sheet matches them, ignoring case and surrounding spaces.
+    """
+    exact: dict[object, int] = {}
+    for i, k in enumerate(kpis):
+        exact.setdefault(k.id, i)
+    n = len(kpi_column)
+    code = np.fromiter(map(exact.get, kpi_column, itertools.repeat(-2)), np.int64, count=n)
+    misses = np.flatnonzero(code == -2)
+    if len(misses):
+        found: dict[object, int] = {}
+        for j in misses:
+            value = kpi_column[j]
+            if value not in found:
+                blank = value is None or (isinstance(value, float) and value != value)
+                found[value] = -1 if blank else index_by_id.get(str(value).strip().lower(), -1)
+            code[j] = found[value]
+    return code
+
+
 def _last_entry_days(entries: _Entries, n_kpis: int) -> np.ndarray:
     last = np.full(n_kpis, np.iinfo(np.int64).min, dtype=np.int64)
     if len(entries.code):
@@ -248,17 +272,17 @@ def _last_entry_days(entries: _Entries, n_kpis: int) -> np.ndarray:
     return last
 
 
-def _latest_notes(frame: pd.DataFrame, entries: _Entries, n_kpis: int) -> dict[int, str]:
+def _latest_notes(columns: Columns, entries: _Entries, n_kpis: int) -> dict[int, str]:
     """The most recent non-blank note per KPI (latest date; same date: lower row).
 
     Only the latest candidate of each KPI is looked at as text; when it is blank
     (spaces only), it is dropped and the next latest taken, so a million notes cost
     a few vectorised passes, not a million string operations.
     """
-    if not len(entries.code) or "note" not in frame.columns:
+    if not len(entries.code) or "note" not in columns:
         return {}
-    notes = frame["note"].to_numpy(dtype=object)[entries.position]
-    candidates = np.flatnonzero(pd.notna(notes))
+    notes = columns["note"][entries.position]
+    candidates = np.flatnonzero(_present(notes))
     # One sortable number per entry: later date first, then lower row.
     order_key = entries.days * (int(entries.row.max()) + 1) + entries.row
     found: dict[int, str] = {}
@@ -641,13 +665,13 @@ def _target_rows(
     rows = [
         np.full(depth, np.nan if k.target is None else float(k.target), dtype=float) for k in kpis
     ]
-    frame = tracker.targets
-    if frame is None or frame.empty:
+    columns = tracker.target_columns()
+    if not len(columns["kpi"]):
         return rows
-    frame = frame.sort_values("row", kind="stable")
-    ids = [index_by_id.get(str(x).strip().lower(), -1) for x in frame["kpi"]]
-    days = frame["period"].to_numpy().astype("datetime64[D]").astype(np.int64)
-    target = frame["target"].to_numpy(dtype=float, na_value=np.nan)
+    order = np.argsort(columns["row"], kind="stable")
+    ids = [index_by_id.get(str(x).strip().lower(), -1) for x in columns["kpi"][order]]
+    days = columns["period"][order].astype("datetime64[D]").astype(np.int64)
+    target = columns["target"][order].astype(np.float64)
     for i, d, t in zip(ids, days, target, strict=True):
         if i < 0 or np.isnan(t):
             continue
@@ -660,6 +684,13 @@ def _target_rows(
 
 # ---------------------------------------------------------------------------
 # One KPI
+
+
+def _present(values: np.ndarray) -> np.ndarray:
+    """Which cells of an object array hold something (not None, not NaN)."""
+    # NaN is the one value not equal to itself.
+    none = np.full(1, None, dtype=object)
+    return np.asarray(np.not_equal(values, none) & np.equal(values, values), dtype=bool)
 
 
 def _num(x: float) -> float | None:
