@@ -426,21 +426,28 @@ def problems_table(problems: list[Problem]) -> str:
 
 def status_table(result: Result) -> str:
     """The ``status --format table`` text: a title, one line per KPI, the status counts."""
-    from kpisheets.formatting import format_value, percent
+    import textwrap
+
+    from kpisheets.export.meeting import kpi_row
+    from kpisheets.formatting import percent
+    from kpisheets.legend import legend_lines
 
     rows = []
     for k in result.kpis:
+        row = kpi_row(k)
+        # No colour here: the word after the arrow says whether the move is good.
+        trend = f"{row.trend_arrow} {row.trend_label}".strip() if row.trend_arrow else ""
         rows.append(
             [
                 k.id,
                 k.name,
                 k.period.label,
-                format_value(k.actual, k.number_format),
-                format_value(k.target, k.number_format),
-                format_value(k.expected, k.number_format),
-                percent(k.achievement),
+                row.actual,
+                row.target,
+                row.expected,
+                row.achievement,
                 k.status.label,
-                k.trend.arrow if k.trend else "",
+                trend,
             ]
         )
     title = f"{result.title} — as of {result.as_of.isoformat()}"
@@ -448,12 +455,26 @@ def status_table(result: Result) -> str:
         f"{result.overall.counts.get(s, 0)} {s.label.lower()}" for s in result.overall.counts
     )
     table = text_table(
-        ["ID", "KPI", "Period", "Actual", "Target", "Expected", "% of target", "Status", "Trend"],
+        [
+            "ID",
+            "KPI",
+            "Period",
+            "Actual",
+            "Target",
+            "Expected",
+            "% of target",
+            "Status",
+            "Trend",
+        ],
         rows,
         right={3, 4, 5, 6},
     )
     overall = percent(result.overall.score)
-    return f"{title}\n\n{table}\n\nOverall score {overall}; {counts}."
+    legend = "\n".join(
+        textwrap.fill(line, width=80, break_on_hyphens=False) for line in legend_lines(result)
+    )
+    text = f"{title}\n\n{table}\n\nOverall score {overall}; {counts}."
+    return f"{text}\n\n{legend}" if result.kpis else text
 
 
 def main() -> None:

@@ -6,28 +6,32 @@ on :mod:`kpisheets.numfmt`), the status palette, and notes cut to one line.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from kpisheets.model import Status
-from kpisheets.numfmt import render
+from kpisheets.model import Direction, Status, Trend
+from kpisheets.numfmt import more_decimals, render, shown_number
+from kpisheets.palette import STATUS_COLOURS, STATUS_TINT
 
-# One palette wherever a status is shown — the Summary sheet, the Instructions legend,
-# PDF, HTML and slides — so a colour means the same thing in the meeting room and in
-# the workbook. (fill, text); amber carries dark text for contrast.
-STATUS_COLOURS: dict[Status, tuple[str, str]] = {
-    Status.ON_TRACK: ("#2E7D32", "#FFFFFF"),
-    Status.AT_RISK: ("#F2B100", "#3D2C00"),
-    Status.OFF_TRACK: ("#C62828", "#FFFFFF"),
-    Status.NO_DATA: ("#8C8C8C", "#FFFFFF"),
-    Status.NO_TARGET: ("#5B7083", "#FFFFFF"),
-}
-# A light tint of each status, for backgrounds behind dark text.
-STATUS_TINT: dict[Status, str] = {
-    Status.ON_TRACK: "#E8F5E9",
-    Status.AT_RISK: "#FFF8E1",
-    Status.OFF_TRACK: "#FFEBEE",
-    Status.NO_DATA: "#F2F2F2",
-    Status.NO_TARGET: "#EEF1F4",
-}
+if TYPE_CHECKING:
+    from kpisheets.result import KpiResult
+
+__all__ = [
+    "ACHIEVEMENT_FORMAT",
+    "STATUS_COLOURS",
+    "STATUS_TINT",
+    "FigureFormats",
+    "achievement_band",
+    "default_number_format",
+    "figure_formats",
+    "finite",
+    "format_value",
+    "percent",
+    "shorten",
+    "trend_arrow",
+]
 
 CURRENCY_UNITS = {"$": "$", "€": "€", "£": "£"}
 
@@ -76,6 +80,137 @@ def format_value(value: float | None, num_format: str = "", blank: str = "—") 
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return blank
     return render(value, num_format or "General").strip()
+
+
+# % of target is shown in whole percent unless that would contradict the status.
+ACHIEVEMENT_FORMAT = "0%"
+MAX_EXTRA_DECIMALS = 6
+
+
+@dataclass(frozen=True)
+class FigureFormats:
+    """The Excel number formats a KPI's figures are shown with — on the Summary sheet
+    and in every export — so that rounding never contradicts the status
+    (docs/number-formats.md, "Rounding never contradicts the status")."""
+
+    actual: str
+    target: str
+    expected: str
+    forecast: str
+    achievement: str
+
+
+def figure_formats(k: KpiResult) -> FigureFormats:
+    """The KPI's number format, with as many more decimals on a figure as it takes for
+    the figure not to seem to reach a value it does not reach (or to miss one it
+    reaches): Actual against Target and Expected by now (reaching means at or above
+    for Higher is better, at or below for Lower is better) and against the edges of a
+    Within-range band; % of target against 100% and, where it is the score, against
+    Green at and Amber at.
+
+    Voluntary attrition at 10.03% against a 10.0% target (lower is better) shows
+    ``10.03%`` and ``99.7%``, not ``10.0%`` and ``100%`` beside "At risk"; uptime at
+    100.4% of target may show ``100%``, since it does reach it.
+    """
+    base = k.number_format or "General"
+    actual_limits: list[tuple[float | None, int]] = []
+    if k.direction is Direction.RANGE:
+        if k.target is not None:
+            tolerance = k.tolerance or 0.0
+            for m in (1, 2):
+                actual_limits += [(k.target - m * tolerance, 1), (k.target + m * tolerance, -1)]
+    else:
+        sense = 1 if k.direction is Direction.HIGHER else -1
+        actual_limits += [(k.target, sense), (k.expected, sense)]
+    score_limits: list[tuple[float | None, int]] = [(1.0, 1)]
+    if (
+        k.achievement is not None
+        and k.score is not None
+        and abs(k.achievement - k.score) < 1e-12
+        and k.direction is not Direction.RANGE
+    ):
+        score_limits += [(k.green_at, 1), (k.amber_at, 1)]
+    forecast_sense = -1 if k.direction is Direction.LOWER else 1
+    return FigureFormats(
+        actual=distinct_format(k.actual, base, actual_limits),
+        target=base,
+        expected=base,
+        forecast=distinct_format(k.forecast, base, [(k.target, forecast_sense)]),
+        achievement=distinct_format(k.achievement, ACHIEVEMENT_FORMAT, score_limits),
+    )
+
+
+def distinct_format(
+    value: float | None, base: str, limits: Sequence[tuple[float | None, int]]
+) -> str:
+    """``base`` with the fewest extra decimals (at most six) under which ``value``
+    reaches each limit exactly when it is shown to. A limit is ``(level, sense)``:
+    sense 1 means "at or above reaches it", -1 "at or below".
+
+    >>> distinct_format(0.997, "0%", [(1.0, 1)])
+    '0.0%'
+    >>> distinct_format(0.1003, "0.0%", [(0.1, -1)])
+    '0.00%'
+    >>> distinct_format(1.004, "0%", [(1.0, 1)])
+    '0%'
+    """
+    if value is None or not math.isfinite(value):
+        return base
+    exact = _decimal(value)
+    known = [
+        (_decimal(level), sense)
+        for level, sense in limits
+        if level is not None and math.isfinite(level)
+    ]
+    for extra in range(MAX_EXTRA_DECIMALS + 1):
+        candidate = more_decimals(base, extra)
+        shown = shown_number(value, candidate)
+        if shown is None:
+            return base
+        if all(_reaches(shown, c, sense) == _reaches(exact, c, sense) for c, sense in known):
+            return candidate
+    return more_decimals(base, MAX_EXTRA_DECIMALS)
+
+
+def _decimal(x: float) -> Decimal:
+    """``x`` as the 15-digit decimal Excel works with (so 0.1 + 0.2 equals 0.3)."""
+    return Decimal(f"{x:.15g}")
+
+
+def _reaches(x: Decimal, level: Decimal, sense: int) -> bool:
+    return x >= level if sense > 0 else x <= level
+
+
+def trend_arrow(k: KpiResult) -> str:
+    """Which way the value moved since the previous period: ▲ up, ▼ down, ▶ flat
+    (under 1%), blank without a previous value. Whether that is good is the trend's
+    colour (:data:`kpisheets.palette.TREND_COLOURS`), judged by the KPI's Direction.
+
+    >>> # a Lower-is-better KPI that fell: "▼", coloured as improving
+    """
+    if k.trend is Trend.FLAT:
+        return "▶"
+    if k.actual is None or k.previous is None:
+        return ""
+    if k.actual > k.previous:
+        return "▲"
+    if k.actual < k.previous:
+        return "▼"
+    return "▶"
+
+
+def achievement_band(k: KpiResult) -> Status | None:
+    """The colour band % of target falls in on its own — Green at and above, Amber at
+    and above, below — which tints the % of target figure in the exports (the Status
+    column compares with Expected by now instead). None without a figure.
+    """
+    if k.achievement is None or not math.isfinite(k.achievement):
+        return None
+    if k.achievement >= k.green_at:
+        return Status.ON_TRACK
+    if k.achievement >= k.amber_at:
+        return Status.AT_RISK
+    return Status.OFF_TRACK
 
 
 def percent(value: float | None, decimals: int = 0, blank: str = "—") -> str:

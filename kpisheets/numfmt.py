@@ -34,7 +34,15 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 from functools import lru_cache
 
-__all__ = ["HASHES", "FormatCode", "parse", "render", "unrendered"]
+__all__ = [
+    "HASHES",
+    "FormatCode",
+    "more_decimals",
+    "parse",
+    "render",
+    "shown_number",
+    "unrendered",
+]
 
 # What Excel shows in a cell whose date or time it cannot display (a negative date,
 # or one after 9999-12-31): the cell is filled with #.
@@ -78,10 +86,12 @@ class _Token:
 
     kind: str
     text: str = ""
+    at: int = -1  # where a digit placeholder or decimal point stands in its section
 
 
 @dataclass(frozen=True)
 class _Section:
+    text: str
     tokens: tuple[_Token, ...]
     condition: tuple[str, Decimal] | None
     kind: str  # "number", "date", "text", "general"
@@ -159,10 +169,10 @@ def _tokens(section: str, problems: list[str]) -> tuple[list[_Token], tuple[str,
                 tokens.append(found)
             i = end + 1
         elif ch in "0#?":
-            tokens.append(_Token("digit", ch))
+            tokens.append(_Token("digit", ch, i))
             i += 1
         elif ch == ".":
-            tokens.append(_Token("point", "."))
+            tokens.append(_Token("point", ".", i))
             i += 1
         elif ch == ",":
             tokens.append(_Token("comma", ","))
@@ -257,7 +267,7 @@ def _section(text: str) -> _Section:
         kind = "text"
     else:
         kind = "number"  # literal text only: shown whatever the value
-    return _Section(tuple(tokens), condition, kind, tuple(problems))
+    return _Section(text, tuple(tokens), condition, kind, tuple(problems))
 
 
 def _minutes_and_subseconds(tokens: list[_Token]) -> tuple[list[_Token], bool]:
@@ -332,6 +342,95 @@ def unrendered(number_format: str) -> str | None:
     """
     problems = parse(number_format).problems
     return "; ".join(problems) if problems else None
+
+
+def more_decimals(number_format: str, places: int) -> str:
+    """``number_format`` showing ``places`` more decimals in each of its number sections
+    (dates, fractions, General and text sections are left as they are).
+
+    >>> more_decimals("0%", 1)
+    '0.0%'
+    >>> more_decimals('#,##0.0,,"M";(#,##0.0,,"M")', 2)
+    '#,##0.000,,"M";(#,##0.000,,"M")'
+    """
+    if places <= 0:
+        return number_format
+    fmt = parse(number_format)
+    texts = []
+    for section in fmt.sections:
+        texts.append(_with_more_decimals(section, places))
+    return ";".join(texts)
+
+
+def _with_more_decimals(section: _Section, places: int) -> str:
+    tokens = section.tokens
+    kinds = [t.kind for t in tokens]
+    if section.kind != "number" or "digit" not in kinds:
+        return section.text
+    if "slash" in kinds and _is_fraction(tokens):
+        return section.text
+    end = kinds.index("exp") if "exp" in kinds else len(tokens)
+    mantissa = tokens[:end]
+    digits = [t for t in mantissa if t.kind == "digit"]
+    points = [t for t in mantissa if t.kind == "point"]
+    if not digits:
+        return section.text
+    if points:
+        after = max([points[0], *[d for d in digits if d.at > points[0].at]], key=lambda t: t.at)
+        # after # decimals more # (a 0 there would be shown where Excel drops zeros)
+        insert = ("#" if after.text == "#" else "0") * places
+    else:
+        after = digits[-1]
+        insert = "." + "0" * places
+    at = after.at + 1
+    return section.text[:at] + insert + section.text[at:]
+
+
+def shown_number(value: float, number_format: str) -> Decimal | None:
+    """The number that ``render(value, number_format)`` shows, in ``value``'s own units
+    (so ``0.997`` under ``0%`` shows ``1``), or None when the format shows no plain
+    number (a date, a fraction, General, text).
+
+    >>> shown_number(0.997, "0%")
+    Decimal('1')
+    >>> shown_number(651000, '$#,##0.0,,"M"')
+    Decimal('7E+5')
+    """
+    if not math.isfinite(value):
+        return None
+    fmt = parse(number_format)
+    x = _displayed(value)
+    section, absolute = _choose(fmt, x)
+    tokens = section.tokens
+    kinds = [t.kind for t in tokens]
+    if section.kind != "number" or "digit" not in kinds:
+        return None
+    if "slash" in kinds and _is_fraction(tokens):
+        return None
+    if "exp" in kinds:
+        return x if x == 0 else _scientific_value(tokens, x)
+    scaled, scaling = _scale(tokens, x)
+    point = next((i for i, t in enumerate(tokens) if t.kind == "point"), None)
+    decimals = sum(t.kind == "digit" for t in tokens[point + 1 :]) if point is not None else 0
+    rounded = scaled.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP, context=_WIDE)
+    percent = 2 if "percent" in kinds else 0
+    return rounded.scaleb(3 * len(scaling) - percent, _WIDE)
+
+
+def _scientific_value(tokens: tuple[_Token, ...], x: Decimal) -> Decimal:
+    e_at = next(i for i, t in enumerate(tokens) if t.kind == "exp")
+    mantissa_tokens = tokens[:e_at]
+    point = next((i for i, t in enumerate(mantissa_tokens) if t.kind == "point"), None)
+    decimals = (
+        sum(t.kind == "digit" for t in mantissa_tokens[point + 1 :]) if point is not None else 0
+    )
+    magnitude = abs(x)
+    exponent = magnitude.adjusted()
+    rounded = magnitude.scaleb(-exponent, _WIDE).quantize(
+        Decimal(1).scaleb(-decimals), ROUND_HALF_UP, _WIDE
+    )
+    value = rounded.scaleb(exponent, _WIDE)
+    return -value if x < 0 else value
 
 
 # ---------------------------------------------------------------------------

@@ -17,13 +17,14 @@ from kpisheets.export.meeting import (
     STATUS_FILL,
     STATUS_TEXT,
     TARGET_COLOUR,
-    TREND_COLOUR,
     by_category,
     kpi_row,
+    legend_lines,
     period_line,
     status_counts,
 )
-from kpisheets.formatting import STATUS_TINT, percent, shorten
+from kpisheets.formatting import format_value, percent, shorten
+from kpisheets.palette import SCORE_FILL, SCORE_TEXT
 from kpisheets.result import KpiResult, Result
 
 NOTE_LIMIT = 280
@@ -58,7 +59,7 @@ def sparkline_svg(k: KpiResult, width: int = 96, height: int = 24) -> str:
 
     parts = [
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="history of {esc(k.name)}">'
+        f'role="img" aria-label="{esc(sparkline_label(k))}">'
     ]
     if any(t is not None for t in targets):
         parts.append(polyline(targets, TARGET_COLOUR, ' stroke-dasharray="3 2" opacity="0.7"'))
@@ -68,6 +69,20 @@ def sparkline_svg(k: KpiResult, width: int = 96, height: int = 24) -> str:
     parts.append(f'<circle cx="{lx}" cy="{ly}" r="2.2" fill="{STATUS_FILL[k.status]}"/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def sparkline_label(k: KpiResult) -> str:
+    """What a screen reader says for the sparkline: every period's value and target.
+
+    >>> # "History of Revenue: Oct 2026 $5,200 (target $6,000); Nov 2026 $6,100 (target $6,000)"
+    """
+    points = []
+    for point in k.history:
+        text = f"{point.label} {format_value(point.value, k.number_format, blank='no data')}"
+        if point.target is not None:
+            text += f" (target {format_value(point.target, k.number_format)})"
+        points.append(text)
+    return f"History of {k.name}: " + "; ".join(points)
 
 
 _CSS = """
@@ -83,9 +98,13 @@ h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid var(--line); 
 .tile { border-radius: 6px; padding: 6px 12px; min-width: 92px; }
 .tile b { display: block; font-size: 22px; }
 table { border-collapse: collapse; width: 100%; }
+caption { text-align: left; font-size: 12px; color: var(--muted); padding: 0 0 4px; }
+.legend { color: var(--muted); font-size: 12px; margin: 14px 0 0; max-width: 1100px; }
+.legend p { margin: 3px 0; }
 th { text-align: left; font-size: 12px; color: var(--muted); border-bottom: 2px solid var(--line);
   padding: 4px 6px; }
-td { border-bottom: 1px solid var(--line); padding: 5px 6px; vertical-align: middle; }
+td, th[scope=row] { border-bottom: 1px solid var(--line); padding: 5px 6px; vertical-align: middle; }
+th[scope=row] { font-size: inherit; color: var(--ink); font-weight: normal; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .status { display: inline-block; border-radius: 10px; padding: 1px 8px; font-size: 12px;
   white-space: nowrap; font-weight: 600; }
@@ -97,9 +116,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
 @media (max-width: 720px) {
   body { padding: 10px; }
   thead { display: none; }
-  table, tbody, tr, td { display: block; width: 100%; }
+  table, tbody, tr, td, th[scope=row] { display: block; width: 100%; }
   tr { border: 1px solid var(--line); border-radius: 8px; margin: 0 0 10px; padding: 6px 8px; }
-  td { border: none; padding: 2px 0; text-align: left !important; }
+  td, th[scope=row] { border: none; padding: 2px 0; text-align: left !important; }
   td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
   td.name-cell::before, td.status-cell::before { content: none; }
   .note { max-width: none; }
@@ -124,22 +143,24 @@ def _status_badge(k: KpiResult) -> str:
 def _kpi_tr(k: KpiResult) -> str:
     row = kpi_row(k)
     trend = ""
-    if k.trend:
+    if row.trend:
+        label = f" ({row.trend_label})" if row.trend_label else ""
         trend = (
-            f'<span class="trend" style="color:{TREND_COLOUR[k.trend.value]}" '
-            f'title="{esc(row.trend_label)}">{esc(row.trend_arrow)} {esc(row.change)}</span>'
+            f'<span class="trend" style="color:{row.trend_colour}" '
+            f'title="{esc(row.trend_label)}" aria-label="{esc(row.trend + label)}">'
+            f"{esc(row.trend)}</span>"
         )
     who = " · ".join(esc(x) for x in (k.id, k.owner) if x)
     stale = ' <span class="muted">(stale)</span>' if k.stale else ""
     cells = [
         f'<td class="status-cell">{_status_badge(k)}</td>',
-        f'<td class="name-cell"><div class="kpi-name">{esc(k.name)}</div>'
-        f'<div class="small">{who}</div></td>',
+        f'<th scope="row" class="name-cell"><div class="kpi-name">{esc(k.name)}</div>'
+        f'<div class="small">{who}</div></th>',
         f'<td data-label="Period">{esc(k.period.label)}</td>',
         f'<td class="num" data-label="Actual">{esc(row.actual)}{stale}</td>',
         f'<td class="num" data-label="Target">{esc(row.target)}</td>',
         f'<td class="num" data-label="Expected">{esc(row.expected)}</td>',
-        f'<td class="num" data-label="% of target" style="background:{STATUS_TINT[k.status]}">'
+        f'<td class="num" data-label="% of target" style="background:{row.achievement_tint}">'
         f"{esc(row.achievement)}</td>",
         f'<td data-label="Trend">{trend}</td>',
         f'<td data-label="History">{sparkline_svg(k)}</td>',
@@ -156,13 +177,27 @@ def result_html(result: Result) -> str:
         for s, n in status_counts(result)
     )
     tiles += (
-        '<div class="tile" style="background:#E8F0FE;color:#174EA6">'
+        f'<div class="tile" style="background:{SCORE_FILL};color:{SCORE_TEXT}">'
         f"<b>{esc(percent(result.overall.score))}</b>Overall score</div>"
     )
     head = (
-        "<tr><th>Status</th><th>KPI</th><th>Period</th><th>Actual</th><th>Target</th>"
-        "<th>Expected</th><th>% of target</th><th>Trend</th><th>History</th>"
-        "<th>Latest note</th></tr>"
+        "<tr>"
+        + "".join(
+            f'<th scope="col">{name}</th>'
+            for name in (
+                "Status",
+                "KPI",
+                "Period",
+                "Actual",
+                "Target",
+                "Expected by now",
+                "% of target",
+                "Trend",
+                "History",
+                "Latest note",
+            )
+        )
+        + "</tr>"
     )
     sections = []
     rollups = {c.name: c for c in result.categories}
@@ -170,9 +205,18 @@ def result_html(result: Result) -> str:
         rollup = rollups.get(category)
         score = f" — score {esc(percent(rollup.score))}" if rollup else ""
         rows = "".join(_kpi_tr(k) for k in kpis)
+        caption = f"{esc(category)}: {len(kpis)} KPI{'' if len(kpis) == 1 else 's'}{score}"
         sections.append(
             f'<h2>{esc(category)}<span class="small">{score}</span></h2>'
-            f"<table><thead>{head}</thead><tbody>{rows}</tbody></table>"
+            f"<table><caption>{caption}</caption><thead>{head}</thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
+    legend = ""
+    if result.kpis:
+        legend = (
+            '<div class="legend">'
+            + "".join(f"<p>{esc(line)}</p>" for line in legend_lines(result))
+            + "</div>"
         )
     problems = ""
     if result.problems:
@@ -194,7 +238,7 @@ def result_html(result: Result) -> str:
         f"<style>{_CSS}</style></head><body>"
         f'<header><h1>{esc(result.title)}</h1><div class="meta">{meta}</div>'
         f'<div class="tiles">{tiles}</div></header>'
-        f"<main>{''.join(sections)}{problems}</main>"
+        f"<main>{''.join(sections)}{legend}{problems}</main>"
         '<footer class="muted">Made with kpisheets.</footer>'
         "</body></html>\n"
     )

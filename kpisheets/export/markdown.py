@@ -12,6 +12,7 @@ from kpisheets.export.meeting import (
     STATUS_SYMBOL,
     by_category,
     kpi_row,
+    legend_lines,
     period_line,
     status_counts,
 )
@@ -66,7 +67,8 @@ def result_markdown(result: Result) -> str:
         lines += [f"## {escape(category)}", "", header, rule]
         for k in kpis:
             row = kpi_row(k)
-            trend = f"{row.trend_arrow} {row.change}".strip()
+            # No colour in Markdown: the word says whether the move is good.
+            trend = f"{row.trend} ({row.trend_label})" if row.trend_label else row.trend
             cells = [
                 f"{STATUS_SYMBOL[k.status]} {k.status.label}",
                 f"**{escape(k.name)}** ({escape(k.id)})",
@@ -80,6 +82,8 @@ def result_markdown(result: Result) -> str:
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
+    lines += [f"_{escape(line)}_" for line in legend_lines(result)] if result.kpis else []
+    lines.append("")
     errors = sum(1 for p in result.problems if p.severity == "error")
     warnings = len(result.problems) - errors
     if result.problems:

@@ -11,11 +11,42 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from kpisheets.formatting import STATUS_COLOURS, format_value, percent
+from kpisheets.formatting import (
+    achievement_band,
+    figure_formats,
+    format_value,
+    percent,
+    trend_arrow,
+)
+from kpisheets.legend import legend_lines
 from kpisheets.model import Status
+from kpisheets.palette import (
+    ACTUAL_COLOUR,
+    MUTED,
+    STATUS_COLOURS,
+    STATUS_TINT,
+    TARGET_COLOUR,
+    TREND_COLOURS,
+    WHITE,
+)
 from kpisheets.result import KpiResult, Result
 
-# The shared status palette (kpisheets.formatting), split for the layouts' convenience.
+__all__ = [
+    "ACTUAL_COLOUR",
+    "STATUS_FILL",
+    "STATUS_SYMBOL",
+    "STATUS_TEXT",
+    "TARGET_COLOUR",
+    "TREND_COLOUR",
+    "KpiRow",
+    "by_category",
+    "kpi_row",
+    "legend_lines",
+    "period_line",
+    "status_counts",
+]
+
+# The shared status palette (kpisheets.palette), split for the layouts' convenience.
 STATUS_FILL: dict[Status, str] = {status: fill for status, (fill, _) in STATUS_COLOURS.items()}
 STATUS_TEXT: dict[Status, str] = {status: text for status, (_, text) in STATUS_COLOURS.items()}
 # Markdown symbols: coloured circles read at a glance in chat and wikis and need no
@@ -27,9 +58,7 @@ STATUS_SYMBOL: dict[Status, str] = {
     Status.NO_DATA: "⚪",
     Status.NO_TARGET: "⚪",
 }
-TREND_COLOUR = {"improving": "#1E8E3E", "worsening": "#D93025", "flat": "#5F6368"}
-ACTUAL_COLOUR = "#1A73E8"
-TARGET_COLOUR = "#5F6368"
+TREND_COLOUR = TREND_COLOURS
 
 
 @dataclass(frozen=True)
@@ -42,9 +71,16 @@ class KpiRow:
     expected: str
     achievement: str
     forecast: str
-    trend_arrow: str
-    trend_label: str
+    trend_arrow: str  # which way the value moved: ▲ ▼ ▶
+    trend_label: str  # improving, worsening, flat (by the KPI's Direction) or ""
     change: str
+    trend_colour: str  # good green, bad red, flat grey
+    achievement_tint: str  # the background of % of target: its own band's tint
+
+    @property
+    def trend(self) -> str:
+        """Arrow and change as one cell: ``▼ -4%``."""
+        return f"{self.trend_arrow} {self.change}".strip()
 
 
 def kpi_row(k: KpiResult) -> KpiRow:
@@ -53,16 +89,20 @@ def kpi_row(k: KpiResult) -> KpiRow:
     >>> # kpi_row(result.kpis[0]).actual == "$6,000"
     """
     trend = k.trend.value if k.trend else ""
+    formats = figure_formats(k)
+    band = achievement_band(k)
     return KpiRow(
         kpi=k,
-        actual=format_value(k.actual, k.number_format),
-        target=format_value(k.target, k.number_format),
-        expected=format_value(k.expected, k.number_format),
-        achievement=percent(k.achievement),
-        forecast=format_value(k.forecast, k.number_format) if k.forecast is not None else "",
-        trend_arrow=k.trend.arrow if k.trend else "",
+        actual=format_value(k.actual, formats.actual),
+        target=format_value(k.target, formats.target),
+        expected=format_value(k.expected, formats.expected),
+        achievement=format_value(k.achievement, formats.achievement),
+        forecast=format_value(k.forecast, formats.forecast) if k.forecast is not None else "",
+        trend_arrow=trend_arrow(k),
         trend_label=trend,
         change=_signed_percent(k.change),
+        trend_colour=TREND_COLOURS.get(trend, MUTED),
+        achievement_tint=STATUS_TINT[band] if band else WHITE,
     )
 
 

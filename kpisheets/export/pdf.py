@@ -41,9 +41,9 @@ from kpisheets.export.meeting import (
     STATUS_FILL,
     STATUS_TEXT,
     TARGET_COLOUR,
-    TREND_COLOUR,
     by_category,
     kpi_row,
+    legend_lines,
     period_line,
     status_counts,
 )
@@ -56,7 +56,8 @@ from kpisheets.export.pdf_fonts import (
     register,
     string_width,
 )
-from kpisheets.formatting import STATUS_TINT, format_value, percent, shorten
+from kpisheets.formatting import format_value, percent, shorten
+from kpisheets.palette import SCORE_FILL, SCORE_TEXT
 from kpisheets.result import KpiResult, Result
 
 PAPER_SIZES = {"a4": landscape(A4), "letter": landscape(LETTER)}
@@ -118,7 +119,10 @@ def result_pdf(
     tiles = _tiles(result, frame_w, big=len(result.kpis) <= 15)
     story += [tiles, Spacer(1, 8)]
     _, tiles_h = tiles.wrap(frame_w, frame_h)
-    story.append(_fitted_summary_table(result, frame_w, frame_h - tiles_h - 8))
+    legend = _legend(result)
+    legend_h = sum(p.wrap(frame_w, frame_h)[1] for p in legend) + 6
+    story.append(_fitted_summary_table(result, frame_w, frame_h - tiles_h - 8 - legend_h))
+    story += [Spacer(1, 6), *legend]
     categories = by_category(result)
     for i, (category, kpis) in enumerate(categories, start=1):
         say(f"charts for {category} ({i} of {len(categories)})")
@@ -200,14 +204,14 @@ def _tiles(result: Result, width: float, big: bool = True) -> Table:
             ]
         )
         fills.append(STATUS_FILL[status])
-    score_colour = colors.HexColor("#174EA6")
+    score_colour = colors.HexColor(SCORE_TEXT)
     cells.append(
         [
             Paragraph(percent(result.overall.score), _style(number, True, score_colour, TA_CENTER)),
             Paragraph("Overall score", _style(8, False, score_colour, TA_CENTER)),
         ]
     )
-    fills.append("#E8F0FE")
+    fills.append(SCORE_FILL)
     gap = 6.0
     tile_w = (width - gap * (len(cells) - 1)) / len(cells)
     row: list[Any] = []
@@ -299,8 +303,9 @@ def _summary_table(
     data: list[list[Any]] = [header]
     style: list[tuple[Any, ...]] = [
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.6),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.2),
+        # the smallest type sizes (many KPIs) also close up the rows
+        ("TOPPADDING", (0, 0), (-1, -1), 1.6 if size > 7 else 0.8),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.2 if size > 7 else 1.2),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
         ("LINEBELOW", (0, 0), (-1, 0), 1.2, RULE),
@@ -330,12 +335,18 @@ def _summary_table(
                 ("LINEBELOW", (0, r), (-1, r), 0.4, RULE),
             ]
             pct_col = [h for h, _, _ in columns].index("% of target")
-            style.append(
-                ("BACKGROUND", (pct_col, r), (pct_col, r), colors.HexColor(STATUS_TINT[k.status]))
-            )
+            tint = kpi_row(k).achievement_tint
+            style.append(("BACKGROUND", (pct_col, r), (pct_col, r), colors.HexColor(tint)))
     table = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table, squeezed
+
+
+def _legend(result: Result) -> list[Flowable]:
+    """The legend lines under the KPI table (none without KPIs)."""
+    if not result.kpis:
+        return []
+    return [Paragraph(markup(line), _style(7, colour=MUTED)) for line in legend_lines(result)]
 
 
 def _kpi_cells(
@@ -365,8 +376,8 @@ def _kpi_cells(
         "Expected": Paragraph(markup(row.expected), _style(size, colour=MUTED, align=TA_RIGHT)),
         "% of target": Paragraph(row.achievement, _style(size, True, align=TA_RIGHT)),
         "Trend": Paragraph(
-            f'<font color="{TREND_COLOUR.get(row.trend_label, "#5F6368")}">{row.trend_arrow}</font>'
-            f'<font size="{small}" color="#5F6368"> {row.change}</font>',
+            f'<font color="{row.trend_colour}">{row.trend_arrow}'
+            f'<font size="{small}"> {row.change}</font></font>',
             _style(size, align=TA_CENTER),
         ),
         "History": sparkline(k, spark_w, spark_h),

@@ -26,13 +26,15 @@ from kpisheets.export.meeting import (
     TARGET_COLOUR,
     by_category,
     kpi_row,
+    legend_lines,
     period_line,
     status_counts,
 )
-from kpisheets.formatting import STATUS_TINT, percent, shorten
+from kpisheets.formatting import percent, shorten
+from kpisheets.palette import HEADER_FILL, INK, MUTED
 from kpisheets.result import KpiResult, Result
 
-ROWS_PER_SLIDE = 12
+ROWS_PER_SLIDE = 10  # leaves room for the legend under the table
 CHARTS_PER_SLIDE = 4  # 2 × 2
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
@@ -105,8 +107,19 @@ def _title(slide: Any, text: str) -> None:
 def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: str) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
     _title(slide, heading)
-    headers = ["Status", "KPI", "Owner", "Actual", "Target", "% of target", "Trend", "Latest note"]
-    widths = [1.15, 2.9, 1.3, 1.35, 1.35, 1.05, 0.9, 2.3]  # inches, 12.3 in all
+    headers = [
+        "Status",
+        "KPI",
+        "Owner",
+        "Actual",
+        "Target",
+        "Expected by now",
+        "% of target",
+        "Trend",
+        "Latest note",
+    ]
+    widths = [1.15, 2.6, 1.15, 1.25, 1.25, 1.25, 1.0, 0.95, 1.7]  # inches, 12.3 in all
+    numbers = {3, 4, 5, 6}
     row_h = Inches(0.42)
     shape = slide.shapes.add_table(
         len(kpis) + 1,
@@ -126,8 +139,8 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
             size=12,
             bold=True,
             colour="#FFFFFF",
-            fill="#3C4043",
-            right=c in (3, 4, 5),
+            fill=HEADER_FILL,
+            right=c in numbers,
         )
     for r, k in enumerate(kpis, start=1):
         row = kpi_row(k)
@@ -137,27 +150,41 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
             clean(k.owner),
             row.actual,
             row.target,
+            row.expected,
             row.achievement,
-            f"{row.trend_arrow} {row.change}".strip(),
-            clean(shorten(k.note, 70)),
+            row.trend,
+            clean(shorten(k.note, 60)),
         ]
         for c, text in enumerate(values):
             fill = None
-            colour = "#202124"
+            colour = INK
             if c == 0:
                 fill, colour = STATUS_FILL[k.status], STATUS_TEXT[k.status]
             elif c == 5:
-                fill = STATUS_TINT[k.status]
+                colour = MUTED
+            elif c == 6:
+                fill = row.achievement_tint
+            elif c == 7:
+                colour = row.trend_colour
             _set(
                 table.cell(r, c),
                 text,
-                size=11 if c != 7 else 9,
-                bold=c in (0, 3, 5),
+                size=11 if c != 8 else 9,
+                bold=c in (0, 3, 6, 7),
                 colour=colour,
                 fill=fill or "#FFFFFF",
-                right=c in (3, 4, 5),
+                right=c in numbers,
             )
         table.rows[r].height = row_h
+    top = Inches(1.2) + row_h * (len(kpis) + 1) + Inches(0.15)
+    box = slide.shapes.add_textbox(Inches(0.5), top, Inches(sum(widths)), Inches(1.0))
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, line in enumerate(legend_lines(result)):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.text = line
+        paragraph.font.size = Pt(10)
+        paragraph.font.color.rgb = _rgb(MUTED)
 
 
 def _set(
@@ -187,7 +214,8 @@ def _chart_slide(deck: Any, heading: str, kpis: list[KpiResult]) -> None:
 
 
 def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> None:
-    data = CategoryChartData(number_format=k.number_format or "General")
+    number_format = k.number_format or "General"
+    data = CategoryChartData(number_format=number_format)
     data.categories = [clean(p.label) for p in k.history] or ["(no history)"]
     data.add_series("Actual", [p.value for p in k.history] or [None])
     data.add_series("Target", [p.target for p in k.history] or [None])
@@ -206,6 +234,9 @@ def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> 
     chart.legend.font.size = Pt(10)
     chart.category_axis.tick_labels.font.size = Pt(9)
     chart.value_axis.tick_labels.font.size = Pt(9)
+    # The axis shows the KPI's own format ($0.7M), not the data's General.
+    chart.value_axis.tick_labels.number_format = number_format
+    chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.has_major_gridlines = True
     actual, target = chart.plots[0].series
     if kind == XL_CHART_TYPE.COLUMN_CLUSTERED:

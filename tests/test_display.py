@@ -1,0 +1,202 @@
+"""How figures are shown in every output: rounding that never contradicts the status,
+trend arrows that show the value's direction, the legend, Expected beside % of target,
+the tint that follows its figure, the palette's contrast and the HTML's accessibility."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from kpisheets.calc import compute
+from kpisheets.cli import cli, status_table
+from kpisheets.export import export_result
+from kpisheets.export.html import result_html
+from kpisheets.export.markdown import result_markdown
+from kpisheets.export.meeting import kpi_row
+from kpisheets.export.pptx import result_pptx
+from kpisheets.formatting import figure_formats
+from kpisheets.legend import legend_lines
+from kpisheets.model import Status, Trend
+from kpisheets.palette import GOOD, STATUS_TINT, TEXT_ON_FILL, contrast
+from kpisheets.result import Result
+from tests.builders import kpi, tracker
+
+AS_OF = dt.date(2026, 11, 20)
+
+
+def _result() -> Result:
+    """Attrition just above a lower-is-better target; a scaled currency; a paced total
+    whose pace and % of target disagree; KPIs moving up and down."""
+    kpis = [
+        kpi(
+            "ATTR",
+            name="Voluntary attrition",
+            category="People",
+            unit="%",
+            direction="lower",
+            aggregation="average",
+            target=0.10,
+        ),
+        kpi(
+            "ARR",
+            name="Annual recurring revenue",
+            category="Revenue",
+            number_format='$#,##0.0,,"M"',
+            aggregation="last",
+            target=700000,
+        ),
+        kpi(
+            "DEMOS",
+            name="Demos held",
+            category="Revenue",
+            unit="demos",
+            target=100,
+        ),
+        kpi(
+            "CYCLE",
+            name="Sales cycle length",
+            category="Revenue",
+            unit="days",
+            direction="lower",
+            aggregation="average",
+            target=30,
+        ),
+    ]
+    entries = [
+        (dt.date(2026, 10, 10), "ATTR", 0.12),
+        (dt.date(2026, 11, 10), "ATTR", 0.1003),
+        (dt.date(2026, 10, 10), "ARR", 600000),
+        (dt.date(2026, 11, 10), "ARR", 651000),
+        (dt.date(2026, 10, 5), "DEMOS", 50),
+        (dt.date(2026, 11, 5), "DEMOS", 70),  # 70 of 100 by day 20 of 30: ahead of pace
+        (dt.date(2026, 10, 5), "CYCLE", 40),
+        (dt.date(2026, 11, 5), "CYCLE", 33),  # down: good for a lower-is-better KPI
+    ]
+    return compute(tracker(kpis, entries), AS_OF)
+
+
+def _kpi(result: Result, kpi_id: str):  # type: ignore[no-untyped-def]
+    return next(k for k in result.kpis if k.id == kpi_id)
+
+
+def test_rounding_never_contradicts_the_status() -> None:
+    result = _result()
+    attrition = _kpi(result, "ATTR")
+    assert attrition.status is Status.AT_RISK
+    row = kpi_row(attrition)
+    # 10.0% · 10.0% · 100% beside "At risk" was the contradiction
+    assert (row.actual, row.target, row.achievement) == ("10.03%", "10.0%", "99.7%")
+    assert figure_formats(attrition).actual == "0.00%"
+    table = status_table(result)
+    line = next(line for line in table.splitlines() if line.startswith("ATTR"))
+    assert "10.03%" in line and "99.7%" in line and "At risk" in line
+    markdown = result_markdown(result)
+    assert "10.03%" in markdown and "99.7%" in markdown
+
+
+def test_a_scaled_currency_gets_the_decimal_that_shows_the_gap() -> None:
+    arr = _kpi(_result(), "ARR")  # 651,000 of 700,000
+    row = kpi_row(arr)
+    # $0.7M against $0.7M would look met; one decimal more shows the gap
+    assert (row.actual, row.target, row.achievement) == ("$0.65M", "$0.7M", "93%")
+    assert figure_formats(arr).actual == '$#,##0.00,,"M"'
+
+
+def test_trend_arrow_is_the_values_direction_and_the_colour_its_judgement() -> None:
+    result = _result()
+    cycle = kpi_row(_kpi(result, "CYCLE"))  # 40 → 33 days, lower is better
+    assert (cycle.trend_arrow, cycle.trend_label, cycle.trend_colour) == ("▼", "improving", GOOD)
+    attrition = kpi_row(_kpi(result, "ATTR"))  # 12% → 10.03%: down, improving
+    assert attrition.trend_arrow == "▼" and attrition.kpi.trend is Trend.IMPROVING
+    arr = kpi_row(_kpi(result, "ARR"))  # up, higher is better
+    assert (arr.trend_arrow, arr.trend_colour) == ("▲", GOOD)
+    assert arr.trend.startswith("▲ +")
+    assert "▼ +" not in result_markdown(result) and "▲ -" not in result_markdown(result)
+
+
+def test_the_tint_of_percent_of_target_follows_that_figure() -> None:
+    demos = _kpi(_result(), "DEMOS")
+    assert demos.status is Status.ON_TRACK  # ahead of pace…
+    assert demos.achievement is not None and demos.achievement < 0.9  # …but 70% of target
+    row = kpi_row(demos)
+    assert row.achievement_tint == STATUS_TINT[Status.OFF_TRACK]
+    html = result_html(_result())
+    assert f'style="background:{STATUS_TINT[Status.OFF_TRACK]}">70%</td>' in html
+
+
+def test_the_legend_is_in_every_output(tmp_path: Path) -> None:
+    result = _result()
+    lines = legend_lines(result)
+    assert len(lines) == 2
+    assert "Expected by now" in lines[0] and "Score" in lines[0] and "% of target" in lines[0]
+    assert "day 20 of Nov 2026" in lines[1]  # totals are compared up to this day
+    assert "Category and Overall score" in lines[1]
+    assert lines[0] in result_markdown(result).replace("\\", "")
+    assert lines[1].split(" (")[0] in result_html(result)
+    status = " ".join(status_table(result).split())
+    assert " ".join(lines[1].split()) in status
+    deck = zipfile.ZipFile(io.BytesIO(result_pptx(result)))
+    slides = "".join(
+        deck.read(n).decode() for n in deck.namelist() if re.match(r"ppt/slides/slide\d+", n)
+    )
+    assert "Category and Overall score" in slides
+    pdf = export_result(result, tmp_path / "s.pdf")
+    assert pdf.stat().st_size > 0
+
+
+def test_slides_show_expected_beside_percent_of_target_and_format_the_axis() -> None:
+    deck = zipfile.ZipFile(io.BytesIO(result_pptx(_result())))
+    summary = deck.read("ppt/slides/slide2.xml").decode()
+    headers = re.findall(r"<a:t>([^<]*)</a:t>", summary)
+    assert headers.index("Expected by now") + 1 == headers.index("% of target")
+    assert "10.03%" in summary and "99.7%" in summary
+    axis_formats = []
+    for name in deck.namelist():
+        if name.startswith("ppt/charts/chart"):
+            tree = etree.fromstring(deck.read(name))
+            ns = {"c": "http://schemas.openxmlformats.org/drawingml/2006/chart"}
+            axis_formats += [
+                (e.get("formatCode"), e.get("sourceLinked"))
+                for e in tree.findall(".//c:valAx/c:numFmt", ns)
+            ]
+    assert ('$#,##0.0,,"M"', "0") in axis_formats  # quotes survive as XML escapes
+
+
+def test_html_tables_have_scope_caption_and_sparkline_values() -> None:
+    html = result_html(_result())
+    assert html.count('<th scope="col">') >= 10
+    assert '<th scope="row" class="name-cell">' in html
+    assert "<caption>People: 1 KPI" in html
+    labels = re.findall(r'aria-label="(History of [^"]*)"', html)
+    arr = next(label for label in labels if "Annual recurring revenue" in label)
+    assert "Oct 2026 $0.6M" in arr and "Nov 2026 $0.7M (target $0.7M)" in arr
+
+
+@pytest.mark.parametrize(("where", "text", "fill"), TEXT_ON_FILL)
+def test_every_text_on_fill_pair_reaches_wcag_aa(where: str, text: str, fill: str) -> None:
+    assert contrast(text, fill) >= 4.5, f"{where}: {text} on {fill} is {contrast(text, fill):.2f}:1"
+
+
+def test_status_command_prints_the_table_with_the_legend(tmp_path: Path) -> None:
+    from tests.builders import write_workbook
+
+    book = write_workbook(
+        tmp_path / "t.xlsx",
+        {
+            "KPIs": [
+                ["ID", "KPI", "Unit", "Direction", "Aggregation", "Target"],
+                ["ATTR", "Voluntary attrition", "%", "lower", "average", 0.1],
+            ],
+            "Entries": [["Date", "KPI", "Value"], [dt.date(2026, 11, 10), "ATTR", 0.1003]],
+        },
+    )
+    out = CliRunner().invoke(cli, ["status", str(book), "--as-of", "2026-11-20"])
+    assert out.exit_code == 0, out.output
+    assert "10.03%" in out.stdout and "99.7%" in out.stdout and "Expected by now:" in out.stdout
