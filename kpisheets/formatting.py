@@ -28,6 +28,7 @@ __all__ = [
     "figure_formats",
     "finite",
     "format_value",
+    "input_number_format",
     "percent",
     "shorten",
     "trend_arrow",
@@ -45,6 +46,12 @@ def default_number_format(unit: str, format_override: str = "") -> str:
     '0.0%'
     >>> default_number_format("visits")
     '#,##0 "visits"'
+    >>> default_number_format("")
+    '#,##0.0#'
+
+    Without a unit the figures keep one or two decimals (an NPS of 39.66, a target of
+    40.0): ``#,##0.##`` would show whole numbers with a trailing point in Excel
+    (``40.``), since Excel keeps the decimal point when no decimal is shown.
     """
     if format_override.strip():
         return format_override.strip()
@@ -56,7 +63,20 @@ def default_number_format(unit: str, format_override: str = "") -> str:
     if unit:
         safe = unit.replace('"', "")
         return f'#,##0 "{safe}"'
-    return "#,##0.##"
+    return "#,##0.0#"
+
+
+def input_number_format(unit: str, format_override: str = "") -> str:
+    """The number format of the cells people type a KPI's values into (Entries and
+    Targets values, KPIs' Target): the KPI's format, but General without Unit and
+    Format, so a typed 9 shows as 9.
+
+    >>> input_number_format(""), input_number_format("$")
+    ('General', '"$"#,##0')
+    """
+    if not format_override.strip() and not (unit or "").strip():
+        return "General"
+    return default_number_format(unit, format_override)
 
 
 def format_value(value: float | None, num_format: str = "", blank: str = "—") -> str:

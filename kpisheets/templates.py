@@ -31,7 +31,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from kpisheets.errors import OutputExistsError, UsageError
-from kpisheets.formatting import STATUS_COLOURS, default_number_format
+from kpisheets.formatting import STATUS_COLOURS, input_number_format
 from kpisheets.model import Aggregation, Direction, Frequency, Status
 
 TEMPLATE_NAMES = ("blank", "sales", "marketing", "customer-success", "people")
@@ -679,7 +679,7 @@ def _kpi_formats(kpi_rows: list[list[Any]]) -> dict[str, str]:
     formats = {}
     for row in kpi_rows[1:]:
         kpi_id = str(row[col["ID"]] or "").upper()
-        formats[kpi_id] = default_number_format(
+        formats[kpi_id] = input_number_format(
             str(row[col["Unit"]] or ""), str(row[col["Format"]] or "")
         )
     return formats
@@ -697,7 +697,7 @@ def _cell_format(
     if sheet == "KPIs" and header in ("Target", "Baseline", "Tolerance"):
         unit = row[headers.index("Unit")] or ""
         fmt = row[headers.index("Format")] or ""
-        return default_number_format(str(unit), str(fmt))
+        return input_number_format(str(unit), str(fmt))
     if header in ("Value", "Target") and sheet in ("Entries", "Targets"):
         kpi_id = str(row[headers.index("KPI")] or "").upper()
         return kpi_formats.get(kpi_id, "General")

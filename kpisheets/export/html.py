@@ -98,7 +98,9 @@ h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid var(--line); 
 .tile { border-radius: 6px; padding: 6px 12px; min-width: 92px; }
 .tile b { display: block; font-size: 22px; }
 table { border-collapse: collapse; width: 100%; }
-caption { text-align: left; font-size: 12px; color: var(--muted); padding: 0 0 4px; }
+/* the heading above shows the category; the caption names the table for screen readers */
+caption { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 .legend { color: var(--muted); font-size: 12px; margin: 14px 0 0; max-width: 1100px; }
 .legend p { margin: 3px 0; }
 th { text-align: left; font-size: 12px; color: var(--muted); border-bottom: 2px solid var(--line);

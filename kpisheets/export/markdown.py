@@ -82,8 +82,8 @@ def result_markdown(result: Result) -> str:
             ]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    lines += [f"_{escape(line)}_" for line in legend_lines(result)] if result.kpis else []
-    lines.append("")
+    for line in legend_lines(result) if result.kpis else []:
+        lines += [f"_{escape(line)}_", ""]  # a paragraph each
     errors = sum(1 for p in result.problems if p.severity == "error")
     warnings = len(result.problems) - errors
     if result.problems:
