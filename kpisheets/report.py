@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kpisheets.calc.periods import Calendar, Window, one_period_before
@@ -37,6 +37,7 @@ from kpisheets.report_model import (
     SheetReport,
     Sparkline,
     Style,
+    SummaryLayout,
     cell_a1,
     range_a1,
     sheet_range,
@@ -90,16 +91,6 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, float], ...] = (
 )
 COL = {key: i for i, (key, _, _) in enumerate(SUMMARY_COLUMNS)}
 SUMMARY_LAST_COL = len(SUMMARY_COLUMNS) - 1
-
-# Summary rows (0-based).
-ROW_BANNER = 0
-ROW_TITLE = 1
-ROW_AS_OF = 2
-ROW_CHANGED = 3
-ROW_TILE_VALUE = 5
-ROW_TILE_LABEL = 6
-ROW_HEADER = 8
-ROW_FIRST_KPI = 9
 
 TILE_STATUSES = (
     Status.ON_TRACK,
@@ -186,6 +177,10 @@ class HistoryRows:
     last_col: int  # inclusive; first_col - 1 when there is no history
 
 
+# KPIs by category, in the order of the tables: (rollup, category name, its KPIs).
+Groups = list[tuple[Rollup | None, str, list[KpiResult]]]
+
+
 # ---------------------------------------------------------------------------
 # The entry point.
 
@@ -213,20 +208,28 @@ def build_report(
     summary_name, history_name, problems_name = sheet_names
     groups = _groups(result)
     history, rows = _history_sheet(result, groups, history_name)
-    summary = _summary_sheet(
-        result, groups, rows, summary_name, history_name, live_workbook, refreshed_at
+    summary = SummaryBuild(
+        sheet=SheetReport(name=summary_name, tab_color=NAVY, zoom=100),
+        result=result,
+        groups=groups,
+        history_rows=rows,
+        history_name=history_name,
+        live_workbook=live_workbook,
+        refreshed_at=refreshed_at,
     )
+    _summary_sheet(summary)
     problems = _problems_sheet(result.problems, problems_name)
     return Report(
-        sheets=[summary, history, problems],
+        sheets=[summary.sheet, history, problems],
         as_of=result.as_of,
         title=result.title,
         refreshed_at=refreshed_at,
         live_workbook=live_workbook,
+        summary_layout=summary.layout,
     )
 
 
-def _groups(result: Result) -> list[tuple[Rollup | None, str, list[KpiResult]]]:
+def _groups(result: Result) -> Groups:
     """KPIs grouped by category: the rollups' order first, then any category left."""
     by_name: dict[str, list[KpiResult]] = {}
     for k in result.kpis:
@@ -238,32 +241,78 @@ def _groups(result: Result) -> list[tuple[Rollup | None, str, list[KpiResult]]]:
 
 
 # ---------------------------------------------------------------------------
-# Summary
+# Summary: blocks from top to bottom.
+#
+# Each block is a function ``block(s: SummaryBuild, row: int) -> int`` that lays
+# itself out from ``row`` (the next free row, 0-based), records in ``s.layout`` the
+# rows others depend on, and returns the row after itself, its own gap rows included.
+# SUMMARY_BLOCKS lists them in order; to add one, write the function and put it in
+# the list where it belongs: the blocks below it move down on their own. A row that
+# something else must find (a formula, a test, an export) gets a field on
+# SummaryLayout, set by the block that owns it.
 
 
-def _summary_sheet(
-    result: Result,
-    groups: list[tuple[Rollup | None, str, list[KpiResult]]],
-    history_rows: dict[str, HistoryRows],
-    name: str,
-    history_name: str,
-    live_workbook: bool,
-    refreshed_at: dt.datetime,
-) -> SheetReport:
-    sheet = SheetReport(name=name, tab_color=NAVY, zoom=100)
+@dataclass
+class SummaryBuild:
+    """What every Summary block may read, the sheet they write into, and the layout
+    they record."""
+
+    sheet: SheetReport
+    result: Result
+    groups: Groups  # KPIs by category, in table order
+    history_rows: dict[str, HistoryRows]  # where each KPI's history is (sparklines)
+    history_name: str
+    live_workbook: bool  # False for standalone exports (no Entries sheet to count)
+    refreshed_at: dt.datetime
+    layout: SummaryLayout = field(default_factory=SummaryLayout)
+
+
+SummaryBlock = Callable[[SummaryBuild, int], int]
+
+
+def _summary_sheet(s: SummaryBuild) -> None:
+    """Lay out every block of the Summary, then what depends on where they ended up:
+    the frozen header and the print setup."""
+    sheet = s.sheet
     for i, (_, _, width) in enumerate(SUMMARY_COLUMNS):
         sheet.column_widths[i] = width
-    last = SUMMARY_LAST_COL
+    row = 0
+    for block in SUMMARY_BLOCKS:
+        row = block(s, row)
+    s.layout.end_row = row
 
-    # Banner, title, as-of date, period labels, refreshed-at, changed-since line.
-    sheet.merges.append(Merge(ROW_BANNER, 0, ROW_BANNER, last, BANNER_TEXT, BANNER))
-    sheet.row_heights[ROW_BANNER] = 20
-    sheet.merges.append(Merge(ROW_TITLE, 0, ROW_TITLE, last, result.title, TITLE))
-    sheet.row_heights[ROW_TITLE] = 42
+    header = s.layout.header_row
+    assert header is not None  # the header block always runs
+    sheet.freeze = (header + 1, 1)
+    sheet.print_setup = PrintSetup(
+        repeat_rows=(header, header),
+        print_area=range_a1(0, 0, row - 1, SUMMARY_LAST_COL),
+        footer=PAGE_FOOTER,
+    )
+
+
+def banner_block(s: SummaryBuild, row: int) -> int:
+    """The banner: this sheet is generated, edit the input sheets instead."""
+    s.sheet.merges.append(Merge(row, 0, row, SUMMARY_LAST_COL, BANNER_TEXT, BANNER))
+    s.sheet.row_heights[row] = 20
+    return row + 1
+
+
+def title_block(s: SummaryBuild, row: int) -> int:
+    """The tracker's title (Settings › Title)."""
+    s.sheet.merges.append(Merge(row, 0, row, SUMMARY_LAST_COL, s.result.title, TITLE))
+    s.sheet.row_heights[row] = 42
+    s.layout.title_row = row
+    return row + 1
+
+
+def as_of_block(s: SummaryBuild, row: int) -> int:
+    """The as-of date, the periods shown, and when the refresh ran."""
+    sheet = s.sheet
     sheet.set(
-        ROW_AS_OF,
+        row,
         0,
-        result.as_of,
+        s.result.as_of,
         Style(
             bold=True,
             font_size=14,
@@ -273,18 +322,18 @@ def _summary_sheet(
             valign="vcenter",
         ),
     )
-    labels = _period_labels(result.kpis)
+    labels = _period_labels(s.result.kpis)
     if labels:
         sheet.merges.append(
-            Merge(ROW_AS_OF, 1, ROW_AS_OF, COL["trend"], "Period: " + " · ".join(labels), SUBTITLE)
+            Merge(row, 1, row, COL["trend"], "Period: " + " · ".join(labels), SUBTITLE)
         )
     sheet.merges.append(
         Merge(
-            ROW_AS_OF,
+            row,
             COL["sparkline"],
-            ROW_AS_OF,
-            last,
-            refreshed_at,
+            row,
+            SUMMARY_LAST_COL,
+            s.refreshed_at,
             Style(
                 font_size=11,
                 font_color=MUTED,
@@ -294,95 +343,129 @@ def _summary_sheet(
             ),
         )
     )
-    sheet.row_heights[ROW_AS_OF] = 24
-    if live_workbook:
-        sheet.set(
-            ROW_CHANGED,
+    sheet.row_heights[row] = 24
+    s.layout.as_of_row = row
+    return row + 1
+
+
+def changed_block(s: SummaryBuild, row: int) -> int:
+    """The line that turns visible, by formula, once Entries changes (live workbooks
+    only; the row is kept either way), then a gap."""
+    if s.live_workbook:
+        s.sheet.set(
+            row,
             0,
-            changed_since_formula(result),
+            changed_since_formula(s.result),
             Style(bold=True, font_size=12, font_color=WARNING_INK),
         )
-    sheet.row_heights[ROW_CHANGED] = 18
-    sheet.row_heights[ROW_CHANGED + 1] = 8
+        s.layout.changed_row = row
+    s.sheet.row_heights[row] = 18
+    s.sheet.row_heights[row + 1] = 8
+    return row + 2
 
-    # Tiles: overall score, then one per status; beside them, what needs attention.
-    _tiles(sheet, result.overall)
-    _attention(sheet, result.kpis)
-    sheet.row_heights[ROW_TILE_LABEL + 1] = 12
 
-    # The KPI table.
+def tiles_block(s: SummaryBuild, row: int) -> int:
+    """Tiles (overall score, then one per status) on two rows; beside them, the KPIs
+    that need attention; then a gap."""
+    s.layout.tiles_row = row
+    _tiles(s.sheet, row, s.result.overall)
+    _attention(s.sheet, row, s.result.kpis)
+    s.sheet.row_heights[row + 2] = 12
+    return row + 3
+
+
+def header_block(s: SummaryBuild, row: int) -> int:
+    """The KPI table's column headings (frozen, and repeated on every printed page)."""
     for i, (_, header, _) in enumerate(SUMMARY_COLUMNS):
         left = i in (COL["kpi"], COL["owner"], COL["note"])
-        sheet.set(ROW_HEADER, i, header, HEADER_LEFT if left else HEADER)
-    sheet.row_heights[ROW_HEADER] = 34
-    row = ROW_FIRST_KPI
-    kpi_rows: list[int] = []
-    for rollup, category, kpis in groups:
-        _category_row(sheet, row, category, rollup)
+        s.sheet.set(row, i, header, HEADER_LEFT if left else HEADER)
+    s.sheet.row_heights[row] = 34
+    s.layout.header_row = row
+    return row + 1
+
+
+def kpi_table_block(s: SummaryBuild, row: int) -> int:
+    """One row per category and per KPI under it (or a line saying there are none),
+    with the table's conditional formats; then a gap."""
+    s.layout.first_table_row = row
+    for rollup, category, kpis in s.groups:
+        _category_row(s.sheet, row, category, rollup)
         row += 1
         for k in kpis:
-            _kpi_row(sheet, row, k, result.as_of)
-            spark = history_rows.get(k.id)
-            if spark and spark.last_col >= spark.first_col:
-                sheet.sparklines.append(
-                    Sparkline(
-                        location=cell_a1(row, COL["sparkline"]),
-                        range=sheet_range(
-                            history_name,
-                            spark.actual_row,
-                            spark.first_col,
-                            spark.actual_row,
-                            spark.last_col,
-                            absolute=False,
-                        ),
-                        options={
-                            # Columns, not a line: LibreOffice draws line sparklines
-                            # as loose dots, and a period's total reads well as a bar.
-                            "type": "column",
-                            "last_point": True,
-                            "series_color": "#8EA9DB",
-                            "last_color": NAVY,
-                            "empty_cells": "gaps",
-                        },
-                    )
-                )
-            kpi_rows.append(row)
+            _kpi_row(s.sheet, row, k, s.result.as_of)
+            _sparkline(s, row, k)
+            s.layout.kpi_rows.append(row)
             row += 1
-    if not kpi_rows:
-        sheet.merges.append(
+    if not s.layout.kpi_rows:
+        s.sheet.merges.append(
             Merge(
                 row,
                 0,
                 row,
-                last,
+                SUMMARY_LAST_COL,
                 "No KPIs to show yet: add rows to the KPIs sheet and refresh.",
                 body(italic=True, font_color=MUTED),
             )
         )
         row += 1
-    last_table_row = row - 1
+    s.layout.last_table_row = row - 1
+    if s.layout.kpi_rows:
+        _summary_rules(s.sheet, s.result, s.layout)
+    return row + 1
 
-    if kpi_rows:
-        _summary_rules(sheet, result, kpi_rows, last_table_row)
 
-    # A legend under the table, so nobody has to ask in the meeting.
-    row += 1
+def legend_block(s: SummaryBuild, row: int) -> int:
+    """What the columns mean, under the table, so nobody has to ask in the meeting."""
     for text in (
         "Expected by now: where the KPI should be today at a steady pace. "
         "Status compares Actual with Expected by now (On track from the Green-at threshold, At risk from Amber-at).",
         "% of target compares Actual with the period's Target. Forecast: the period's end value at the current pace. "
         "Highlighted Last entry: nothing entered for more than one period.",
     ):
-        sheet.set(row, 0, text, SMALL)
+        s.sheet.set(row, 0, text, SMALL)
         row += 1
+    return row
 
-    sheet.freeze = (ROW_HEADER + 1, 1)
-    sheet.print_setup = PrintSetup(
-        repeat_rows=(ROW_HEADER, ROW_HEADER),
-        print_area=range_a1(0, 0, row - 1, last),
-        footer=PAGE_FOOTER,
+
+SUMMARY_BLOCKS: tuple[SummaryBlock, ...] = (
+    banner_block,
+    title_block,
+    as_of_block,
+    changed_block,
+    tiles_block,
+    header_block,
+    kpi_table_block,
+    legend_block,
+)
+
+
+def _sparkline(s: SummaryBuild, row: int, k: KpiResult) -> None:
+    """The KPI's history as a column sparkline, read from its Actual row on History."""
+    spark = s.history_rows.get(k.id)
+    if not spark or spark.last_col < spark.first_col:
+        return
+    s.sheet.sparklines.append(
+        Sparkline(
+            location=cell_a1(row, COL["sparkline"]),
+            range=sheet_range(
+                s.history_name,
+                spark.actual_row,
+                spark.first_col,
+                spark.actual_row,
+                spark.last_col,
+                absolute=False,
+            ),
+            options={
+                # Columns, not a line: LibreOffice draws line sparklines
+                # as loose dots, and a period's total reads well as a bar.
+                "type": "column",
+                "last_point": True,
+                "series_color": "#8EA9DB",
+                "last_color": NAVY,
+                "empty_cells": "gaps",
+            },
+        )
     )
-    return sheet
 
 
 def changed_since_formula(result: Result) -> Formula:
@@ -412,7 +495,9 @@ def _period_labels(kpis: list[KpiResult]) -> list[str]:
     return labels
 
 
-def _tiles(sheet: SheetReport, overall: Rollup) -> None:
+def _tiles(sheet: SheetReport, row: int, overall: Rollup) -> None:
+    """The overall score tile, then one tile per status: values on ``row``, labels
+    under them."""
     value = Style(
         bold=True, font_size=28, align="center", valign="vcenter", border=2, border_color="#FFFFFF"
     )
@@ -421,35 +506,34 @@ def _tiles(sheet: SheetReport, overall: Rollup) -> None:
     )
     score_fill = NAVY
     sheet.set(
-        ROW_TILE_VALUE,
+        row,
         0,
         finite(overall.score) if overall.score is not None else "—",
         _with(value, fill=score_fill, font_color="#FFFFFF", num_format=PERCENT_FORMAT),
     )
-    sheet.set(
-        ROW_TILE_LABEL, 0, "Overall score", _with(label, fill=score_fill, font_color="#FFFFFF")
-    )
+    sheet.set(row + 1, 0, "Overall score", _with(label, fill=score_fill, font_color="#FFFFFF"))
     for i, status in enumerate(TILE_STATUSES, start=1):
         fill, ink = STATUS_COLOURS[status]
         sheet.set(
-            ROW_TILE_VALUE,
+            row,
             i,
             int(overall.counts.get(status, 0)),
             _with(value, fill=fill, font_color=ink),
         )
-        sheet.set(ROW_TILE_LABEL, i, status.label, _with(label, fill=fill, font_color=ink))
-    sheet.row_heights[ROW_TILE_VALUE] = 44
-    sheet.row_heights[ROW_TILE_LABEL] = 22
+        sheet.set(row + 1, i, status.label, _with(label, fill=fill, font_color=ink))
+    sheet.row_heights[row] = 44
+    sheet.row_heights[row + 1] = 22
 
 
-def _attention(sheet: SheetReport, kpis: list[KpiResult]) -> None:
-    """Name the KPIs off track and at risk beside the tiles: what the meeting discusses."""
+def _attention(sheet: SheetReport, row: int, kpis: list[KpiResult]) -> None:
+    """Name the KPIs off track (on ``row``) and at risk (under it) beside the tiles:
+    what the meeting discusses."""
     lines = (
-        (Status.OFF_TRACK, ROW_TILE_VALUE, 13),
-        (Status.AT_RISK, ROW_TILE_LABEL, 12),
+        (Status.OFF_TRACK, row, 13),
+        (Status.AT_RISK, row + 1, 12),
     )
     first = COL["status"]
-    for status, row, size in lines:
+    for status, line_row, size in lines:
         names = [k.name for k in kpis if k.status is status]
         if names:
             shown = names[:ATTENTION_NAMES]
@@ -463,9 +547,9 @@ def _attention(sheet: SheetReport, kpis: list[KpiResult]) -> None:
             text, ink = "Nothing is at risk.", MUTED
         sheet.merges.append(
             Merge(
-                row,
+                line_row,
                 first,
-                row,
+                line_row,
                 SUMMARY_LAST_COL,
                 text,
                 Style(
@@ -528,8 +612,11 @@ def summary_note(note: str | None) -> str:
     return shorten(note, NOTE_CHARS)
 
 
-def _summary_rules(sheet: SheetReport, result: Result, kpi_rows: list[int], last_row: int) -> None:
-    first = ROW_FIRST_KPI
+def _summary_rules(sheet: SheetReport, result: Result, layout: SummaryLayout) -> None:
+    """The KPI table's conditional formats: status fills, % of target data bars,
+    coloured trend arrows, stale Last-entry dates."""
+    assert layout.first_table_row is not None and layout.last_table_row is not None
+    first, last_row, kpi_rows = layout.first_table_row, layout.last_table_row, layout.kpi_rows
     status_range = range_a1(first, COL["status"], last_row, COL["status"])
     for status, (fill, ink) in STATUS_COLOURS.items():
         sheet.conditional_formats.append(
@@ -638,7 +725,7 @@ def _example_kpi(frequency: Frequency) -> KpiResult:
 
 def _history_sheet(
     result: Result,
-    groups: list[tuple[Rollup | None, str, list[KpiResult]]],
+    groups: Groups,
     name: str,
 ) -> tuple[SheetReport, dict[str, HistoryRows]]:
     sheet = SheetReport(name=name, tab_color="#5B7083", zoom=100)

@@ -205,6 +205,31 @@ class SheetReport:
 
 
 @dataclass
+class SummaryLayout:
+    """Where the Summary's blocks ended up (0-based rows), recorded by the blocks as
+    they are laid out top to bottom; everything that depends on a row (freeze panes,
+    print titles, conditional-format ranges, tests) reads it from here.
+
+    A block that is not shown leaves its row ``None``.
+    """
+
+    title_row: int | None = None
+    as_of_row: int | None = None
+    changed_row: int | None = None  # the "entries changed" line (live workbooks only)
+    tiles_row: int | None = None  # the tile values; their labels are on the next row
+    header_row: int | None = None  # the KPI table's column headings
+    first_table_row: int | None = None  # the first category row under the header
+    kpi_rows: list[int] = field(default_factory=list)  # one per KPI, in table order
+    last_table_row: int | None = None  # the table's last row (a KPI or "No KPIs")
+    end_row: int = 0  # the row after the last block
+
+    @property
+    def tile_label_row(self) -> int | None:
+        """The row of the tiles' labels, under their values."""
+        return None if self.tiles_row is None else self.tiles_row + 1
+
+
+@dataclass
 class Report:
     """All generated sheets, in the order they are appended to the workbook."""
 
@@ -217,6 +242,8 @@ class Report:
     # True when the sheets may refer to the tracker's own sheets (Entries); False for
     # standalone exports.
     live_workbook: bool = True
+    # Where the Summary's blocks are (see kpisheets.report, "Summary").
+    summary_layout: SummaryLayout = field(default_factory=SummaryLayout)
 
     def sheet(self, name: str) -> SheetReport:
         """The sheet with this name (case-insensitive); KeyError when absent."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -15,12 +16,11 @@ from kpisheets.report import (
     CHANGED_TEXT,
     COL,
     NOTE_CHARS,
-    ROW_FIRST_KPI,
-    ROW_HEADER,
-    ROW_TILE_LABEL,
-    ROW_TILE_VALUE,
+    SUMMARY_BLOCKS,
     TILE_STATUSES,
+    SummaryBuild,
     build_report,
+    changed_block,
     changed_since_formula,
     stale_cutoff,
 )
@@ -46,12 +46,14 @@ def values(sheet: SheetReport) -> dict[tuple[int, int], Any]:
     return {pos: cell.value for pos, cell in sheet.grid().items()}
 
 
-def kpi_rows(sheet: SheetReport) -> dict[str, int]:
-    """KPI name → row, for the rows of the KPI table that hold a KPI."""
-    grid = sheet.grid()
+def kpi_rows(report: Report) -> dict[str, int]:
+    """KPI name → row, for the rows of the Summary's KPI table that hold a KPI."""
+    grid = report.sheet("Summary").grid()
+    first = report.summary_layout.first_table_row
+    assert first is not None
     rows = {}
     for (row, col), cell in grid.items():
-        if col == COL["kpi"] and row >= ROW_FIRST_KPI and (row, COL["status"]) in grid:
+        if col == COL["kpi"] and row >= first and (row, COL["status"]) in grid:
             status = grid[(row, COL["status"])].value
             if isinstance(status, str) and status:
                 rows[cell.value] = row
@@ -70,7 +72,7 @@ def test_sheets_are_summary_history_problems_each_with_the_banner(report: Report
 def test_summary_figures_are_the_results_numbers(result: Result, report: Report) -> None:
     summary = report.sheet("Summary")
     grid = summary.grid()
-    rows = kpi_rows(summary)
+    rows = kpi_rows(report)
     assert set(rows) == {k.name for k in result.kpis}
     for k in result.kpis:
         row = rows[k.name]
@@ -98,7 +100,7 @@ def test_summary_groups_kpis_under_category_rows_with_the_category_score(
 ) -> None:
     summary = report.sheet("Summary")
     grid = summary.grid()
-    rows = kpi_rows(summary)
+    rows = kpi_rows(report)
     for rollup in result.categories:
         members = [rows[k.name] for k in result.kpis if k.category == rollup.name]
         header = min(members) - 1
@@ -109,20 +111,22 @@ def test_summary_groups_kpis_under_category_rows_with_the_category_score(
 
 def test_tiles_count_each_status_and_show_the_overall_score(result: Result, report: Report) -> None:
     grid = report.sheet("Summary").grid()
-    assert grid[(ROW_TILE_VALUE, 0)].value == pytest.approx(result.overall.score)
-    assert grid[(ROW_TILE_LABEL, 0)].value == "Overall score"
+    value, label = report.summary_layout.tiles_row, report.summary_layout.tile_label_row
+    assert grid[(value, 0)].value == pytest.approx(result.overall.score)
+    assert grid[(label, 0)].value == "Overall score"
     for i, status in enumerate(TILE_STATUSES, start=1):
-        assert grid[(ROW_TILE_LABEL, i)].value == status.label
-        assert grid[(ROW_TILE_VALUE, i)].value == result.overall.counts.get(status, 0)
+        assert grid[(label, i)].value == status.label
+        assert grid[(value, i)].value == result.overall.counts.get(status, 0)
     # The sample has every status, so every tile says something.
     assert all(result.overall.counts.get(s, 0) > 0 for s in Status)
 
 
 def test_title_as_of_period_and_refreshed_at(result: Result, report: Report) -> None:
     cells = values(report.sheet("Summary"))
-    assert cells[(1, 0)] == result.title
-    assert cells[(2, 0)] == AS_OF
-    assert "Nov 2026" in cells[(2, 1)] and "Q4 2026" in cells[(2, 1)]
+    title, as_of = report.summary_layout.title_row, report.summary_layout.as_of_row
+    assert cells[(title, 0)] == result.title
+    assert cells[(as_of, 0)] == AS_OF
+    assert "Nov 2026" in cells[(as_of, 1)] and "Q4 2026" in cells[(as_of, 1)]
     assert REFRESHED in cells.values()
 
 
@@ -145,7 +149,10 @@ def test_long_notes_are_cut_with_an_ellipsis(report: Report) -> None:
     notes = [
         c.value
         for c in report.sheet("Summary").cells
-        if c.col == COL["note"] and c.row > ROW_HEADER and isinstance(c.value, str) and c.value
+        if c.col == COL["note"]
+        and c.row > report.summary_layout.header_row  # type: ignore[operator]
+        and isinstance(c.value, str)
+        and c.value
     ]
     cut = [n for n in notes if n.endswith("…")]
     assert len(cut) == 1 and len(cut[0]) == NOTE_CHARS
@@ -180,10 +187,10 @@ def test_standalone_report_has_no_formula(result: Result) -> None:
 
 def test_summary_conditional_formats_are_real_rules(result: Result, report: Report) -> None:
     summary = report.sheet("Summary")
-    rows = kpi_rows(summary)
+    rows = kpi_rows(report)
     first, last = min(rows.values()), max(rows.values())
     rules = summary.conditional_formats
-    status_range = range_a1(ROW_FIRST_KPI, COL["status"], last, COL["status"])
+    status_range = range_a1(first - 1, COL["status"], last, COL["status"])  # from the category
     status_rules = {
         r.options["value"]: r.options["format"] for r in rules if r.range == status_range
     }
@@ -240,7 +247,7 @@ def test_stale_cutoff_per_frequency_and_window() -> None:
 def test_sparklines_read_the_history_actual_rows(result: Result, report: Report) -> None:
     summary, history = report.sheet("Summary"), report.sheet("History")
     grid = history.grid()
-    rows = kpi_rows(summary)
+    rows = kpi_rows(report)
     by_location = {s.location: s for s in summary.sparklines}
     assert len(by_location) == len(result.kpis)
     for k in result.kpis:
@@ -314,9 +321,58 @@ def test_print_setup_and_freeze(report: Report) -> None:
     summary = report.sheet("Summary")
     setup = summary.print_setup
     assert setup and setup.landscape and setup.fit_width == 1 and setup.fit_height == 0
-    assert setup.repeat_rows == (ROW_HEADER, ROW_HEADER)
+    header = report.summary_layout.header_row
+    assert header is not None and values(summary)[(header, 0)] == "KPI"
+    assert setup.repeat_rows == (header, header)
     assert setup.print_area and setup.print_area.startswith("A1:L")
-    assert summary.freeze == (ROW_HEADER + 1, 1)
+    assert summary.freeze == (header + 1, 1)
+
+
+def test_the_layout_records_where_each_block_is(result: Result, report: Report) -> None:
+    layout, cells = report.summary_layout, values(report.sheet("Summary"))
+    assert layout.kpi_rows == sorted(kpi_rows(report).values())
+    assert layout.first_table_row == (layout.header_row or 0) + 1
+    assert cells[(layout.first_table_row, 0)] == result.categories[0].name
+    assert layout.last_table_row == layout.kpi_rows[-1]
+    assert isinstance(cells[(layout.changed_row, 0)], Formula)
+    assert report.sheet("Summary").print_setup.print_area == range_a1(  # type: ignore[union-attr]
+        0, 0, layout.end_row - 1, len(COL) - 1
+    )
+    standalone = build_report(result, live_workbook=False, refreshed_at=REFRESHED)
+    assert standalone.summary_layout.changed_row is None
+
+
+def test_a_new_block_moves_everything_below_it(
+    result: Result, report: Report, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What another block needs: put a function in SUMMARY_BLOCKS and the table, the
+    frozen header, the print titles and the conditional formats all move down."""
+
+    def since_block(s: SummaryBuild, row: int) -> int:
+        s.sheet.set(row, 0, "Since 14 Nov 2026")
+        s.sheet.set(row + 1, 0, "two changes")
+        return row + 3
+
+    blocks = list(SUMMARY_BLOCKS)
+    blocks.insert(blocks.index(changed_block) + 1, since_block)
+    monkeypatch.setattr("kpisheets.report.SUMMARY_BLOCKS", tuple(blocks))
+    moved = build_report(result, refreshed_at=REFRESHED)
+    before, after = report.summary_layout, moved.summary_layout
+    assert after.changed_row == before.changed_row
+    assert after.header_row == before.header_row + 3  # type: ignore[operator]
+    assert after.kpi_rows == [r + 3 for r in before.kpi_rows]
+    summary, was = moved.sheet("Summary"), report.sheet("Summary")
+    assert values(summary)[(before.tiles_row + 3, 0)] == pytest.approx(result.overall.score)  # type: ignore[operator]
+    assert summary.freeze == (was.freeze[0] + 3, 1)  # type: ignore[index]
+    assert summary.print_setup.repeat_rows == (after.header_row, after.header_row)  # type: ignore[union-attr]
+
+    def shifted(ref: str) -> str:
+        return re.sub(r"\d+", lambda m: str(int(m.group()) + 3), ref)
+
+    assert [c.range for c in summary.conditional_formats] == [
+        shifted(c.range) for c in was.conditional_formats
+    ]
+    assert [s.location for s in summary.sparklines] == [shifted(s.location) for s in was.sparklines]
 
 
 def test_a_tracker_without_kpis_still_lays_out() -> None:
@@ -328,7 +384,8 @@ def test_a_tracker_without_kpis_still_lays_out() -> None:
 
 
 def test_kpis_needing_attention_are_named_beside_the_tiles(result: Result, report: Report) -> None:
-    texts = [m.value for m in report.sheet("Summary").merges if m.first_row in (5, 6)]
+    tiles = (report.summary_layout.tiles_row, report.summary_layout.tile_label_row)
+    texts = [m.value for m in report.sheet("Summary").merges if m.first_row in tiles]
     off = [k.name for k in result.kpis if k.status is Status.OFF_TRACK]
     risk = [k.name for k in result.kpis if k.status is Status.AT_RISK]
     assert "Off track: " + " · ".join(off) in texts

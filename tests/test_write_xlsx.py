@@ -16,8 +16,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kpisheets.calc import compute
-from kpisheets.report import COL, ROW_FIRST_KPI, build_report
-from kpisheets.report_model import Formula, Report, SheetReport, Style
+from kpisheets.report import COL, build_report
+from kpisheets.report_model import Formula, Report, SheetReport, Style, SummaryLayout, cell_a1
 from kpisheets.result import Result
 from kpisheets.write.xlsx import render_report, render_to_bytes
 from tests.builders import kpi, tracker
@@ -34,9 +34,19 @@ def result() -> Result:
 
 
 @pytest.fixture(scope="module")
-def rendered(result: Result, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def report(result: Result) -> Report:
+    return build_report(result, refreshed_at=REFRESHED)
+
+
+@pytest.fixture(scope="module")
+def layout(report: Report) -> SummaryLayout:
+    return report.summary_layout
+
+
+@pytest.fixture(scope="module")
+def rendered(report: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("xlsx") / "report.xlsx"
-    render_report(build_report(result, refreshed_at=REFRESHED), path)
+    render_report(report, path)
     return path
 
 
@@ -59,9 +69,11 @@ def test_workbook_holds_exactly_the_report_sheets(rendered: Path) -> None:
     assert book.sheet_names == ["Summary", "History", "Problems"]
 
 
-def test_summary_figures_read_back_equal_the_result(result: Result, rendered: Path) -> None:
+def test_summary_figures_read_back_equal_the_result(
+    result: Result, layout: SummaryLayout, rendered: Path
+) -> None:
     rows = CalamineWorkbook.from_path(str(rendered)).get_sheet_by_name("Summary").to_python()
-    by_name = {r[COL["kpi"]]: r for r in rows[ROW_FIRST_KPI:] if r[COL["status"]]}
+    by_name = {r[COL["kpi"]]: r for r in rows[layout.first_table_row :] if r[COL["status"]]}
     assert set(by_name) == {k.name for k in result.kpis}
     for k in result.kpis:
         row = by_name[k.name]
@@ -100,12 +112,15 @@ def test_hostile_notes_stay_text(rendered: Path) -> None:
         assert cell and 't="s"' in cell.group(1) and "<f>" not in cell.group(2)
 
 
-def test_changed_since_formula_has_an_empty_cached_value(rendered: Path) -> None:
+def test_changed_since_formula_has_an_empty_cached_value(
+    layout: SummaryLayout, rendered: Path
+) -> None:
+    assert layout.changed_row is not None
     xml = sheet_xml(rendered, 1)
-    cell = re.search(r'<c r="A4"[^>]*>(.*?)</c>', xml)
+    cell = re.search(rf'<c r="{cell_a1(layout.changed_row, 0)}"[^>]*>(.*?)</c>', xml)
     assert cell and "<f>IF(COUNTA(" in cell.group(1) and "<v></v>" in cell.group(1)
     rows = CalamineWorkbook.from_path(str(rendered)).get_sheet_by_name("Summary").to_python()
-    assert rows[3][0] == ""
+    assert rows[layout.changed_row][0] == ""
 
 
 def test_standalone_render_has_no_formulas(result: Result, tmp_path: Path) -> None:
@@ -144,7 +159,7 @@ def test_conditional_formats_and_sparklines_in_sheet_xml(result: Result, rendere
     assert part(rendered, "xl/styles.xml").count("<dxf>") >= 9
 
 
-def test_print_setup_freeze_and_print_titles(rendered: Path) -> None:
+def test_print_setup_freeze_and_print_titles(layout: SummaryLayout, rendered: Path) -> None:
     xml = sheet_xml(rendered, 1)
     assert re.search(r'<pageSetup[^>]*orientation="landscape"', xml)
     assert re.search(r'<pageSetup[^>]*fitToHeight="0"', xml)
@@ -152,7 +167,11 @@ def test_print_setup_freeze_and_print_titles(rendered: Path) -> None:
     assert re.search(r'<pane [^>]*state="frozen"', xml)
     assert 'showGridLines="0"' in xml
     workbook = part(rendered, "xl/workbook.xml")
-    assert '<definedName name="_xlnm.Print_Titles" localSheetId="0">Summary!$9:$9' in workbook
+    header = (layout.header_row or 0) + 1  # the KPI table's headings, as Excel numbers rows
+    assert (
+        f'<definedName name="_xlnm.Print_Titles" localSheetId="0">Summary!${header}:${header}'
+        in workbook
+    )
     assert re.search(r'name="_xlnm.Print_Area" localSheetId="0">Summary!\$A\$1:\$L\$\d+', workbook)
     history = sheet_xml(rendered, 2)
     assert "<rowBreaks" in history
