@@ -51,6 +51,22 @@ TARGET_COLOUR = "#5F6368"
 # Slide table header.
 HEADER_FILL = "#3C4043"
 
+# The generated sheets (Summary, History, Problems).
+NAVY = "#1F3864"  # titles, table header fill, the overall-score tile
+SHEET_INK = "#1F1F1F"
+SHEET_MUTED = "#595959"
+CATEGORY_FILL = "#D9E1F2"
+BANNER_FILL = "#FFF2CC"
+BANNER_INK = "#7F6000"
+WARNING_INK = "#C00000"
+ATTENTION_INK = "#9C5700"  # "At risk: …" beside the tiles
+STALE_FILL = "#F8CBAD"
+STALE_INK = "#833C0B"
+ERROR_ROW_FILL = "#FFC7CE"
+ERROR_ROW_INK = "#9C0006"
+WARNING_ROW_FILL = BANNER_FILL
+HISTORY_BAND = "#F2F2F2"
+
 # Every (where, text colour, fill colour) pair an output draws.
 TEXT_ON_FILL: tuple[tuple[str, str, str], ...] = (
     *((f"{s.label} badge and tile", text, fill) for s, (fill, text) in STATUS_COLOURS.items()),
@@ -61,6 +77,21 @@ TEXT_ON_FILL: tuple[tuple[str, str, str], ...] = (
     ("secondary text", MUTED, WHITE),
     ("category band", MUTED, BAND),
     ("slide table header", WHITE, HEADER_FILL),
+    ("sheet title and category name", NAVY, WHITE),
+    ("Summary table header and overall-score tile", WHITE, NAVY),
+    ("category row", NAVY, CATEGORY_FILL),
+    ("category score", SHEET_MUTED, CATEGORY_FILL),
+    ("banner", BANNER_INK, BANNER_FILL),
+    ("sheet text", SHEET_INK, WHITE),
+    ("legend, subtitles", SHEET_MUTED, WHITE),
+    ("Entries changed warning", WARNING_INK, WHITE),
+    ("at-risk names beside the tiles", ATTENTION_INK, WHITE),
+    ("off-track names beside the tiles", STATUS_COLOURS[Status.OFF_TRACK][0], WHITE),
+    ("stale Last entry", STALE_INK, STALE_FILL),
+    ("error row on Problems", ERROR_ROW_INK, ERROR_ROW_FILL),
+    ("warning row on Problems", SHEET_INK, WARNING_ROW_FILL),
+    ("History period labels", SHEET_MUTED, HISTORY_BAND),
+    ("History actual", NAVY, WHITE),
 )
 
 
