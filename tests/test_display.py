@@ -200,3 +200,11 @@ def test_status_command_prints_the_table_with_the_legend(tmp_path: Path) -> None
     out = CliRunner().invoke(cli, ["status", str(book), "--as-of", "2026-11-20"])
     assert out.exit_code == 0, out.output
     assert "10.03%" in out.stdout and "99.7%" in out.stdout and "Expected by now:" in out.stdout
+
+
+def test_pdf_axis_labels_keep_the_formats_currency_when_shortened() -> None:
+    from kpisheets.export.pdf import _tick_label
+
+    assert _tick_label(1_200_000, '"$"#,##0') == "$1.2M"
+    assert _tick_label(700_000, '$#,##0.0,,"M"') == "$0.7M"
+    assert _tick_label(-2_500_000, '#,##0 "visits"') == "-2.5M visits"

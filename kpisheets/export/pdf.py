@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -545,12 +546,19 @@ def _ticks(low: float, high: float, count: int = 4) -> list[float]:
 
 
 def _tick_label(value: float, number_format: str) -> str:
+    """An axis label in the KPI's format; a long one is shortened to k/M/B keeping the
+    format's currency and unit (``$1,200,000`` → ``$1.2M``)."""
     text = format_value(value, number_format)
     if len(text) <= 8:
         return text
+    parts = re.match(r"^(-?)([^\d-]*?)(\d[\d,.]*)(.*)$", text)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= limit:
-            return f"{value / limit:g}{suffix}"
+            short = f"{abs(value) / limit:.3g}{suffix}"
+            if parts and "E" not in parts.group(4):
+                sign, before, _, after = parts.groups()
+                return f"{sign}{before}{short}{after}"
+            return f"{'-' if value < 0 else ''}{short}"
     return f"{value:g}"
 
 
