@@ -419,6 +419,9 @@ class Tracker:
     problems: list[Problem] = field(default_factory=list)
     path: str | None = None
     entry_count: int = 0  # data rows in Entries as read, valid or not
+    # How many of those rows each problem code left out of the figures (validation's
+    # share; compute adds future-dated entries and the entries of invalid KPIs).
+    left_out: dict[str, int] = field(default_factory=dict)
     # Where Entries lives, so the Summary's "Entries changed since" formula can count it.
     entries_sheet: str = "Entries"
     entries_date_column: str = "A"

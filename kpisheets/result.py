@@ -164,11 +164,19 @@ class Result:
     overall: Rollup
     problems: list[Problem]
     entry_count: int = 0  # data rows in Entries as read (Tracker.entry_count)
+    # Entries left out of the figures, by the problem code that left them out
+    # ({"bad-date": 3, "future-date": 120}); see docs/workbook.md, "Counted rows".
+    left_out: dict[str, int] = field(default_factory=dict)
     source: str | None = None
     # Copied from the Tracker: where Entries lives (for the "changed since" formula).
     entries_sheet: str = "Entries"
     entries_date_column: str = "A"
     entries_header_row: int = 1
+
+    @property
+    def left_out_count(self) -> int:
+        """How many entries problems left out of the figures, all codes together."""
+        return sum(self.left_out.values())
 
     @property
     def has_errors(self) -> bool:
@@ -190,6 +198,7 @@ class Result:
             "kpis": [k.to_dict() for k in self.kpis],
             "categories": [c.to_dict() for c in self.categories],
             "overall": self.overall.to_dict(),
+            "left_out": dict(self.left_out),
             "problems": [p.to_dict() for p in self.problems],
         }
 

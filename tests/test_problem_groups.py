@@ -96,3 +96,44 @@ def test_check_prints_one_line_per_group_and_json_keeps_every_problem(tmp_path: 
     assert refresh.returncode == 0, refresh.stderr
     assert refresh.stderr.count("(future-date)") == 1
     assert "warning: Entries!A10:A39: 30 cells; first A10: The SALES entry" in refresh.stderr
+
+
+def test_left_out_counts_every_entry_a_problem_left_out() -> None:
+    from kpisheets.calc import compute
+    from kpisheets.model import RawTable, RawTracker
+    from kpisheets.validate import validate
+
+    def table(sheet: str, rows: list[list[object]]) -> RawTable:
+        letters = [chr(65 + i) for i in range(len(rows[0]))]
+        return RawTable(sheet, [str(h) for h in rows[0]], letters, rows[1:],
+                        list(range(2, len(rows) + 1)))  # fmt: skip
+
+    kpis = [["ID", "KPI", "Aggregation"], ["S", "Sales", "Sum"], ["BAD", "Broken", "Sometimes"],
+            ["R", "Rate", "Formula"]]  # fmt: skip
+    day = dt.date(2026, 11, 2)
+    entries = [
+        ["Date", "KPI", "Value"],
+        [day, "S", 1.0],
+        [day, "S", 2.0],
+        ["someday", "S", 1.0],  # bad-date
+        ["someday", "NOPE", 1.0],  # bad-date first, then unknown-kpi: counted once
+        [day, "NOPE", 1.0],  # unknown-kpi
+        [day, "S", None],  # blank value: a warning, and the entry is ignored
+        [day, "R", 5.0],  # entry-for-formula-kpi
+        [day, "BAD", 3.0],  # its KPI has bad-aggregation
+        [day, "BAD", 4.0],
+        [dt.date(2026, 12, 1), "S", 9.0],  # future-date
+    ]
+    raw = RawTracker(path=None, tables={"KPIs": table("KPIs", kpis),
+                                        "Entries": table("Entries", entries)})  # fmt: skip
+    result = compute(validate(raw), dt.date(2026, 11, 20))
+    assert result.left_out == {
+        "bad-date": 2,
+        "unknown-kpi": 1,
+        "bad-number": 1,
+        "entry-for-formula-kpi": 1,
+        "future-date": 1,
+        "bad-aggregation": 2,
+    }
+    assert result.left_out_count == 8 == result.entry_count - 2
+    assert result.to_dict()["left_out"] == result.left_out

@@ -10,7 +10,6 @@ import pytest
 
 from kpisheets.model import Aggregation, ErrorValue, Frequency, RawTable, RawTracker, column_letter
 from kpisheets.validate import (
-    MAX_PROBLEMS_PER_CODE,
     _Bad,
     excel_serial_date,
     parse_date,
@@ -279,11 +278,13 @@ def test_targets_sheet() -> None:
     ]
 
 
-def test_many_bad_rows_are_listed_up_to_a_limit() -> None:
+def test_every_bad_row_is_a_problem_and_counted_as_left_out() -> None:
     rows = [["Date", "KPI", "Value"]] + [[dt.date(2026, 1, 1), "TYPO", 1.0]] * 250
+    rows += [["not a date", "TYPO", 1.0], [dt.date(2026, 1, 2), "Sales", "n/a"]]
     t = validate(raw(rows))
-    listed = [p for p in t.problems if p.cell]
-    assert len(listed) == MAX_PROBLEMS_PER_CODE
-    [closing] = [p for p in t.problems if not p.cell]
-    assert closing.code == "unknown-kpi" and "150 more" in closing.message
-    assert t.entry_count == 250 and t.entries.empty
+    typos = [p for p in t.problems if p.code == "unknown-kpi"]
+    assert [p.cell for p in typos] == [f"Entries!B{r}" for r in range(2, 253)]
+    assert all(p.message == typos[0].message for p in typos)
+    # The row with a bad date and an unknown KPI is left out once, as a bad date.
+    assert t.left_out == {"unknown-kpi": 250, "bad-date": 1, "bad-number": 1}
+    assert t.entry_count == 252 and t.entries.empty

@@ -75,6 +75,7 @@ class _Entries:
     value: np.ndarray  # float64, NaN blank
     row: np.ndarray  # Excel row
     position: np.ndarray  # index into the entries frame (for notes)
+    future: int = 0  # entries dated after D, left out
 
 
 @dataclass
@@ -178,6 +179,7 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
 
     categories, overall = _rollups(results)
     return Result(
+        left_out=_left_out(tracker, entries),
         title=settings.title,
         as_of=as_of,
         kpis=results,
@@ -194,6 +196,30 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
 
 # ---------------------------------------------------------------------------
 # Entries
+
+
+def _left_out(tracker: Tracker, entries: _Entries) -> dict[str, int]:
+    """How many entries each problem code left out of the figures: validation's
+    counts, the entries dated after D (``future-date``), and the entries of active
+    KPIs that an error on the KPIs sheet made invalid (under that error's code)."""
+    left_out = dict(tracker.left_out)
+    if entries.future:
+        left_out["future-date"] = left_out.get("future-date", 0) + entries.future
+    kpis = tracker.kpis
+    per_kpi = np.bincount(entries.code, minlength=len(kpis))
+    for i, n in enumerate(per_kpi.tolist()):
+        k = kpis[i]
+        if n and not k.valid and k.active:
+            code = next(
+                (
+                    p.code
+                    for p in tracker.problems
+                    if p.severity == "error" and p.kpi and p.kpi.lower() == k.id.lower()
+                ),
+                "bad-id",  # every error on a KPI row names its KPI: not reached
+            )
+            left_out[code] = left_out.get(code, 0) + int(n)
+    return {code: n for code, n in left_out.items() if n}
 
 
 def _prepare_entries(
@@ -236,7 +262,7 @@ def _prepare_entries(
             )
     keep = ~future & (code >= 0)
     position = np.flatnonzero(keep)
-    return _Entries(code[keep], days[keep], value[keep], row[keep], position)
+    return _Entries(code[keep], days[keep], value[keep], row[keep], position, int(future.sum()))
 
 
 def _kpi_indexes(

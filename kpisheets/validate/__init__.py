@@ -7,7 +7,8 @@ Where things are:
 * :mod:`~kpisheets.validate.workbook` — :func:`validate` (every sheet, in order),
   :func:`check_workbook` (``kpisheets check``) and the ``generated-sheet-taken`` check;
 * :mod:`~kpisheets.validate.problems` — :class:`ProblemLog`, the collector each check
-  writes into (repeats of one code past :data:`MAX_PROBLEMS_PER_CODE` are counted);
+  writes into (every problem is kept; :mod:`kpisheets.problems` groups repeats for
+  people);
 * :mod:`~kpisheets.validate.cells` — reading one cell: :func:`parse_date`,
   :func:`parse_number`, :func:`parse_choice`…, each raising :class:`BadCell`;
 * :mod:`~kpisheets.validate.tables` — finding a sheet's columns by header, requiring
@@ -55,14 +56,13 @@ from kpisheets.validate.cells import (
     shown,
     text,
 )
-from kpisheets.validate.problems import MAX_PROBLEMS_PER_CODE, ProblemLog
+from kpisheets.validate.problems import ProblemLog
 from kpisheets.validate.tables import RevealsHiddenCells
 from kpisheets.validate.workbook import check_workbook, generated_sheet_problems, validate
 
 _Bad = BadCell  # the name the tests knew it by
 
 __all__ = [
-    "MAX_PROBLEMS_PER_CODE",
     "BadCell",
     "ProblemLog",
     "RevealsHiddenCells",

@@ -4,23 +4,33 @@ The sheet can hold a million rows, so it is checked column by column with numpy:
 dates and KPI IDs repeat, so each *distinct* value is interpreted once and the answer
 spread back with an index array; numbers take a vectorised fast path. Each rule is
 then a boolean mask over all rows, and per-row Python work happens only for the
-first rows a rule catches (the ones listed as problems; the rest are counted).
-A row with an error-level problem is left out of the entries (docs/workbook.md,
-"Entries").
+rows a rule catches (each one a problem; the words of a problem are worked out once
+per distinct value). A row with an error-level problem is left out of the entries
+(docs/workbook.md, "Entries"), and so is one whose warning says it is ignored; how
+many rows each problem code left out is counted (``Tracker.left_out``).
+
+No pandas here: the entries are numpy columns (:data:`~kpisheets.model.Columns`), so
+that a refresh does not pay for importing it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-import pandas as pd
-from pandas.api.types import infer_dtype
 
-from kpisheets.model import CellValue, RawTable, RawTracker, Severity, empty_entries
+from kpisheets.model import (
+    CellValue,
+    Columns,
+    RawTable,
+    RawTracker,
+    Severity,
+    empty_entry_columns,
+)
 from kpisheets.read import cyclic_gc_paused
 from kpisheets.validate.cells import (
     ENTRY_DATE_HINT,
@@ -34,26 +44,45 @@ from kpisheets.validate.cells import (
     text,
 )
 from kpisheets.validate.kpis import KnownKpis, KpiFacts
-from kpisheets.validate.problems import MAX_PROBLEMS_PER_CODE, ProblemLog
+from kpisheets.validate.problems import ProblemLog
 from kpisheets.validate.tables import columns, require_columns, reveal
 
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 ENTRY_COLUMNS = ("date", "kpi", "value", "note", "by")
 
 
-def check_entries(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> tuple[pd.DataFrame, int]:
-    """The good rows of ``raw``'s Entries sheet as a frame (date, kpi, value, note, by,
-    row) and the number of non-blank rows."""
+@dataclass
+class CheckedEntries:
+    """What the Entries check found: the good rows as columns (date, kpi, value, note,
+    by, row), the number of non-blank rows, and how many rows each problem code left
+    out of the figures (one code per row: the first rule that caught it)."""
+
+    columns: Columns
+    count: int = 0
+    left_out: dict[str, int] = field(default_factory=dict)
+
+
+def check_entries(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> CheckedEntries:
+    """The good rows of ``raw``'s Entries sheet, with their problems in ``log``."""
     table = raw.tables.get("Entries")
     if table is None:
-        return empty_entries(), 0
+        return CheckedEntries(empty_entry_columns())
     cols = columns(table)
     if not require_columns(log, table, cols, ("date", "kpi", "value"), "error"):
-        return empty_entries(), 0
+        # Without a Date, KPI or Value column no entry can count.
+        count = sum(1 for row in table.rows if not all(is_blank(v) for v in row))
+        left_out = {"missing-column": count} if count else {}
+        return CheckedEntries(empty_entry_columns(), count, left_out)
     # A million-row column makes millions of objects; the cyclic garbage collector
     # would rescan them again and again while nothing here forms a cycle.
     with cyclic_gc_paused():
         return _EntriesCheck(log, kpis, table, cols, raw.date1904).run()
+
+
+def rows_of(mask: np.ndarray) -> list[int]:
+    """The row indexes where ``mask`` is true, as Python ints."""
+    rows: list[int] = np.flatnonzero(mask).tolist()
+    return rows
 
 
 def objects(column: list[CellValue]) -> np.ndarray:
@@ -148,10 +177,11 @@ class _EntriesCheck:
         except IndexError:  # ragged rows from a hand-built table
             return [r[c] if c < len(r) else None for r in rows]
 
-    def run(self) -> tuple[pd.DataFrame, int]:
-        """The entries frame and the number of non-blank rows; problems go to the log."""
+    def run(self) -> CheckedEntries:
+        """The entries, the number of non-blank rows and the rows left out; problems
+        go to the log."""
         if self.n == 0:
-            return empty_entries(), 0
+            return CheckedEntries(empty_entry_columns())
         dates = self.dates(self.column("date") or [])
         ids = self.resolve(self.column("kpi") or [])
         values = self.numbers(self.column("value") or [])
@@ -164,34 +194,44 @@ class _EntriesCheck:
         # them up in the file only when a needed cell is blank (or the sheet is small).
         needed_blank = rows & (dates.blank | ids.blank | values.blank)
         hidden_bad = np.zeros(self.n, dtype=bool)
+        hidden_codes: dict[int, str] = {}
         if needed_blank.any() or self.n <= 50_000:
-            entry_count += self.hidden_cells(rows, hidden_bad, note, by)
+            entry_count += self.hidden_cells(rows, hidden_bad, hidden_codes, note, by)
 
         live = rows & ~hidden_bad
         bad_date = self.date_problems(live, dates)
-        self.kpi_problems(live, ids)
-        self.formula_kpi_problems(live, ids)
+        unknown = live & ~ids.known
+        self.kpi_problems(unknown, ids)
+        formula = live & ids.known & ids.is_formula
+        self.formula_kpi_problems(formula, ids)
         checked = live & ids.known & ~ids.is_formula
         bad_value = self.value_problems(checked, ids, values)
         # The rules ran column by column; list their problems row by row, as a
         # person reads the sheet.
+        add = self.log.add
         for p in sorted(self.found, key=lambda p: (p.row, p.column, p.code)):
-            self.log.add(
-                p.code, p.severity, p.message, p.hint, self.table, p.row, p.column, kpi=p.kpi
-            )
+            add(p.code, p.severity, p.message, p.hint, self.table, p.row, p.column, kpi=p.kpi)
 
         good = checked & ~bad_date & ~bad_value
-        return self.frame(good, dates.day, ids, values.number, note, by), entry_count
+        left_out = self.left_out(good, rows, hidden_codes)
+        columns = self.good_columns(good, dates.day, ids, values.number, note, by)
+        return CheckedEntries(columns, entry_count, left_out)
 
     # The rules -------------------------------------------------------------
 
     def hidden_cells(
-        self, rows: np.ndarray, hidden_bad: np.ndarray, note: np.ndarray, by: np.ndarray
+        self,
+        rows: np.ndarray,
+        hidden_bad: np.ndarray,
+        hidden_codes: dict[int, str],
+        note: np.ndarray,
+        by: np.ndarray,
     ) -> int:
         """Problems for the blank-looking cells that hold an Excel error or a formula
         without a result: an error in Date, KPI or Value (``hidden_bad`` marks the row
-        left out), a warning in Note or By (read as blank). A row blank but for such a
-        cell is still a row: it is marked in ``rows`` and counted in the return value."""
+        left out, ``hidden_codes`` its code), a warning in Note or By (read as blank).
+        A row blank but for such a cell is still a row: it is marked in ``rows`` and
+        counted in the return value."""
         cols, added = self.cols, 0
         for (r, c), value in sorted(reveal(self.table).items()):
             if not rows[r] and not hidden_bad[r]:
@@ -204,6 +244,7 @@ class _EntriesCheck:
                 self.log.add_bad(bad, "error" if needed else "warning", self.table, r, c)
                 if needed:
                     hidden_bad[r] = True
+                    hidden_codes.setdefault(r, bad.code)
                 elif c == cols.get("note"):
                     note[r] = None
                 elif c == cols.get("by"):
@@ -214,7 +255,8 @@ class _EntriesCheck:
         """``bad-date`` for a blank Date or one that is no date; returns those rows."""
         bad_date = live & (dates.bad_u[dates.codes] | dates.blank)
         date_col = self.cols["date"]
-        for r in self.first(bad_date, "bad-date"):
+        said: dict[int, BadCell] = {}  # the words for each distinct bad value, once
+        for r in rows_of(bad_date):
             if dates.blank[r]:
                 self.found.append(
                     _RowProblem(
@@ -228,26 +270,31 @@ class _EntriesCheck:
                     )
                 )
                 continue
-            u = dates.uniques[dates.codes[r]] if dates.codes[r] >= 0 else None
-            try:
-                parse_date(u, self.date1904)
-            except BadCell as bad:
+            j = int(dates.codes[r])
+            if j not in said:
+                try:
+                    parse_date(dates.uniques[j], self.date1904)
+                except BadCell as refused:
+                    said[j] = refused
+            if j in said:
+                why = said[j]
                 self.found.append(
-                    _RowProblem(r, date_col, bad.code, "error", bad.message, bad.hint, None)
+                    _RowProblem(r, date_col, why.code, "error", why.message, why.hint, None)
                 )
         return bad_date
 
-    def kpi_problems(self, live: np.ndarray, ids: _Ids) -> None:
+    def kpi_problems(self, unknown: np.ndarray, ids: _Ids) -> None:
         """``empty-id``, an error cell's problem, or ``unknown-kpi`` for each row whose
         KPI is not on the KPIs sheet (none when that sheet is unusable)."""
         if not self.kpis.usable:
             return
         kpi_col = self.cols["kpi"]
-        for r in self.first(live & ~ids.known, "kpi"):
-            j = ids.codes[r]
-            if ids.blank[r] or j < 0:
-                self.found.append(
-                    _RowProblem(
+        said: dict[int, _RowProblem] = {}  # each distinct ID's words, once (difflib)
+        for r in rows_of(unknown):
+            j = int(ids.codes[r])
+            if j not in said:
+                if ids.blank[r] or j < 0:
+                    said[j] = _RowProblem(
                         r,
                         kpi_col,
                         "empty-id",
@@ -256,21 +303,19 @@ class _EntriesCheck:
                         "Type the ID of a KPI from the KPIs sheet.",
                         None,
                     )
-                )
-            elif (err := ids.errors_u[j]) is not None:
-                self.found.append(
-                    _RowProblem(r, kpi_col, err.code, "error", err.message, err.hint, None)
-                )
-            else:
-                kpi_id = kpi_key(ids.uniques[j])
-                message, hint = self.kpis.unknown_text(kpi_id)
-                self.found.append(
-                    _RowProblem(r, kpi_col, "unknown-kpi", "error", message, hint, kpi_id)
-                )
+                elif (err := ids.errors_u[j]) is not None:
+                    said[j] = _RowProblem(
+                        r, kpi_col, err.code, "error", err.message, err.hint, None
+                    )
+                else:
+                    kpi_id = kpi_key(ids.uniques[j])
+                    message, hint = self.kpis.unknown_text(kpi_id)
+                    said[j] = _RowProblem(r, kpi_col, "unknown-kpi", "error", message, hint, kpi_id)
+            self.found.append(said[j]._replace(row=r))
 
-    def formula_kpi_problems(self, live: np.ndarray, ids: _Ids) -> None:
+    def formula_kpi_problems(self, formula: np.ndarray, ids: _Ids) -> None:
         """``entry-for-formula-kpi``: Formula KPIs take no entries."""
-        for r in self.first(live & ids.known & ids.is_formula, "entry-for-formula-kpi"):
+        for r in rows_of(formula):
             kpi_id = ids.kpi(r)
             self.found.append(
                 _RowProblem(
@@ -300,14 +345,14 @@ class _EntriesCheck:
                 & ~values.blank
                 & ((number < 0) | (number > 10) | (np.floor(number) != number))
             )
-        for r in self.first(bad_value, "bad-number"):
+        for r in rows_of(bad_value):
             try:
                 parse_number(values.cells[r])
             except BadCell as bad:
                 self.found.append(
                     _RowProblem(r, value_col, bad.code, "error", bad.message, bad.hint, ids.kpi(r))
                 )
-        for r in self.first(blank_value, "blank-value"):
+        for r in rows_of(blank_value):
             kpi_id = ids.kpi(r)
             self.found.append(
                 _RowProblem(
@@ -320,7 +365,7 @@ class _EntriesCheck:
                     kpi_id,
                 )
             )
-        for r in self.first(nps_bad, "nps-out-of-range"):
+        for r in rows_of(nps_bad):
             kpi_id = ids.kpi(r)
             self.found.append(
                 _RowProblem(
@@ -336,19 +381,25 @@ class _EntriesCheck:
             )
         return bad_value | blank_value | nps_bad
 
-    def first(self, mask: np.ndarray, what: str) -> list[int]:
-        """Row indexes of ``mask``, only as many as will be listed one by one; the
-        rest are counted for the closing problem."""
-        idx = np.nonzero(mask)[0]
-        extra = len(idx) - (MAX_PROBLEMS_PER_CODE + 1)
-        if extra > 0:
-            # Count the rows not materialised so the closing problem is right.
-            code = {"kpi": "unknown-kpi", "blank-value": "bad-number"}.get(what, what)
-            self.log.count_unlisted(self.table.sheet, code, extra)
-            idx = idx[: MAX_PROBLEMS_PER_CODE + 1]
-        return [int(i) for i in idx]
+    def left_out(
+        self, good: np.ndarray, rows: np.ndarray, hidden_codes: dict[int, str]
+    ) -> dict[str, int]:
+        """How many rows each code left out: a row counts once, under the first rule
+        that caught it (the rules ran in order: cells holding errors, Date, KPI,
+        Formula KPI, Value); rows left out because the KPIs sheet is unusable count
+        under that sheet's problem."""
+        left_out: Counter[str] = Counter(hidden_codes.values())
+        seen = set(hidden_codes)
+        for p in self.found:  # in the order the rules found them
+            if p.row not in seen and not good[p.row]:
+                seen.add(p.row)
+                left_out[p.code] += 1
+        silent = int((rows & ~good).sum()) - len(seen)
+        if silent > 0:  # no row problems: the KPIs sheet or its ID column is missing
+            left_out["missing-column" if self.kpis.sheet_found else "missing-sheet"] += silent
+        return dict(left_out)
 
-    def frame(
+    def good_columns(
         self,
         good: np.ndarray,
         day: np.ndarray,
@@ -356,29 +407,22 @@ class _EntriesCheck:
         number: np.ndarray,
         note: np.ndarray,
         by: np.ndarray,
-    ) -> pd.DataFrame:
-        """The ``good`` rows as the entries frame."""
+    ) -> Columns:
+        """The ``good`` rows as the entries' columns."""
         kpi_codes = ids.codes
         row_numbers = np.fromiter(self.table.row_numbers, dtype=np.int64, count=self.n)
         if not good.all():  # on a clean sheet every array is kept whole
             idx = np.nonzero(good)[0]
             day, kpi_codes, number = day[idx], kpi_codes[idx], number[idx]
             note, by, row_numbers = note[idx], by[idx], row_numbers[idx]
-        # Every array below is this check's own (built here, or copied by indexing),
-        # so pandas may keep it as it is instead of copying each column again and
-        # stacking the object ones.
-        columns = {
-            "date": (day.astype("datetime64[D]").astype("datetime64[ns]"), None),
-            "kpi": (ids.canon_u[kpi_codes], object),
-            "value": (number, "float64"),
-            "note": (note, object),
-            "by": (by, object),
-            "row": (row_numbers, "int64"),
+        return {
+            "date": day.astype("datetime64[D]"),
+            "kpi": ids.canon_u[kpi_codes],
+            "value": number,
+            "note": note,
+            "by": by,
+            "row": row_numbers,
         }
-        return pd.DataFrame(
-            {name: pd.Series(a, dtype=d, copy=False) for name, (a, d) in columns.items()},
-            copy=False,
-        )
 
     # Column interpreters ------------------------------------------------
 
@@ -454,12 +498,6 @@ class _EntriesCheck:
             if np.isfinite(values).all():
                 return _Values(column, values, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
         arr = objects(column)
-        kind = infer_dtype(arr, skipna=False) if n else "empty"
-        if kind in ("floating", "integer", "mixed-integer-float"):
-            values = arr.astype(np.float64)
-            finite = np.isfinite(values)
-            if finite.all():
-                return _Values(column, values, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool))
         is_number = np.fromiter(
             (type(x) is float or type(x) is int for x in column), dtype=bool, count=n
         )
@@ -485,7 +523,7 @@ class _EntriesCheck:
         if column is None:
             return np.full(self.n, None, dtype=object), np.ones(self.n, dtype=bool)
         arr = objects(column)
-        if infer_dtype(arr, skipna=False) == "string":
+        if set(map(type, column)) == {str}:  # one pass in C, as pandas' infer_dtype
             blank = arr == ""
         else:
             blank = np.fromiter((is_blank(x) for x in column), dtype=bool, count=self.n)

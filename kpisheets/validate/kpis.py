@@ -111,12 +111,14 @@ class KpiFacts:
 @dataclass
 class KnownKpis:
     """The KPIs sheet as the other sheets see it: the definitions, and a lookup by
-    ID ignoring case. ``usable`` is False when the sheet or its ID column is missing;
-    rows elsewhere then get no ``unknown-kpi`` problem (every ID would be unknown)."""
+    ID ignoring case. ``usable`` is False when the sheet or its ID column is missing
+    (``sheet_found`` says which); rows elsewhere then get no ``unknown-kpi`` problem
+    (every ID would be unknown)."""
 
     definitions: list[KpiDefinition] = field(default_factory=list)
     by_key: dict[str, KpiFacts] = field(default_factory=dict)
     usable: bool = True
+    sheet_found: bool = True
 
     @classmethod
     def of(cls, definitions: list[KpiDefinition]) -> KnownKpis:
@@ -152,7 +154,7 @@ def check_kpis(raw: RawTracker, log: ProblemLog, settings: Settings) -> KnownKpi
     ``settings``'), one per row with a usable ID."""
     table = raw.tables.get("KPIs")
     if table is None:
-        return KnownKpis(usable=False)
+        return KnownKpis(usable=False, sheet_found=False)
     cols = columns(table)
     has_id = require_columns(log, table, cols, ("id",), "error")
     require_columns(log, table, cols, ("kpi",), "error")

@@ -5,11 +5,18 @@ KPI's own Target for the period that holds the Period date (docs/workbook.md,
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
-import pandas as pd
+import numpy as np
 
-from kpisheets.model import CellValue, RawTable, RawTracker, Severity, empty_targets
+from kpisheets.model import (
+    CellValue,
+    Columns,
+    RawTable,
+    RawTracker,
+    Severity,
+    empty_target_columns,
+)
 from kpisheets.validate.cells import BadCell, is_blank, kpi_key, parse_date, parse_number
 from kpisheets.validate.kpis import KnownKpis
 from kpisheets.validate.problems import ProblemLog
@@ -18,16 +25,16 @@ from kpisheets.validate.tables import columns, require_columns, small_rows
 TARGET_COLUMNS = ("kpi", "period", "target")
 
 
-def check_targets(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> pd.DataFrame:
-    """The rows of ``raw``'s Targets sheet as a frame (kpi, period, target, row)."""
+def check_targets(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> Columns:
+    """The good rows of ``raw``'s Targets sheet as columns (kpi, period, target, row)."""
     table = raw.tables.get("Targets")
     if table is None:
-        return empty_targets()
+        return empty_target_columns()
     cols = columns(table)
     if not require_columns(log, table, cols, TARGET_COLUMNS, "error"):
-        return empty_targets()
+        return empty_target_columns()
     kc, pc, tc = cols["kpi"], cols["period"], cols["target"]
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[str, dt.date, float, int]] = []
     for i, get in small_rows(table, (kc, pc, tc)):
         kpi_id = match_kpi(log, kpis, table, i, kc, get(kc))
         ok = kpi_id is not None
@@ -55,20 +62,17 @@ def check_targets(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> pd.DataF
             severity: Severity = "warning" if is_blank(value) else "error"
             log.add_bad(bad, severity, table, i, tc, kpi=kpi_id)
             ok = False
-        if ok:
-            rows.append(
-                {
-                    "kpi": kpi_id,
-                    "period": pd.Timestamp(period),
-                    "target": target,
-                    "row": table.row_numbers[i],
-                }
-            )
+        if ok and kpi_id is not None:
+            rows.append((kpi_id, period, target, table.row_numbers[i]))
     if not rows:
-        return empty_targets()
-    frame = pd.DataFrame(rows)
-    frame["kpi"] = frame["kpi"].astype(object)
-    return frame.astype({"period": "datetime64[ns]", "target": "float64", "row": "int64"})
+        return empty_target_columns()
+    ids, periods, targets, numbers = zip(*rows, strict=True)
+    return {
+        "kpi": np.array(ids, dtype=object),
+        "period": np.array(periods, dtype="datetime64[D]"),
+        "target": np.array(targets, dtype=np.float64),
+        "row": np.array(numbers, dtype=np.int64),
+    }
 
 
 def match_kpi(

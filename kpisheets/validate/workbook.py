@@ -8,10 +8,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import pandas as pd
-
 from kpisheets.model import (
     GENERATED_SHEETS,
+    Columns,
     Problem,
     RawTracker,
     Settings,
@@ -19,7 +18,7 @@ from kpisheets.model import (
     missing_sheet_problem,
 )
 from kpisheets.read import cyclic_gc_paused
-from kpisheets.validate.entries import check_entries
+from kpisheets.validate.entries import CheckedEntries, check_entries
 from kpisheets.validate.kpis import KnownKpis, check_kpis
 from kpisheets.validate.problems import ProblemLog
 from kpisheets.validate.settings import check_settings
@@ -45,10 +44,9 @@ def validate(raw: RawTracker) -> Tracker:
     # whose rows name a KPI.
     settings = check_settings(raw, log)
     kpis = check_kpis(raw, log, settings)
-    entries, entry_count = check_entries(raw, log, kpis)
+    entries = check_entries(raw, log, kpis)
     targets = check_targets(raw, log, kpis)
-    log.close_counts()
-    return _tracker(raw, log, settings, kpis, entries, entry_count, targets)
+    return _tracker(raw, log, settings, kpis, entries, targets)
 
 
 def _tracker(
@@ -56,9 +54,8 @@ def _tracker(
     log: ProblemLog,
     settings: Settings,
     kpis: KnownKpis,
-    entries: pd.DataFrame,
-    entry_count: int,
-    targets: pd.DataFrame,
+    entries: CheckedEntries,
+    targets: Columns,
 ) -> Tracker:
     """The tracker, with where the Entries dates and the KPI columns are (the
     Summary's "changed since" formula and the problems of later stages point there)."""
@@ -72,12 +69,13 @@ def _tracker(
     )
     return Tracker(
         kpis=kpis.definitions,
-        entries=entries,
+        entries=entries.columns,
         targets=targets,
         settings=settings,
         problems=log.problems,
         path=raw.path,
-        entry_count=entry_count,
+        entry_count=entries.count,
+        left_out=entries.left_out,
         entries_sheet=table.sheet if table is not None else "Entries",
         entries_date_column=(
             table.letters[date_col] if table is not None and date_col is not None else "A"
