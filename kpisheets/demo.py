@@ -7,6 +7,7 @@ with no files outside it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from kpisheets.errors import OutputExistsError
 DEMO_SAMPLE = "sales"
 MARKER = ".kpisheets-demo"
 SUMMARY_STEM = "meeting-summary"
+
+
+def _to_stderr(line: str) -> None:
+    print(line, file=sys.stderr)
 
 
 def _check_directory(directory: Path) -> None:
@@ -28,19 +33,24 @@ def _check_directory(directory: Path) -> None:
         )
 
 
-def run_demo(directory: Path | str, echo: Callable[[str], object] = print) -> list[Path]:
+def run_demo(
+    directory: Path | str,
+    echo: Callable[[str], object] = print,
+    warn: Callable[[str], object] = _to_stderr,
+) -> list[Path]:
     """Copy a sample tracker into ``directory``, refresh it, export the meeting summary
     in every available format, print the status table and say which files to open.
 
     Files of an earlier demo in ``directory`` are replaced; a folder holding anything
-    else is refused. Returns the files written.
+    else is refused. Returns the files written. ``echo`` prints a line of the story,
+    ``warn`` a line about a problem of the sample (stderr by default).
 
     >>> run_demo("kpisheets-demo")  # doctest: +SKIP
     """
-    from kpisheets.cli import print_problems, status_table
     from kpisheets.export import KNOWN_SUFFIXES, export_result
     from kpisheets.refresh import refresh_workbook
     from kpisheets.samples import sample_bytes, sample_file_name
+    from kpisheets.terminal import problem_lines, status_table
 
     directory = Path(directory)
     _check_directory(directory)
@@ -55,7 +65,8 @@ def run_demo(directory: Path | str, echo: Callable[[str], object] = print) -> li
     echo(f"Copied a sample tracker to {tracker}")
     result = refresh_workbook(tracker)
     echo(f"Refreshed it as of {result.as_of.isoformat()} (Settings › As of).")
-    print_problems(result.problems)
+    for line in problem_lines(result.problems):
+        warn(line)
 
     written = [tracker]
     skipped = []

@@ -24,6 +24,7 @@ from kpisheets.templates import (
     MARKETING_KPIS,
     PEOPLE_KPIS,
     SALES_KPIS,
+    build_templates,
     headcount_goal,
     input_sheets,
     tracker_bytes,
@@ -700,3 +701,9 @@ def write_samples(folder: Path) -> list[Path]:
         path.write_bytes(sample_bytes(name))
         written.append(path)
     return written
+
+
+def build_all(root: Path) -> list[Path]:
+    """Rebuild ``root/templates/`` and ``root/sample_workbooks/`` (what
+    ``python -m kpisheets.templates build ROOT`` does)."""
+    return build_templates(root / "templates") + write_samples(root / "sample_workbooks")

@@ -19,12 +19,11 @@ import kpisheets
 from kpisheets.cli import cli
 from kpisheets.errors import OutputExistsError, UsageError
 from kpisheets.model import Aggregation, Direction, Frequency, Status
-from kpisheets.samples import SAMPLE_NAMES, sample_file_name, sample_sheets
+from kpisheets.samples import SAMPLE_NAMES, build_all, sample_file_name, sample_sheets
 from kpisheets.templates import (
     COLUMNS,
     FIXED_REFERENCE,
     TEMPLATE_NAMES,
-    build_all,
     build_input_sheets,
     new_tracker,
     suggest_module_name,

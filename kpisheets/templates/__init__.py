@@ -10,6 +10,9 @@ through xlwings' quickstart convention (see ``docs/templates.md``).
 Regenerate the shipped templates and sample workbooks with::
 
     python -m kpisheets.templates build .
+
+(:mod:`kpisheets.templates.__main__`, which builds the templates here and the samples
+of :mod:`kpisheets.samples`, a module built on this one.)
 """
 
 from __future__ import annotations
@@ -1406,23 +1409,3 @@ def build_templates(folder: Path) -> list[Path]:
         module.write_text(companion_module_source(stem + ".xlsm"), encoding="utf-8")
         written.append(module)
     return written
-
-
-def build_all(root: Path) -> list[Path]:
-    """Rebuild ``root/templates/`` and ``root/sample_workbooks/``."""
-    from kpisheets.samples import write_samples
-
-    return build_templates(root / "templates") + write_samples(root / "sample_workbooks")
-
-
-def _main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] != "build":
-        print("usage: python -m kpisheets.templates build ROOT", file=sys.stderr)
-        return 2
-    for path in build_all(Path(argv[1])):
-        print(f"Wrote {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main(sys.argv[1:]))
