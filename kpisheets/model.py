@@ -105,7 +105,9 @@ class Trend(StrEnum):
 
     @property
     def arrow(self) -> str:
-        """The arrow shown in the Trend column: ▲ improving, ▼ worsening, ▶ flat."""
+        """▲ improving, ▼ worsening, ▶ flat: the judgement as a symbol. The Trend
+        column shows the value's direction instead (▲ up, ▼ down; a falling churn is
+        ▼ and improving): use :func:`kpisheets.formatting.trend_arrow` for display."""
         return {"improving": "▲", "worsening": "▼", "flat": "▶"}[self.value]
 
 

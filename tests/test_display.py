@@ -24,9 +24,10 @@ from kpisheets.export.pptx import result_pptx
 from kpisheets.formatting import figure_formats
 from kpisheets.legend import legend_lines
 from kpisheets.model import Status, Trend
-from kpisheets.palette import GOOD, STATUS_TINT, TEXT_ON_FILL, contrast
+from kpisheets.palette import BAD, GOOD, STATUS_TINT, TEXT_ON_FILL, TREND_COLOURS, contrast
 from kpisheets.result import Result
 from tests.builders import kpi, tracker
+from tests.conftest import requires_libreoffice
 
 AS_OF = dt.date(2026, 11, 20)
 
@@ -208,3 +209,60 @@ def test_pdf_axis_labels_keep_the_formats_currency_when_shortened() -> None:
     assert _tick_label(1_200_000, '"$"#,##0') == "$1.2M"
     assert _tick_label(700_000, '$#,##0.0,,"M"') == "$0.7M"
     assert _tick_label(-2_500_000, '#,##0 "visits"') == "-2.5M visits"
+
+
+def _summary_cells(result: Result) -> tuple[dict, dict[str, int]]:
+    from kpisheets.report import build_report
+
+    report = build_report(result, refreshed_at=dt.datetime(2026, 11, 20, 9, 0))
+    summary = report.sheet("Summary")
+    grid = summary.grid()
+    rows = {
+        cell.value: r for (r, c), cell in grid.items() if c == 0 and isinstance(cell.value, str)
+    }
+    return {"sheet": summary, "grid": grid}, rows
+
+
+def test_the_summary_sheet_uses_the_same_formats_trend_colours_and_legend() -> None:
+    from kpisheets.report import COL
+
+    result = _result()
+    built, rows = _summary_cells(result)
+    grid, sheet = built["grid"], built["sheet"]
+    attrition = rows["Voluntary attrition"]
+    assert grid[(attrition, COL["actual"])].style.num_format == "0.00%"  # 10.03%
+    assert grid[(attrition, COL["target"])].style.num_format == "0.0%"
+    assert grid[(attrition, COL["achievement"])].style.num_format == "0.0%"  # 99.7%
+    assert grid[(attrition, COL["trend"])].value == "▼"
+    cycle = rows["Sales cycle length"]  # lower is better: down is green, up red
+    ref = f"{chr(ord('A') + COL['trend'])}{cycle + 1}"
+    rules = {
+        rule.options["value"]: rule.options["format"].font_color
+        for rule in sheet.conditional_formats
+        if rule.range == ref
+    }
+    assert rules == {'"▼"': GOOD, '"▲"': BAD, '"▶"': TREND_COLOURS["flat"]}
+    texts = [cell.value for cell in grid.values() if isinstance(cell.value, str)]
+    for line in legend_lines(result):
+        assert line in texts
+    legend_row = rows[legend_lines(result)[0]]
+    assert legend_row > max(rows[k.name] for k in result.kpis)  # under the KPI table
+
+
+@requires_libreoffice
+@pytest.mark.libreoffice
+def test_libreoffice_shows_the_summary_figures_as_the_exports_do(tmp_path: Path) -> None:
+    import csv
+
+    from tests.libreoffice import convert
+
+    result = _result()
+    book = export_result(result, tmp_path / "summary.xlsx")  # Summary is its first sheet
+    shown = convert(
+        book, "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,true", tmp_path / "csv"
+    )
+    rows = list(csv.reader(shown.read_text(encoding="utf-8").splitlines()))
+    for k in result.kpis:
+        row = next(r for r in rows if r and r[0] == k.name)
+        texts = kpi_row(k)
+        assert row[2:6] == [texts.actual, texts.target, texts.expected, texts.achievement], k.id

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kpisheets.calc import compute
+from kpisheets.formatting import trend_arrow
 from kpisheets.model import Problem, Status
 from kpisheets.report import (
     CHANGED_TEXT,
@@ -86,7 +87,7 @@ def test_summary_figures_are_the_results_numbers(result: Result, report: Report)
         assert at("expected") == k.expected
         assert at("achievement") == k.achievement
         assert at("status") == k.status.label
-        assert at("trend") == (k.trend.arrow if k.trend else "")
+        assert at("trend") == trend_arrow(k)
         assert at("forecast") == k.forecast
         assert at("last_entry") == k.last_entry
         # Number formats come from the KPI; percentages and dates have their own.
