@@ -49,7 +49,7 @@ def load(path: str | Path) -> Tracker:
 
 
 def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
-    """Every figure of SPEC §2 at ``as_of`` (default: Settings › As of, else today)."""
+    """Every figure of docs/arithmetic.md at ``as_of`` (default: Settings › As of, else today)."""
     # The arithmetic lives in ``kpisheets.calc`` (not ``kpisheets.compute``: importing a
     # subpackage of that name would replace this function on the package).
     from kpisheets.calc import compute as _compute

@@ -6,8 +6,8 @@ XlsxWriter into a scratch package and spliced into the user's workbook by
 :mod:`kpisheets.write.package`: they are appended after the user's sheets and every
 existing part of the file stays byte-identical.
 
-Only the sheets that are missing are added (matched case-insensitively, as SPEC §1
-reads them). A workbook that already has all four is left alone. The added sheets
+Only the sheets that are missing are added (matched case-insensitively, as they are
+read: docs/workbook.md). A workbook that already has all four is left alone. The added sheets
 belong to the user, not to kpisheets: a refresh never replaces them.
 """
 

@@ -76,7 +76,7 @@ class Frequency(StrEnum):
 
 
 class Status(StrEnum):
-    """The traffic light of a KPI, as in SPEC §2 and the JSON output."""
+    """The traffic light of a KPI, as in docs/arithmetic.md and the JSON output."""
 
     ON_TRACK = "on_track"
     AT_RISK = "at_risk"
@@ -255,7 +255,7 @@ class KpiDefinition:
 
 @dataclass
 class Settings:
-    """The Settings sheet, typed, with SPEC defaults."""
+    """The Settings sheet, typed, with the defaults of docs/workbook.md (Settings)."""
 
     title: str = "KPI Summary"
     as_of: dt.date | None = None

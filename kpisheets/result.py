@@ -1,8 +1,8 @@
 """The computed result: per-KPI figures, rollups and history at one as-of date.
 
 Produced by :func:`kpisheets.calc.compute`; consumed by the report, the writers
-and the exports. ``Result.to_dict()`` is exactly the ``status --format json`` schema
-of SPEC §3, and ``Result.to_frame()`` one row per KPI.
+and the exports. ``Result.to_dict()`` is exactly the ``status --format json`` object
+(docs/exports.md, "CSV and JSON"), and ``Result.to_frame()`` one row per KPI.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ class HistoryPoint:
 
 @dataclass
 class KpiResult:
-    """Every figure of SPEC §2 for one KPI at the as-of date."""
+    """Every figure of docs/arithmetic.md for one KPI at the as-of date."""
 
     id: str
     name: str
@@ -191,7 +191,7 @@ class Result:
         raise KeyError(kpi_id)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``status --format json`` object of SPEC §3."""
+        """The ``status --format json`` object (docs/exports.md, "CSV and JSON")."""
         return {
             "title": self.title,
             "as_of": self.as_of.isoformat(),

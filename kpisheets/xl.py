@@ -181,7 +181,7 @@ def _number(x: Any) -> float | None:
 def KPI_ACHIEVEMENT(  # noqa: N802 - Excel function names are upper case
     actual: Any, target: Any, direction: Any = "Higher is better", baseline: Any = None
 ) -> float | None:
-    """% of target of ``actual`` against ``target`` (SPEC §2), as a fraction.
+    """% of target of ``actual`` against ``target`` (docs/arithmetic.md), as a fraction.
 
     ``=KPI_ACHIEVEMENT(B2, C2)``, ``=KPI_ACHIEVEMENT(B2, C2, "Lower is better")``,
     ``=KPI_ACHIEVEMENT(B2, C2, "higher", 0)`` (from a baseline).

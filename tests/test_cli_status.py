@@ -1,10 +1,11 @@
 """`kpisheets status PATH --format json|table|csv` on a workbook written by XlsxWriter
-(SPEC §3): the JSON fields, the figures, the table, exit codes."""
+(docs/exports.md, "CSV and JSON"): the JSON fields, the figures, the table, exit codes."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 
 from kpisheets.cli import cli
 from tests.builders import simple_tracker_sheets, write_workbook
-from tests.conftest import requires_libreoffice
+from tests.conftest import ROOT, requires_libreoffice
 
 KPI_FIELDS = {
     "id", "name", "category", "owner", "unit", "direction", "aggregation", "frequency",
@@ -41,7 +42,7 @@ def is_iso_date(text: Any) -> bool:
     return isinstance(text, str) and dt.date.fromisoformat(text).isoformat() == text
 
 
-def test_status_json_has_the_spec_fields(workbook: Path) -> None:
+def test_status_json_has_the_documented_fields(workbook: Path) -> None:
     data = status_json(workbook)
     assert set(data) >= {"title", "as_of", "kpis", "categories", "overall", "problems"}
     assert data["title"] == "Team KPIs"
@@ -65,6 +66,25 @@ def test_status_json_has_the_spec_fields(workbook: Path) -> None:
             assert set(h) >= {"start", "value", "target"} and is_iso_date(h["start"])
     assert data["overall"]["kpis"] == 3
     assert {c["name"] for c in data["categories"]} == {"Revenue", "Customers"}
+
+
+def test_every_json_key_is_named_in_the_docs(workbook: Path) -> None:
+    """docs/exports.md names every key `status --format json` gives, at every level."""
+    docs = (ROOT / "docs" / "exports.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## CSV and JSON") :]
+    named = set(re.findall(r"`([a-z_]+)`", section))
+
+    def keys(value: Any) -> set[str]:
+        if isinstance(value, dict):
+            return set(value).union(*(keys(v) for v in value.values()))
+        if isinstance(value, list):
+            return set().union(*(keys(v) for v in value))
+        return set()
+
+    data = status_json(workbook)
+    found = keys({k: v for k, v in data.items() if k not in ("left_out",)})
+    found -= STATUSES  # the overall counts are keyed by status
+    assert found - named == set()
 
 
 def test_status_json_figures(workbook: Path) -> None:

@@ -1,4 +1,4 @@
-"""Period values (SPEC §2 › Period value): the eight aggregations, entries after the
+"""Period values (docs/arithmetic.md, "Period value A"): the eight aggregations, entries after the
 as-of date, entries outside the period, inactive and invalid KPIs."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Periods (SPEC §2 › Period): weeks with a week start, months, fiscal quarters and
+"""Periods (docs/arithmetic.md, "Periods"): weeks with a week start, months, fiscal quarters and
 years, Start/End windows, the elapsed fraction and "one period before"."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Targets, expected-by-now, achievement, score, status, forecast, trend, history,
-rollups, freshness and notes (SPEC §2)."""
+rollups, freshness and notes (docs/arithmetic.md)."""
 
 from __future__ import annotations
 

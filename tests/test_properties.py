@@ -1,4 +1,4 @@
-"""Hypothesis properties of the arithmetic (SPEC §2)."""
+"""Hypothesis properties of the arithmetic (docs/arithmetic.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The compute core: SPEC §2 arithmetic on a validated tracker, pure pandas/numpy.
+"""The compute core: the arithmetic of docs/arithmetic.md on a validated tracker, pure
+pandas/numpy.
 
 ``compute(tracker, as_of)`` gives a :class:`kpisheets.result.Result`; the small pure
 functions (``achievement``, ``score_status``, ``range_status``, ``range_score``,

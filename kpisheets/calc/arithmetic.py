@@ -1,4 +1,4 @@
-"""The small pure formulas of SPEC §2, usable one value at a time (also from Excel
+"""The small pure formulas of docs/arithmetic.md, usable one value at a time (also from Excel
 worksheet functions): achievement, within-range score, status, NPS, expected-by-now.
 """
 
@@ -24,7 +24,8 @@ _DIRECTIONS = {
 
 
 def as_direction(direction: Direction | str) -> Direction:
-    """A Direction from an enum or its SPEC spellings (``higher``, ``Lower is better``…)."""
+    """A Direction from an enum or the KPIs sheet's spellings (``higher``, ``Lower is
+    better``…; docs/workbook.md)."""
     if isinstance(direction, Direction):
         return direction
     try:
@@ -47,7 +48,7 @@ def achievement(
     baseline: float | None = None,
     tolerance: float | None = None,
 ) -> float | None:
-    """Achievement a of a value ``x`` against a reference ``r`` (SPEC §2), as a fraction.
+    """Achievement a of a value ``x`` against a reference ``r`` (docs/arithmetic.md), as a fraction.
 
     - higher is better: ``1 + (x − r) / |r|``; lower is better: ``1 − (x − r) / |r|``;
     - ``r = 0``: 1 when x meets it (x ≥ 0 higher, x ≤ 0 lower), else 0;
@@ -103,7 +104,7 @@ def score_status(
 ) -> Status:
     """Status from a score: On track (s ≥ green_at), At risk (s ≥ amber_at), else Off
     track; a blank score is No data. Thresholds are fractions (100% = 1.0); blank
-    thresholds use the SPEC defaults 1.0 and 0.9.
+    thresholds use the Settings defaults 1.0 and 0.9.
 
     >>> score_status(0.95).value, score_status(0.95, green_at=0.9, amber_at=0.8).value
     ('at_risk', 'on_track')

@@ -1,4 +1,4 @@
-"""compute(): every figure of SPEC §2 for a validated tracker at an as-of date.
+"""compute(): every figure of docs/arithmetic.md for a validated tracker at an as-of date.
 
 How it stays fast on a million entries: each KPI is computed in one or more *slots*
 (a KPI under one period scheme; formula KPIs add slots for the KPIs they reference

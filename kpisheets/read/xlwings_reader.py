@@ -6,7 +6,7 @@ letters), so validation, computation and the report are shared with the file pat
 
 Each input sheet is read with ONE call: the Excel Table (ListObject) named like the
 sheet when there is one, else the block from ``A1`` to the end of the used range
-(SPEC §1: a plain range with its header in row 1). Reading cell by cell through COM
+(a plain range with its header in row 1; docs/workbook.md, "Sheets"). Reading cell by cell through COM
 or AppleScript costs a round trip per cell; one ``.value`` per sheet keeps a
 100,000-row Entries sheet to a single transfer.
 
