@@ -48,23 +48,34 @@ def load(path: str | Path) -> Tracker:
         return validate(read_workbook(path))
 
 
-def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
-    """Every figure of docs/arithmetic.md at ``as_of`` (default: Settings › As of, else today)."""
+def compute(
+    tracker: Tracker, as_of: dt.date | str | None = None, since: dt.date | str | None = None
+) -> Result:
+    """Every figure of docs/arithmetic.md at ``as_of`` (default: Settings › As of, else
+    today), and ``result.since``: what changed since the last review on the tracker's
+    Snapshots sheet, or since the snapshot of the date ``since``."""
     # The arithmetic lives in ``kpisheets.calc`` (not ``kpisheets.compute``: importing a
     # subpackage of that name would replace this function on the package).
     from kpisheets.calc import compute as _compute
+    from kpisheets.reviews import review
 
     if isinstance(as_of, str):
         as_of = dt.date.fromisoformat(as_of)
-    return _compute(tracker, as_of)
+    if isinstance(since, str):
+        since = dt.date.fromisoformat(since)
+    result = _compute(tracker, as_of)
+    review(result, tracker, on=since)
+    return result
 
 
-def status(path: str | Path, as_of: dt.date | str | None = None) -> Result:
+def status(
+    path: str | Path, as_of: dt.date | str | None = None, since: dt.date | str | None = None
+) -> Result:
     """Load and compute in one call."""
     from kpisheets.read import cyclic_gc_paused
 
     with cyclic_gc_paused():
-        return compute(load(path), as_of)
+        return compute(load(path), as_of, since)
 
 
 def refresh(

@@ -267,22 +267,34 @@ def check(path: Path, as_of: dt.date | None, fmt: str) -> None:
         sys.exit(1)
 
 
-@cli.command(context_settings=CONTEXT_SETTINGS)
+@cli.command(
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Print the figures and what changed since the last review.",
+)
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @as_of_option
+@click.option(
+    "--since",
+    type=ISO_DATE,
+    default=None,
+    help="Compare with the snapshot of this date (YYYY-MM-DD; the newest on or before it) "
+    "instead of the last review.",
+)
 @output_format("table", "json", "csv")
 @handle_errors
-def status(path: Path, as_of: dt.date | None, fmt: str) -> None:
-    """Print every KPI's figures and status; writes nothing.
+def status(path: Path, as_of: dt.date | None, since: dt.date | None, fmt: str) -> None:
+    """Print every KPI's figures and status, and what changed since the last review;
+    writes nothing.
 
     \b
     Example:
         kpisheets status tracker.xlsx --as-of 2026-11-28
+        kpisheets status tracker.xlsx --since 2026-11-01
         kpisheets status tracker.xlsx --format json > status.json
     """
     import kpisheets
 
-    result = kpisheets.status(path, as_of)
+    result = kpisheets.status(path, as_of, since)
     if fmt == "json":
         from kpisheets.export.tabular import result_json
 

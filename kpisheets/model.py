@@ -20,7 +20,16 @@ if TYPE_CHECKING:  # pandas is imported where frames are built, so `--help` stay
 Severity = Literal["error", "warning"]
 
 INPUT_SHEETS = ("KPIs", "Entries", "Targets", "Settings")
+# Sheets every refresh replaces whole.
 GENERATED_SHEETS = ("Summary", "History", "Problems")
+# Sheets kpisheets owns that keep rows across refreshes, each with the first header of
+# its table (the row the reader looks for under the banner): a refresh reads their
+# earlier rows (``RawTracker.kept``, kpisheets.read.owned) before it rewrites them.
+KEPT_SHEETS: dict[str, str] = {"Snapshots": "As of"}
+# Every sheet kpisheets writes and may replace.
+OWNED_SHEETS = GENERATED_SHEETS + tuple(KEPT_SHEETS)
+# The hidden sheet-scoped defined name that marks a sheet as kpisheets' own.
+OWNER_NAME = "_kpisheets_generated"
 
 
 class Direction(StrEnum):
@@ -218,6 +227,9 @@ class RawTracker:
     date1904: bool = False
     problems: list[Problem] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
+    # The earlier rows of the kept sheets kpisheets owns (KEPT_SHEETS) found in the
+    # workbook, by canonical name; a user's own sheet of that name is never read.
+    kept: dict[str, RawTable] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------
@@ -265,6 +277,7 @@ class Settings:
     history_periods: int = 12
     green_at: float = 1.0
     amber_at: float = 0.9
+    review_every: int = 7  # days between meetings: the last review is a snapshot this old
 
 
 ENTRY_COLUMNS = ("date", "kpi", "value", "note", "by", "row")
@@ -433,6 +446,8 @@ class Tracker:
     # column letter. Empty: those problems carry sheet, column and row but no cell.
     kpis_sheet: str = "KPIs"
     kpi_columns: dict[str, str] = field(default_factory=dict)
+    # The earlier rows of kpisheets' kept sheets (RawTracker.kept), e.g. Snapshots.
+    kept: dict[str, RawTable] = field(default_factory=dict)
 
     def entry_columns(self) -> Columns:
         """The Entries as numpy arrays by column name (dates as ``datetime64[D]``)."""

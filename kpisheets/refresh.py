@@ -1,6 +1,7 @@
 """``kpisheets refresh``: read → validate → compute → lay out → write, into the file.
 
-The generated sheets (Summary, History, Problems) are rendered by XlsxWriter into a
+The generated sheets (Summary, History, Problems, and Snapshots with the earlier
+snapshots read from the file kept) are rendered by XlsxWriter into a
 package in memory and spliced into the user's workbook (:mod:`kpisheets.write.package`):
 only those sheets change, every other part of the file stays byte-identical, and the
 write is atomic. Problems are not exceptions: they are on the Problems sheet and in
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpisheets.errors import UsageError
-from kpisheets.model import GENERATED_SHEETS
+from kpisheets.model import OWNED_SHEETS
 from kpisheets.read import cyclic_gc_paused
 from kpisheets.result import Result
 from kpisheets.write.package import (
@@ -24,6 +27,17 @@ from kpisheets.write.package import (
     check_not_open,
     splice,
 )
+
+if TYPE_CHECKING:
+    from kpisheets.report_model import Report
+    from kpisheets.reviews import Snapshot
+
+# Called with what starts now ("Reading tracker.xlsx"), for a progress display.
+Progress = Callable[[str], None]
+
+
+def _silent(message: str) -> None:
+    """A progress sink that says nothing."""
 
 
 def refuse_non_workbook(path: Path) -> None:
@@ -43,7 +57,7 @@ def check_generated_names(path: Path) -> None:
     try:
         pkg = Package(source)
         owned = pkg.owned_sheet_indexes()
-        generated = {n.lower(): n for n in GENERATED_SHEETS}
+        generated = {n.lower(): n for n in OWNED_SHEETS}
         for index, sheet in enumerate(pkg.sheets):
             ours = generated.get(sheet.name.strip().lower())
             if ours is not None and index not in owned:
@@ -56,18 +70,35 @@ def check_generated_names(path: Path) -> None:
         source.close()
 
 
-def render_generated_sheets(result: Result) -> bytes:
-    """The Summary, History and Problems sheets of ``result`` as an .xlsx package."""
+def build_refresh_report(result: Result, snapshots: Sequence[Snapshot] = ()) -> Report:
+    """Every sheet a refresh writes: Summary, History and Problems laid out from
+    ``result``, then Snapshots with ``snapshots`` (earlier ones and this refresh's)."""
     from kpisheets.report import build_report
+    from kpisheets.reviews import snapshots_sheet
+
+    report = build_report(result)
+    formats = {k.id.lower(): k.number_format for k in result.kpis}
+    report.sheets.append(snapshots_sheet(snapshots, formats))
+    return report
+
+
+def render_generated_sheets(
+    result: Result, snapshots: Sequence[Snapshot] = (), *, date_1904: bool = False
+) -> bytes:
+    """The sheets of :func:`build_refresh_report` as an .xlsx package, its dates in
+    the date system of the workbook they go into."""
     from kpisheets.write.xlsx import render_report
 
     buffer = io.BytesIO()
-    render_report(build_report(result), buffer)
+    render_report(build_refresh_report(result, snapshots), buffer, date_1904=date_1904)
     return buffer.getvalue()
 
 
 def refresh_workbook(
-    path: str | Path, as_of: dt.date | None = None, output: str | Path | None = None
+    path: str | Path,
+    as_of: dt.date | None = None,
+    output: str | Path | None = None,
+    progress: Progress | None = None,
 ) -> Result:
     """Compute the tracker at ``path`` and (re)write its generated sheets.
 
@@ -77,6 +108,7 @@ def refresh_workbook(
     :class:`~kpisheets.write.package.SheetNameTakenError` when a sheet of the user's
     has the name of a generated sheet, and :class:`~kpisheets.errors.UsageError` when
     ``output`` has another suffix than ``path``; the file is untouched in every case.
+    ``progress`` is called with each stage as it starts ("Reading tracker.xlsx").
 
     >>> result = refresh_workbook("tracker.xlsx", as_of=dt.date(2026, 11, 30))  # doctest: +SKIP
     >>> [p.code for p in result.problems]  # doctest: +SKIP
@@ -84,8 +116,10 @@ def refresh_workbook(
     """
     from kpisheets.calc import compute
     from kpisheets.read import read_workbook
+    from kpisheets.reviews import review
     from kpisheets.validate import validate
 
+    say = progress or _silent
     path = Path(path)
     target = Path(output) if output is not None else path
     if target.suffix.lower() != path.suffix.lower():
@@ -101,6 +135,16 @@ def refresh_workbook(
     refuse_non_workbook(path)
     check_generated_names(path)
     with cyclic_gc_paused():
-        result = compute(validate(read_workbook(path)), as_of)
-        splice(path, render_generated_sheets(result), target, generated=True)
+        say(f"Reading {path.name}")
+        raw = read_workbook(path)
+        entries = raw.tables.get("Entries")
+        say(f"Checking {len(entries.rows) if entries else 0:,} entries")
+        tracker = validate(raw)
+        say(f"Computing {len(tracker.kpis):,} KPIs")
+        result = compute(tracker, as_of)
+        snapshots = review(result, tracker)
+        say("Laying out Summary, History, Problems and Snapshots")
+        scratch = render_generated_sheets(result, snapshots, date_1904=raw.date1904)
+        say(f"Writing {target.name}")
+        splice(path, scratch, target, generated=True)
     return result

@@ -17,6 +17,8 @@ from kpisheets.model import Aggregation, Direction, Frequency, Problem, Status, 
 if TYPE_CHECKING:
     import pandas as pd
 
+    from kpisheets.reviews import Since
+
 
 @dataclass(frozen=True)
 class Period:
@@ -172,6 +174,8 @@ class Result:
     entries_sheet: str = "Entries"
     entries_date_column: str = "A"
     entries_header_row: int = 1
+    # What changed since the last review (kpisheets.reviews); None until compared.
+    since: Since | None = None
 
     @property
     def left_out_count(self) -> int:
@@ -200,6 +204,7 @@ class Result:
             "overall": self.overall.to_dict(),
             "left_out": dict(self.left_out),
             "problems": [p.to_dict() for p in self.problems],
+            "since": self.since.to_dict() if self.since is not None else None,
         }
 
     def to_frame(self) -> pd.DataFrame:

@@ -119,5 +119,19 @@ def status_table(result: Result) -> str:
     legend = "\n".join(
         textwrap.fill(line, width=80, break_on_hyphens=False) for line in legend_lines(result)
     )
-    text = f"{title}\n\n{table}\n\nOverall score {overall}; {counts}."
+    text = f"{title}\n\n{since_text(result)}{table}\n\nOverall score {overall}; {counts}."
     return f"{text}\n\n{legend}" if result.kpis else text
+
+
+def since_text(result: Result) -> str:
+    """What changed since the last review, a heading and an indented line per kind,
+    followed by a blank line; empty when the result was not compared."""
+    if result.since is None:
+        return ""
+    from kpisheets.reviews import since_heading, since_lines
+
+    lines = [since_heading(result.since)]
+    lines += [
+        f"  {label}: {text}" if label else f"  {text}" for label, text in since_lines(result.since)
+    ]
+    return "\n".join(lines) + "\n\n"

@@ -38,7 +38,8 @@ def caller_book() -> xw.Book:
 
 
 def refresh(book: xw.Book | None = None, as_of: dt.date | str | None = None) -> Result:
-    """Read the open workbook, compute, and rewrite Summary, History and Problems in it.
+    """Read the open workbook, compute, and rewrite Summary, History, Problems and
+    Snapshots (earlier snapshots kept) in it.
 
     ``book`` defaults to the calling workbook. Nothing outside the generated sheets is
     changed. The outcome is summed up in Excel's status bar; returns the Result.
@@ -49,7 +50,8 @@ def refresh(book: xw.Book | None = None, as_of: dt.date | str | None = None) -> 
         book = caller_book()
     from kpisheets.calc import compute
     from kpisheets.read.xlwings_reader import read_book
-    from kpisheets.report import build_report
+    from kpisheets.refresh import build_refresh_report
+    from kpisheets.reviews import review
     from kpisheets.validate import validate
     from kpisheets.write.excel import apply_report
 
@@ -60,9 +62,10 @@ def refresh(book: xw.Book | None = None, as_of: dt.date | str | None = None) -> 
     screen = _get(app, "screen_updating", True)
     _set(app, "screen_updating", False)
     try:
-        tracker = validate(read_book(book))
+        tracker = validate(read_book(book))  # with the earlier snapshots (tracker.kept)
         result = compute(tracker, as_of)
-        notes = apply_report(book, build_report(result))
+        snapshots = review(result, tracker)
+        notes = apply_report(book, build_refresh_report(result, snapshots))
     except BaseException:
         app.status_bar = False  # give the status bar back to Excel
         raise

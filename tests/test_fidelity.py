@@ -32,7 +32,7 @@ from click.testing import CliRunner
 from kpisheets.cli import cli
 from kpisheets.errors import WorkbookOpenError
 from kpisheets.init import init_workbook
-from kpisheets.model import GENERATED_SHEETS, INPUT_SHEETS, Status
+from kpisheets.model import INPUT_SHEETS, OWNED_SHEETS, Status
 from kpisheets.refresh import refresh_workbook
 from kpisheets.write.package import SheetNameTakenError, owned_sheets
 from tests.conftest import CORPUS, requires_corpus, requires_libreoffice
@@ -114,7 +114,7 @@ def open_everywhere(path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # openpyxl drops x14 extensions
         book = openpyxl.load_workbook(path)
-    assert book.sheetnames[-3:] == list(GENERATED_SHEETS)
+    assert book.sheetnames[-4:] == list(OWNED_SHEETS)
     values = python_calamine.CalamineWorkbook.from_path(str(path))
     for name in values.sheet_names:
         values.get_sheet_by_name(name).to_python()
@@ -145,7 +145,7 @@ def test_init_refresh_refresh_keeps_every_part(name: str, tmp_path: Path) -> Non
     with zipfile.ZipFile(path) as z, zipfile.ZipFile(io_bytes(first)) as f:
         assert z.namelist() == f.namelist()
         assert z.read("xl/workbook.xml") == f.read("xl/workbook.xml")
-    assert owned_sheets(path) == list(GENERATED_SHEETS)
+    assert owned_sheets(path) == list(OWNED_SHEETS)
     assert_untouched(original, path)
     assert_only_additions(original, path)
     open_everywhere(path)
@@ -237,7 +237,7 @@ def test_refresh_with_output_leaves_original_untouched(tmp_path: Path) -> None:
     out = tmp_path / "nov.xlsx"
     refresh_workbook(path, as_of=AS_OF, output=out)
     assert path.read_bytes() == before
-    assert owned_sheets(out) == list(GENERATED_SHEETS)
+    assert owned_sheets(out) == list(OWNED_SHEETS)
 
 
 def test_refresh_failure_leaves_file_byte_identical(
@@ -249,7 +249,7 @@ def test_refresh_failure_leaves_file_byte_identical(
     before = path.read_bytes()
     import kpisheets.write.xlsx
 
-    def broken(report: object, target: object) -> None:
+    def broken(report: object, target: object, **options: object) -> None:
         raise RuntimeError("render failed")
 
     monkeypatch.setattr(kpisheets.write.xlsx, "render_report", broken)

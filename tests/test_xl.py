@@ -201,7 +201,7 @@ def test_refresh_leaves_every_other_sheet_untouched(tmp_path: Path) -> None:
     _refresh(book)  # a second refresh reuses the generated sheets
     after = {s.name: s.api.snapshot() for s in book.sheets if s.name in before}
     assert after == before
-    assert book.sheet_names[-3:] == ["Summary", "History", "Problems"]
+    assert book.sheet_names[-4:] == ["Summary", "History", "Problems", "Snapshots"]
     summary = book.sheets["Summary"].api
     assert len(summary.charts) == len({c.name for c in summary.charts})
     history = book.sheets["History"].api

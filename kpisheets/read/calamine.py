@@ -148,12 +148,15 @@ def _read(path: Path, package: Package, strict: bool) -> RawTracker:
             if real is not None:
                 hidden = _HiddenCells(path, package.sheet_parts.get(real))
                 tables[canonical] = _read_sheet(book, real, canonical, table_names, hidden)
+        from kpisheets.read.owned import kept_tables_in_book
+
         return RawTracker(
             path=str(path),
             tables=tables,
             date1904=package.date1904,
             problems=[missing_sheet_problem(s) for s in missing],
             sheet_names=list(book.sheet_names),
+            kept=kept_tables_in_book(book, package.owned_sheets),
         )
 
 

@@ -19,13 +19,15 @@ writes them back with its changes. This module is that one reader for both:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kpisheets.model import CellValue, RawTable, column_letter, normalise_name
+from kpisheets.model import KEPT_SHEETS, CellValue, RawTable, column_letter, normalise_name
 
 if TYPE_CHECKING:
     import xlwings as xw
+    from python_calamine import CalamineWorkbook
 
 HEADER_SEARCH_ROWS = 20  # the header sits within the first rows, under the banner
 
@@ -44,15 +46,45 @@ def owned_table(path: str | Path, sheet: str, first_header: str) -> RawTable | N
     real = next((n for n in owned_sheets(path) if normalise_name(n) == normalise_name(sheet)), None)
     if real is None:
         return None
-    book = CalamineWorkbook.from_path(str(path))
-    with book:
-        worksheet = book.get_sheet_by_name(real)
-        rows: list[list[Any]] = worksheet.to_python(skip_empty_area=True)
-        start = worksheet.start if rows else None
+    with CalamineWorkbook.from_path(str(path)) as book:
+        return owned_table_in_book(book, real, first_header)
+
+
+def owned_table_in_book(book: CalamineWorkbook, real: str, first_header: str) -> RawTable | None:
+    """:func:`owned_table` from a python-calamine workbook already open (the tracker
+    reader's), for the sheet named ``real`` that is known to carry the marker."""
+    worksheet = book.get_sheet_by_name(real)
+    rows: list[list[Any]] = worksheet.to_python(skip_empty_area=True)
+    start = worksheet.start if rows else None
     if not rows or start is None:
         return None
     first_row, first_col = start
     return table_from_rows(real, rows, first_row + 1, first_col + 1, first_header)
+
+
+def kept_tables_in_book(book: CalamineWorkbook, owned: Iterable[str]) -> dict[str, RawTable]:
+    """Every sheet of :data:`~kpisheets.model.KEPT_SHEETS` among ``owned`` (the real
+    names of the sheets carrying the marker), read from the open workbook, by
+    canonical name. The tracker reader calls this so a refresh opens the file once."""
+    real = {normalise_name(name): name for name in owned}
+    out: dict[str, RawTable] = {}
+    for canonical, first_header in KEPT_SHEETS.items():
+        name = real.get(normalise_name(canonical))
+        if name is not None:
+            table = owned_table_in_book(book, name, first_header)
+            if table is not None:
+                out[canonical] = table
+    return out
+
+
+def kept_tables_live(book: xw.Book) -> dict[str, RawTable]:
+    """:func:`kept_tables_in_book` for a workbook open in Excel."""
+    out: dict[str, RawTable] = {}
+    for canonical, first_header in KEPT_SHEETS.items():
+        table = owned_table_live(book, canonical, first_header)
+        if table is not None:
+            out[canonical] = table
+    return out
 
 
 def owned_table_live(book: xw.Book, sheet: str, first_header: str) -> RawTable | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from kpisheets.errors import NotATrackerError
-from kpisheets.model import CellValue, ErrorValue
+from kpisheets.model import OWNER_NAME, CellValue, ErrorValue
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
@@ -122,6 +122,8 @@ class Package:
     date1904: bool
     sheet_parts: dict[str, str]  # real sheet name → zip member of its XML
     sheet_sizes: dict[str, int] = field(default_factory=dict)
+    # Sheets that carry kpisheets' marker (a refresh wrote them), by real name.
+    owned_sheets: list[str] = field(default_factory=list)
 
 
 def open_package(path: Path) -> Package:
@@ -156,7 +158,36 @@ def open_package(path: Path) -> Package:
             sizes = {s: z.getinfo(p).file_size for s, p in parts.items() if p in members}
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as exc:
         raise NotATrackerError(damaged(name, exc)) from exc
-    return Package(date1904=_date1904(workbook_xml), sheet_parts=parts, sheet_sizes=sizes)
+    return Package(
+        date1904=_date1904(workbook_xml),
+        sheet_parts=parts,
+        sheet_sizes=sizes,
+        owned_sheets=owned_sheet_names(workbook_xml),
+    )
+
+
+def owned_sheet_names(workbook_xml: str) -> list[str]:
+    """The sheets that carry kpisheets' hidden sheet-scoped marker name, in sheet
+    order: the sheet-scoped ``definedName`` points at its sheet by position.
+
+    >>> owned_sheet_names(
+    ...     '<sheets><sheet name="KPIs" r:id="rId1"/><sheet name="Summary" r:id="rId2"/></sheets>'
+    ...     '<definedNames><definedName name="_kpisheets_generated" localSheetId="1" '
+    ...     'hidden="1">"x"</definedName></definedNames>'
+    ... )
+    ['Summary']
+    """
+    names = [
+        _attr(m.group(0), "name") or ""
+        for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", workbook_xml)
+    ]
+    positions = set()
+    for m in re.finditer(r"<(?:\w+:)?definedName\b[^>]*>", workbook_xml):
+        tag = m.group(0)
+        local = (_attr(tag, "localSheetId") or "").strip()
+        if (_attr(tag, "name") or "").lower() == OWNER_NAME.lower() and local.isdigit():
+            positions.add(int(local))
+    return [name for i, name in enumerate(names) if i in positions]
 
 
 # Suffixes that make Excel, LibreOffice and python-calamine expect another format,

@@ -90,12 +90,15 @@ def read_book(book: xw.Book) -> RawTracker:
         sheet = sheets.get(normalise_name(canonical))
         if sheet is not None:
             tables[canonical] = read_sheet(sheet, canonical)
+    from kpisheets.read.owned import kept_tables_live
+
     return RawTracker(
         path=book.fullname,
         tables=tables,
         date1904=False,  # xlwings hands over real dates, already converted by Excel
         problems=[],
         sheet_names=sheet_names,
+        kept=kept_tables_live(book),
     )
 
 

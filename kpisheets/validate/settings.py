@@ -38,6 +38,7 @@ SETTING_NAMES = {
     "history periods": "history_periods",
     "green at": "green_at",
     "amber at": "amber_at",
+    "review every": "review_every",
 }
 
 
@@ -104,7 +105,7 @@ def _setting_field(
                 f"{shown(name_cell)} is not a setting kpisheets knows; it is ignored.",
                 (f"Did you mean {close[0].title()}? " if close else "")
                 + "Settings: Title, As of, Period, Fiscal year starts, Week starts, "
-                "History periods, Green at, Amber at.",
+                "History periods, Green at, Amber at, Review every.",
                 table,
                 i,
                 name_col,
@@ -150,3 +151,12 @@ def _apply_setting(settings: Settings, field: str, value: CellValue, date1904: b
         settings.history_periods = int(n)
     elif field in ("green_at", "amber_at"):
         setattr(settings, field, parse_fraction(value))
+    elif field == "review_every":
+        days = parse_number(value)
+        if not days.is_integer() or not 1 <= days <= 366:
+            raise BadCell(
+                "bad-number",
+                f"{shown(value)} is not a whole number of days from 1 to 366.",
+                "Type the days between meetings, such as 7 for a weekly meeting.",
+            )
+        settings.review_every = int(days)

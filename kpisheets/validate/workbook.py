@@ -9,7 +9,7 @@ import datetime as dt
 from pathlib import Path
 
 from kpisheets.model import (
-    GENERATED_SHEETS,
+    OWNED_SHEETS,
     Columns,
     Problem,
     RawTracker,
@@ -83,6 +83,7 @@ def _tracker(
         entries_header_row=table.header_row if table is not None else 1,
         kpis_sheet=kpi_table.sheet if kpi_table is not None else "KPIs",
         kpi_columns=kpi_columns,
+        kept=raw.kept,
     )
 
 
@@ -124,14 +125,15 @@ def _owned_sheets(path: Path) -> list[str] | None:
 
 def generated_sheet_problems(sheet_names: list[str], owned: list[str] | None) -> list[Problem]:
     """A ``generated-sheet-taken`` error for each sheet of the user's named like a sheet
-    kpisheets writes (Summary, History, Problems; case and surrounding spaces ignored)
+    kpisheets writes (Summary, History, Problems, Snapshots; case and surrounding spaces
+    ignored)
     but without kpisheets' marker: ``refresh`` refuses to overwrite it.
 
     ``owned`` lists the marked sheets; ``None`` means unknown, and gives no problem.
     """
     if owned is None:
         return []
-    generated = {name.lower(): name for name in GENERATED_SHEETS}
+    generated = {name.lower(): name for name in OWNED_SHEETS}
     problems = []
     for sheet in sheet_names:
         ours = generated.get(sheet.strip().lower())

@@ -6,7 +6,8 @@ whichever way the refresh ran: there is one layout (``kpisheets.report``), two w
 
 Rules this writer keeps:
 
-* Only the generated sheets (``Summary``, ``History``, ``Problems``) are touched. An
+* Only the sheets kpisheets owns (``Summary``, ``History``, ``Problems``,
+  ``Snapshots``) are touched. An
   existing one is cleared and reused rather than deleted, so a user's formula such as
   ``=Summary!B5`` on another sheet keeps pointing at it (deleting the sheet would turn
   it into ``#REF!`` for good). A missing one is added after the last sheet.
@@ -32,7 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from kpisheets.model import GENERATED_SHEETS, column_index, column_letter
+from kpisheets.model import OWNED_SHEETS, column_index, column_letter
 from kpisheets.report_model import (
     Chart,
     ConditionalFormat,
@@ -127,10 +128,9 @@ def mark_generated(book: xw.Book, sheet: xw.Sheet) -> None:
 
 def prepare_sheet(book: xw.Book, name: str, notes: list[str]) -> xw.Sheet:
     """The generated sheet ``name``, emptied (reused when present, else appended)."""
-    if name.lower() not in {g.lower() for g in GENERATED_SHEETS}:
+    if name.lower() not in {g.lower() for g in OWNED_SHEETS}:
         raise ValueError(
-            f"{name!r} is not a generated sheet; kpisheets writes only "
-            f"{', '.join(GENERATED_SHEETS)}"
+            f"{name!r} is not a generated sheet; kpisheets writes only {', '.join(OWNED_SHEETS)}"
         )
     for sheet in book.sheets:
         if sheet.name.strip().lower() == name.lower():

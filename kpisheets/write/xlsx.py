@@ -55,12 +55,18 @@ CHART_SETTERS = {
 }
 
 
-def render_report(report: Report, target: str | Path | IO[bytes]) -> None:
+def render_report(
+    report: Report, target: str | Path | IO[bytes], *, date_1904: bool = False
+) -> None:
     """Write ``report`` as a workbook to ``target`` (a path or a binary file object).
+
+    ``date_1904`` writes dates as serials of the 1904 date system: sheets spliced into
+    a workbook that uses it (old Mac workbooks) must, or every date on them would
+    show four years and a day late.
 
     >>> # render_report(build_report(result), "summary.xlsx")
     """
-    with _workbook(target) as book:
+    with _workbook(target, date_1904) as book:
         formats = _Formats(book)
         created = report.as_of or dt.date(2000, 1, 1)
         book.set_properties(
@@ -81,9 +87,9 @@ def render_to_bytes(report: Report) -> bytes:
 
 
 @contextmanager
-def _workbook(target: str | Path | IO[bytes]) -> Iterator[Workbook]:
+def _workbook(target: str | Path | IO[bytes], date_1904: bool = False) -> Iterator[Workbook]:
     name: Any = str(target) if isinstance(target, str | Path) else target
-    book = xlsxwriter.Workbook(name, WORKBOOK_OPTIONS)
+    book = xlsxwriter.Workbook(name, {**WORKBOOK_OPTIONS, "date_1904": date_1904})
     try:
         yield book
     finally:
