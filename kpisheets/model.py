@@ -105,6 +105,19 @@ class Status(StrEnum):
         }[self.value]
 
 
+class ActionStatus(StrEnum):
+    """Where a course correction on the Actions sheet stands."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+    @property
+    def label(self) -> str:
+        """The word the Actions sheet's dropdown offers: ``Open``."""
+        return self.value.capitalize()
+
+
 class Trend(StrEnum):
     """Movement against the previous period, judged by the KPI's direction."""
 
@@ -261,8 +274,27 @@ class KpiDefinition:
     active: bool = True
     description: str = ""
     source: str = ""
+    funnel: str = ""  # the funnel this KPI is a stage of (blank: none)
     row: int | None = None
     valid: bool = True  # False when an error-level problem prevents computing it
+
+
+@dataclass
+class Action:
+    """One row of the Actions sheet, typed: a course correction decided for a KPI.
+
+    ``kpi`` is the KPI's ID as written on the KPIs sheet; ``date`` is when the action
+    was logged (None when the cell is blank); ``row`` its Excel row number.
+    """
+
+    kpi: str
+    action: str
+    date: dt.date | None = None
+    owner: str = ""
+    due: dt.date | None = None
+    status: ActionStatus = ActionStatus.OPEN
+    result: str = ""
+    row: int | None = None
 
 
 @dataclass
@@ -280,8 +312,8 @@ class Settings:
     review_every: int = 7  # days between meetings: the last review is a snapshot this old
 
 
-ENTRY_COLUMNS = ("date", "kpi", "value", "note", "by", "row")
-TARGET_COLUMNS = ("kpi", "period", "target", "row")
+ENTRY_COLUMNS = ("date", "kpi", "value", "note", "by", "segment", "row")
+TARGET_COLUMNS = ("kpi", "period", "target", "segment", "row")
 
 
 # A table as plain numpy arrays, one per column, all of one length: what validation
@@ -448,6 +480,15 @@ class Tracker:
     kpi_columns: dict[str, str] = field(default_factory=dict)
     # The earlier rows of kpisheets' kept sheets (RawTracker.kept), e.g. Snapshots.
     kept: dict[str, RawTable] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+
+    def kpi_cell(self, kpi: KpiDefinition, column: str) -> str | None:
+        """``KPIs!<letter><row>`` of one of a KPI's cells (``column`` by its header,
+        any case), when the reader recorded the KPIs sheet's column letters."""
+        letter = self.kpi_columns.get(column.lower())
+        if letter and kpi.row:
+            return f"{quote_sheet(self.kpis_sheet)}!{letter}{kpi.row}"
+        return None
 
     def entry_columns(self) -> Columns:
         """The Entries as numpy arrays by column name (dates as ``datetime64[D]``)."""

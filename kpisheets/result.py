@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kpisheets.formatting import finite
-from kpisheets.model import Aggregation, Direction, Frequency, Problem, Status, Trend
+from kpisheets.model import (
+    ActionStatus,
+    Aggregation,
+    Direction,
+    Frequency,
+    Problem,
+    Status,
+    Trend,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,6 +70,173 @@ class HistoryPoint:
         }
 
 
+def _iso(date: dt.date | None) -> str | None:
+    return date.isoformat() if date else None
+
+
+@dataclass
+class SegmentResult:
+    """One segment of a KPI (see docs/arithmetic.md, "Segments").
+
+    ``actual`` A_g and ``previous`` P_g follow the KPI's own rules (P_g up to the
+    same elapsed day for Sum and Count); ``share`` is A_g / A for Sum and Count;
+    ``target``, ``expected``, ``score`` and ``status`` are set only where the Targets
+    sheet has a row for this KPI, period and segment (``status`` is None without
+    one). ``history`` holds the segment's value for each of the KPI's history
+    periods, aligned with ``KpiResult.history``.
+    """
+
+    name: str
+    actual: float | None
+    previous: float | None = None
+    change: float | None = None
+    share: float | None = None
+    target: float | None = None
+    expected: float | None = None
+    score: float | None = None
+    status: Status | None = None
+    history: list[float | None] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
+        return {
+            "name": self.name,
+            "actual": finite(self.actual),
+            "previous": finite(self.previous),
+            "change": finite(self.change),
+            "share": finite(self.share),
+            "target": finite(self.target),
+            "expected": finite(self.expected),
+            "score": finite(self.score),
+            "status": self.status.value if self.status else None,
+            "history": [finite(v) for v in self.history],
+        }
+
+
+@dataclass(frozen=True)
+class DriverPart:
+    """What one segment contributed to a KPI's change from P to A.
+
+    ``contribution`` is Δ_g = A_g − P_g for Sum and Count, and ``rate + mix`` for a
+    ratio; ``share`` is the contribution over the whole change A − P. For a ratio
+    ``weight``/``previous_weight`` are the segment's share w_g of the denominator and
+    ``rate``/``previous_rate`` its own ratio r_g, now and before.
+    """
+
+    segment: str
+    contribution: float
+    share: float | None = None
+    rate_effect: float | None = None
+    mix_effect: float | None = None
+    rate: float | None = None
+    previous_rate: float | None = None
+    weight: float | None = None
+    previous_weight: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
+        return {
+            "segment": self.segment,
+            "contribution": finite(self.contribution),
+            "share": finite(self.share),
+            "rate_effect": finite(self.rate_effect),
+            "mix_effect": finite(self.mix_effect),
+            "rate": finite(self.rate),
+            "previous_rate": finite(self.previous_rate),
+            "weight": finite(self.weight),
+            "previous_weight": finite(self.previous_weight),
+        }
+
+
+@dataclass(frozen=True)
+class Drivers:
+    """Which segments explain a KPI's change from ``previous`` P to ``actual`` A.
+
+    ``method`` is ``"delta"`` (Sum, Count: Δ_g and its share of A − P) or
+    ``"rate_mix"`` (ratios and averages: the exact split into a rate effect and a mix
+    effect, ``rate_effect + mix_effect == actual − previous``). ``parts`` are the
+    segments; ``unsegmented`` is what entries without a Segment contributed (None
+    when there are none), so the parts always add up to the change. ``top`` names
+    the segment that moves the KPI most in the direction it moved; ``weight_of``
+    names what the weights are shares of (``"Sessions"``, ``"entries"``).
+    """
+
+    method: str
+    actual: float
+    previous: float
+    parts: list[DriverPart]
+    unsegmented: DriverPart | None = None
+    rate_effect: float | None = None
+    mix_effect: float | None = None
+    top: str | None = None
+    weight_of: str = ""
+
+    @property
+    def change(self) -> float:
+        """A − P."""
+        return self.actual - self.previous
+
+    def part(self, segment: str) -> DriverPart:
+        """The part of one segment (case-insensitive); KeyError when absent."""
+        for p in self.parts:
+            if p.segment.lower() == segment.lower():
+                return p
+        raise KeyError(segment)
+
+    def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
+        return {
+            "method": self.method,
+            "actual": finite(self.actual),
+            "previous": finite(self.previous),
+            "change": finite(self.change),
+            "rate_effect": finite(self.rate_effect),
+            "mix_effect": finite(self.mix_effect),
+            "top": self.top,
+            "weight_of": self.weight_of or None,
+            "parts": [p.to_dict() for p in self.parts],
+            "unsegmented": self.unsegmented.to_dict() if self.unsegmented else None,
+        }
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """One course correction of a KPI as of the as-of date D.
+
+    ``overdue``: still Open with Due before D. ``done_this_period``: Done, and due
+    (without a Due date: logged) inside the KPI's current period.
+    """
+
+    action: str
+    status: ActionStatus
+    date: dt.date | None = None
+    owner: str = ""
+    due: dt.date | None = None
+    result: str = ""
+    row: int | None = None
+    overdue: bool = False
+    done_this_period: bool = False
+
+    @property
+    def is_open(self) -> bool:
+        """Status Open."""
+        return self.status is ActionStatus.OPEN
+
+    def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
+        return {
+            "action": self.action,
+            "status": self.status.value,
+            "date": _iso(self.date),
+            "owner": self.owner,
+            "due": _iso(self.due),
+            "result": self.result,
+            "row": self.row,
+            "overdue": self.overdue,
+            "done_this_period": self.done_this_period,
+        }
+
+
 @dataclass
 class KpiResult:
     """Every figure of docs/arithmetic.md for one KPI at the as-of date."""
@@ -99,6 +274,27 @@ class KpiResult:
     description: str = ""
     source: str = ""
     row: int | None = None  # Excel row in KPIs
+    segments: list[SegmentResult] = field(default_factory=list)
+    drivers: Drivers | None = None
+    actions: list[ActionResult] = field(default_factory=list)
+
+    @property
+    def open_actions(self) -> list[ActionResult]:
+        """The actions still Open, overdue ones first, then by Due date."""
+        opened = [a for a in self.actions if a.is_open]
+        return sorted(opened, key=lambda a: (not a.overdue, a.due or dt.date.max))
+
+    @property
+    def no_action_planned(self) -> bool:
+        """At risk or Off track with no open action: the meeting should decide one."""
+        return self.status in (Status.AT_RISK, Status.OFF_TRACK) and not self.open_actions
+
+    def segment(self, name: str) -> SegmentResult:
+        """The segment with this name (case-insensitive); KeyError when absent."""
+        for s in self.segments:
+            if s.name.lower() == name.lower():
+                return s
+        raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
         """The KPI as in ``status --format json``."""
@@ -133,6 +329,106 @@ class KpiResult:
             "description": self.description,
             "source": self.source,
             "history": [h.to_dict() for h in self.history],
+            "segments": [s.to_dict() for s in self.segments],
+            "drivers": self.drivers.to_dict() if self.drivers else None,
+            "actions": [a.to_dict() for a in self.actions],
+            "no_action_planned": self.no_action_planned,
+        }
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    """One stage of a funnel: a Sum or Count KPI's A, P (same elapsed day) and T."""
+
+    kpi: str
+    name: str
+    actual: float | None
+    previous: float | None
+    target: float | None
+    number_format: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
+        return {
+            "kpi": self.kpi,
+            "name": self.name,
+            "actual": finite(self.actual),
+            "previous": finite(self.previous),
+            "target": finite(self.target),
+        }
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """The conversion between consecutive stages ``source`` → ``destination``.
+
+    ``conversion`` c = A_next / A_this now, ``previous`` the same up to the same
+    elapsed day of the previous period, ``target`` T_next / T_this. ``reference`` is
+    what the step is judged against (``"target"``, else ``"previous"``, else None)
+    and ``gap`` how far it is from it, relative (−0.25: a quarter below).
+    """
+
+    source: str
+    destination: str
+    conversion: float | None
+    previous: float | None
+    target: float | None
+    reference: str | None = None
+    gap: float | None = None
+    bottleneck: bool = False
+
+    @property
+    def holds(self) -> bool:
+        """At or above its reference (or nothing to judge it by)."""
+        return self.gap is None or self.gap >= 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
+        return {
+            "from": self.source,
+            "to": self.destination,
+            "conversion": finite(self.conversion),
+            "previous": finite(self.previous),
+            "target": finite(self.target),
+            "reference": self.reference,
+            "gap": finite(self.gap),
+            "bottleneck": self.bottleneck,
+        }
+
+
+@dataclass
+class FunnelResult:
+    """A funnel: its stages in KPIs-sheet row order, the steps between them, and the
+    bottleneck step (None when every step holds)."""
+
+    name: str
+    period: Period
+    stages: list[FunnelStage]
+    steps: list[FunnelStep]
+
+    @property
+    def bottleneck(self) -> FunnelStep | None:
+        """The step marked as the bottleneck, if any."""
+        return next((s for s in self.steps if s.bottleneck), None)
+
+    @property
+    def overall(self) -> float | None:
+        """Last stage over first stage, now."""
+        first, last = self.stages[0].actual, self.stages[-1].actual
+        if first is None or last is None or first == 0:
+            return None
+        return last / first
+
+    def to_dict(self) -> dict[str, Any]:
+        """This part of the ``status --format json`` schema."""
+        neck = self.bottleneck
+        return {
+            "name": self.name,
+            "period": self.period.to_dict(),
+            "stages": [s.to_dict() for s in self.stages],
+            "steps": [s.to_dict() for s in self.steps],
+            "overall": finite(self.overall),
+            "bottleneck": {"from": neck.source, "to": neck.destination} if neck else None,
         }
 
 
@@ -176,6 +472,7 @@ class Result:
     entries_header_row: int = 1
     # What changed since the last review (kpisheets.reviews); None until compared.
     since: Since | None = None
+    funnels: list[FunnelResult] = field(default_factory=list)
 
     @property
     def left_out_count(self) -> int:
@@ -205,6 +502,7 @@ class Result:
             "left_out": dict(self.left_out),
             "problems": [p.to_dict() for p in self.problems],
             "since": self.since.to_dict() if self.since is not None else None,
+            "funnels": [f.to_dict() for f in self.funnels],
         }
 
     def to_frame(self) -> pd.DataFrame:
@@ -215,7 +513,8 @@ class Result:
         for k in self.kpis:
             d = k.to_dict()
             period = d.pop("period")
-            d.pop("history")
+            for nested in ("history", "segments", "drivers", "actions"):
+                d.pop(nested)
             d["period_start"] = k.period.start
             d["period_end"] = k.period.end
             d["period_label"] = period["label"]

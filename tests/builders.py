@@ -16,6 +16,8 @@ import pandas as pd
 import xlsxwriter
 
 from kpisheets.model import (
+    Action,
+    ActionStatus,
     Aggregation,
     Direction,
     Frequency,
@@ -43,18 +45,43 @@ def kpi(kpi_id: str, **fields: Any) -> KpiDefinition:
     return KpiDefinition(id=kpi_id, **fields)
 
 
+def seg(date: Any, kpi_id: str, value: float | None, segment: str | None) -> tuple[Any, ...]:
+    """An entry tuple with a Segment (no note, no By).
+
+    >>> seg("2026-11-02", "SESSIONS", 120, "Mobile")
+    ('2026-11-02', 'SESSIONS', 120, None, None, 'Mobile')
+    """
+    return (date, kpi_id, value, None, None, segment)
+
+
+def action(kpi_id: str, text: str, **fields: Any) -> Action:
+    """An Actions row; dates as ``date`` or ISO text, status as text.
+
+    >>> action("SALES", "Call the top ten", due="2026-11-20", status="done").status
+    <ActionStatus.DONE: 'done'>
+    """
+    for name in ("date", "due"):
+        if isinstance(fields.get(name), str):
+            fields[name] = dt.date.fromisoformat(fields[name])
+    if isinstance(fields.get("status"), str):
+        fields["status"] = ActionStatus(fields["status"].lower())
+    return Action(kpi=kpi_id, action=text, **fields)
+
+
 def tracker(
     kpis: Sequence[KpiDefinition],
     entries: Sequence[tuple[Any, ...]] = (),
-    targets: Sequence[tuple[str, Any, float]] = (),
+    targets: Sequence[tuple[Any, ...]] = (),
     settings: Settings | None = None,
+    actions: Sequence[Action] = (),
     **setting_fields: Any,
 ) -> Tracker:
     """A validated tracker built directly (no workbook).
 
-    ``entries`` are ``(date, kpi, value[, note[, by]])`` tuples, dates as ``date`` or ISO
-    text; ``targets`` are ``(kpi, period_date, target)``. Row numbers are assigned as
-    if the rows started at Excel row 2.
+    ``entries`` are ``(date, kpi, value[, note[, by[, segment]]])`` tuples (see
+    :func:`seg`), dates as ``date`` or ISO text; ``targets`` are ``(kpi, period_date,
+    target[, segment])``; ``actions`` are :func:`action` rows. Row numbers are
+    assigned as if the rows started at Excel row 2.
     """
     frame = empty_entries()
     if entries:
@@ -63,6 +90,7 @@ def tracker(
             date, kpi_id, value, *rest = e
             note = rest[0] if len(rest) > 0 else None
             by = rest[1] if len(rest) > 1 else None
+            segment = rest[2] if len(rest) > 2 else None
             rows.append(
                 {
                     "date": pd.Timestamp(date),
@@ -70,6 +98,7 @@ def tracker(
                     "value": float("nan") if value is None else float(value),
                     "note": note,
                     "by": by,
+                    "segment": segment,
                     "row": i + 2,
                 }
             )
@@ -80,10 +109,19 @@ def tracker(
     if targets:
         target_frame = pd.DataFrame(
             [
-                {"kpi": k, "period": pd.Timestamp(p), "target": float(t), "row": i + 2}
-                for i, (k, p, t) in enumerate(targets)
+                {
+                    "kpi": t[0],
+                    "period": pd.Timestamp(t[1]),
+                    "target": float(t[2]),
+                    "segment": t[3] if len(t) > 3 else None,
+                    "row": i + 2,
+                }
+                for i, t in enumerate(targets)
             ]
         ).astype({"period": "datetime64[ns]", "target": "float64", "row": "int64"})
+    for i, a in enumerate(actions):
+        if a.row is None:
+            a.row = i + 2
     for i, k in enumerate(kpis):
         if k.row is None:
             k.row = i + 2
@@ -93,6 +131,7 @@ def tracker(
         targets=target_frame,
         settings=settings or Settings(**setting_fields),
         entry_count=len(frame),
+        actions=list(actions),
     )
 
 

@@ -46,6 +46,11 @@ def test_the_doc_has_examples_for_every_rule() -> None:
         "History",
         "Rollups",
         "Freshness and the latest note",
+        "Segments",
+        "Drivers: Sum and Count",
+        "Drivers: rates and mix",
+        "Funnels",
+        "Actions",
     ):
         assert rule in headings
     assert sum(code.count("assert ") for _, code in EXAMPLES) > 60

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from kpisheets.calc import formula as fx
+from kpisheets.calc.actions import attach_actions
+from kpisheets.calc.aggregate import AGGREGATION_CODES, Aggregates
 from kpisheets.calc.arithmetic import (
     achievement,
     expected_by_now,
@@ -26,6 +28,7 @@ from kpisheets.calc.arithmetic import (
     range_status,
     score_status,
 )
+from kpisheets.calc.funnels import compute_funnels, plan_funnels
 from kpisheets.calc.periods import (
     Calendar,
     Scheme,
@@ -36,6 +39,14 @@ from kpisheets.calc.periods import (
     elapsed_fraction,
     from_day_number,
     one_period_before,
+)
+from kpisheets.calc.segments import (
+    SegmentCalculator,
+    SegmentTable,
+    SegmentTargets,
+    aggregate_with_segments,
+    expand,
+    segment_codes,
 )
 from kpisheets.formatting import default_number_format
 from kpisheets.model import (
@@ -76,6 +87,8 @@ class _Entries:
     row: np.ndarray  # Excel row
     position: np.ndarray  # index into the entries frame (for notes)
     future: int = 0  # entries dated after D, left out
+    segment: np.ndarray | None = None  # segment number, −1 none; None: no segments at all
+    segment_names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,14 +97,6 @@ class _Slot:
     scheme: Scheme
     current: int
     prev_cutoff: int  # last day number of the previous period counted for trend
-
-
-@dataclass
-class _Aggregates:
-    """Per slot × offset period values, plus the partial previous period per slot."""
-
-    values: np.ndarray  # (slots, K)
-    partial_previous: np.ndarray  # (slots,)
 
 
 @dataclass
@@ -135,7 +140,7 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
     formulas = _parse_formulas(tracker, index_by_id, problems)
 
     slots, slot_index = _plan_slots(kpis, schemes, formulas, index_by_id, as_of)
-    aggregates = _aggregate(entries, kpis, slots, depth, day_number(as_of))
+    aggregates, segment_sums = _aggregate(entries, kpis, slots, depth, day_number(as_of))
 
     # Period values per KPI (K offsets), formulas evaluated on their slots.
     values: dict[int, np.ndarray] = {}
@@ -153,29 +158,43 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
 
     last_days = _last_entry_days(entries, len(kpis))
     notes = _latest_notes(tracker.entry_columns(), entries, len(kpis))
-    targets = _target_rows(tracker, kpis, schemes, index_by_id, as_of, depth)
+    targets, segment_targets = _target_rows(tracker, kpis, schemes, index_by_id, as_of, depth)
+    segments = SegmentCalculator(
+        kpis,
+        slot_index,
+        aggregates,
+        segment_sums,
+        _expanded_trees(kpis, formulas, index_by_id),
+        index_by_id,
+        segment_targets,
+        history,
+    )
 
     results: list[KpiResult] = []
+    by_index: dict[int, KpiResult] = {}
     for i, k in enumerate(kpis):
         if not k.active:
             continue
-        results.append(
-            _kpi_result(
-                tracker,
-                i,
-                schemes[i],
-                as_of,
-                history,
-                values.get(i),
-                targets[i],
-                aggregates,
-                slot_index,
-                _last_entry_day(i, kpis, formulas, index_by_id, last_days),
-                notes.get(i),
-                divided_by_zero.get(i),
-                problems,
-            )
+        result = _kpi_result(
+            tracker,
+            i,
+            schemes[i],
+            as_of,
+            history,
+            values.get(i),
+            targets[i],
+            aggregates,
+            slot_index,
+            _last_entry_day(i, kpis, formulas, index_by_id, last_days),
+            notes.get(i),
+            divided_by_zero.get(i),
+            problems,
         )
+        segments.attach(i, schemes[i].key, result)
+        by_index[i] = result
+        results.append(result)
+    attach_actions(tracker.actions, by_index, index_by_id, as_of)
+    funnels = compute_funnels(plan_funnels(tracker, schemes, problems), by_index)
 
     categories, overall = _rollups(results)
     return Result(
@@ -191,6 +210,7 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
         entries_sheet=tracker.entries_sheet,
         entries_date_column=tracker.entries_date_column,
         entries_header_row=tracker.entries_header_row,
+        funnels=funnels,
     )
 
 
@@ -262,7 +282,17 @@ def _prepare_entries(
             )
     keep = ~future & (code >= 0)
     position = np.flatnonzero(keep)
-    return _Entries(code[keep], days[keep], value[keep], row[keep], position, int(future.sum()))
+    segment, names = segment_codes(columns.get("segment"))
+    return _Entries(
+        code[keep],
+        days[keep],
+        value[keep],
+        row[keep],
+        position,
+        int(future.sum()),
+        None if segment is None else segment[keep],
+        names,
+    )
 
 
 def _kpi_indexes(
@@ -336,14 +366,6 @@ def _latest_notes(columns: Columns, entries: _Entries, n_kpis: int) -> dict[int,
 # Formulas
 
 
-def _formula_cell(tracker: Tracker, kpi: KpiDefinition, column: str) -> str | None:
-    """``KPIs!<letter><row>`` when the reader recorded the KPIs sheet's column letters."""
-    letter = tracker.kpi_columns.get(column.lower())
-    if letter and kpi.row:
-        return f"{quote_sheet(tracker.kpis_sheet)}!{letter}{kpi.row}"
-    return None
-
-
 def _kpi_problem(
     tracker: Tracker,
     kpi: KpiDefinition,
@@ -359,7 +381,7 @@ def _kpi_problem(
         message=message,
         hint=hint,
         sheet=tracker.kpis_sheet,
-        cell=_formula_cell(tracker, kpi, column),
+        cell=tracker.kpi_cell(kpi, column),
         column=column,
         row=kpi.row,
         kpi=kpi.id,
@@ -464,6 +486,27 @@ def _base_references(
     return out
 
 
+def _expanded_trees(
+    kpis: list[KpiDefinition], formulas: _Formulas, index_by_id: dict[str, int]
+) -> dict[int, fx.Node]:
+    """Each computable formula's tree with nested formula KPIs written out, so it
+    refers to base KPIs only (segments and drivers work on base KPIs)."""
+
+    def nested(ref: str) -> fx.Node | bool | None:
+        j = index_by_id[ref]
+        if not kpis[j].valid:
+            return None
+        if kpis[j].aggregation is Aggregation.FORMULA:
+            return formulas.trees.get(j)
+        return True
+
+    out: dict[int, fx.Node] = {}
+    for i, tree in formulas.trees.items():
+        if kpis[i].valid and (expanded := expand(tree, nested)) is not None:
+            out[i] = expanded
+    return out
+
+
 def _evaluate_formula(
     i: int,
     scheme_key: tuple[object, ...],
@@ -471,7 +514,7 @@ def _evaluate_formula(
     formulas: _Formulas,
     index_by_id: dict[str, int],
     slot_index: dict[tuple[int, tuple[object, ...]], int],
-    aggregates: _Aggregates,
+    aggregates: Aggregates,
     depth: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     tree = formulas.trees.get(i)
@@ -602,76 +645,33 @@ def _offset_of_days(slot: _Slot, days: np.ndarray, depth: int) -> np.ndarray:
 
 def _aggregate(
     entries: _Entries, kpis: list[KpiDefinition], slots: list[_Slot], depth: int, as_of_day: int
-) -> _Aggregates:
-    n_slots = len(slots)
-    size = n_slots * depth
-    if n_slots == 0:
-        return _Aggregates(np.full((0, depth), np.nan), np.zeros(0))
+) -> tuple[Aggregates, SegmentTable]:
+    """Period values per slot × offset, and per slot × segment × offset."""
+    if not slots:
+        return Aggregates.empty(depth), SegmentTable(
+            entries.segment_names, {}, Aggregates.empty(depth)
+        )
     pieces = _offsets(entries, slots, len(kpis), depth, as_of_day)
     if len(pieces) == 1:
         picked, slot_of, offset = pieces[0]
     else:
         picked, slot_of, offset = (np.concatenate([p[n] for p in pieces]) for n in range(3))
-    value = entries.value[picked]
-    days = entries.days[picked]
-    key = slot_of * depth + offset
-    has_value = ~np.isnan(value)
-    clean = np.where(has_value, value, 0.0)
-
-    rows = np.bincount(key, minlength=size).astype(float)
-    n_values = np.bincount(key, weights=has_value, minlength=size)
-    total = np.bincount(key, weights=clean, minlength=size)
-
-    codes = {agg: n for n, agg in enumerate(Aggregation)}
-    aggregation = np.array([codes[kpis[s.kpi].aggregation] for s in slots], dtype=np.int64)
-    per_entry_agg = aggregation[slot_of]
-    by_slot = np.repeat(aggregation, depth)
-
-    out = np.full(size, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.where(by_slot == codes[Aggregation.SUM], np.where(rows > 0, total, np.nan), out)
-        out = np.where(by_slot == codes[Aggregation.COUNT], np.where(rows > 0, rows, np.nan), out)
-        out = np.where(by_slot == codes[Aggregation.AVERAGE], total / n_values, out)
-        nps_rows = per_entry_agg == codes[Aggregation.NPS]
-        if nps_rows.any():
-            k, v = key[nps_rows], value[nps_rows]
-            scored = (v >= 0) & (v <= 10)
-            answered = np.bincount(k, weights=scored, minlength=size)
-            promoters = np.bincount(k, weights=scored & (v >= 9), minlength=size)
-            detractors = np.bincount(k, weights=scored & (v <= 6), minlength=size)
-            score = 100.0 * (promoters - detractors) / answered
-            out = np.where(by_slot == codes[Aggregation.NPS], score, out)
-
-    for agg, ufunc, start in (
-        (Aggregation.MIN, np.minimum, np.inf),
-        (Aggregation.MAX, np.maximum, -np.inf),
-    ):
-        sel = (per_entry_agg == codes[agg]) & has_value
-        if sel.any():
-            acc = np.full(size, start)
-            ufunc.at(acc, key[sel], value[sel])
-            acc[np.isinf(acc)] = np.nan
-            out = np.where(by_slot == codes[agg], acc, out)
-
-    sel = np.flatnonzero((per_entry_agg == codes[Aggregation.LAST]) & has_value)
-    if len(sel):
-        k = key[sel]
-        order = np.lexsort((entries.row[picked[sel]], days[sel], k))
-        sorted_key = k[order]
-        last = np.flatnonzero(np.r_[sorted_key[1:] != sorted_key[:-1], True])
-        out[sorted_key[last]] = value[sel][order[last]]
-
-    # Sum and Count trend: the previous period up to the same elapsed day.
+    aggregation = np.array(
+        [AGGREGATION_CODES[kpis[s.kpi].aggregation] for s in slots], dtype=np.int64
+    )
     cutoff = np.array([s.prev_cutoff for s in slots], dtype=np.int64)
-    partial = (offset == 1) & (days <= cutoff[slot_of])
-    p_rows = np.bincount(slot_of[partial], minlength=n_slots).astype(float)
-    p_total = np.bincount(slot_of[partial], weights=clean[partial], minlength=n_slots)
-    partial_previous = np.full(n_slots, np.nan)
-    is_sum = aggregation == codes[Aggregation.SUM]
-    is_count = aggregation == codes[Aggregation.COUNT]
-    partial_previous[is_sum & (p_rows > 0)] = p_total[is_sum & (p_rows > 0)]
-    partial_previous[is_count & (p_rows > 0)] = p_rows[is_count & (p_rows > 0)]
-    return _Aggregates(out.reshape(n_slots, depth), partial_previous)
+    return aggregate_with_segments(
+        None if entries.segment is None else entries.segment[picked],
+        entries.segment_names,
+        entries.value[picked],
+        entries.days[picked],
+        entries.row[picked],
+        slot_of,
+        offset,
+        aggregation,
+        cutoff,
+        depth,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -685,27 +685,40 @@ def _target_rows(
     index_by_id: dict[str, int],
     as_of: dt.date,
     depth: int,
-) -> list[np.ndarray]:
+) -> tuple[list[np.ndarray], dict[int, SegmentTargets]]:
     """T per KPI and offset: the Targets row for that period (the lowest row wins when
-    several fall in one period), else the KPI's Target."""
+    several fall in one period), else the KPI's Target. Rows with a Segment are
+    that segment's target only (no KPI Target to fall back on), returned apart."""
     rows = [
         np.full(depth, np.nan if k.target is None else float(k.target), dtype=float) for k in kpis
     ]
+    by_segment: dict[int, SegmentTargets] = {}
     columns = tracker.target_columns()
     if not len(columns["kpi"]):
-        return rows
+        return rows, by_segment
     order = np.argsort(columns["row"], kind="stable")
     ids = [index_by_id.get(str(x).strip().lower(), -1) for x in columns["kpi"][order]]
     days = columns["period"][order].astype("datetime64[D]").astype(np.int64)
     target = columns["target"][order].astype(np.float64)
-    for i, d, t in zip(ids, days, target, strict=True):
+    segments = columns["segment"][order] if "segment" in columns else [None] * len(order)
+    for i, d, t, segment in zip(ids, days, target, segments, strict=True):
         if i < 0 or np.isnan(t):
             continue
         scheme = schemes[i]
         offset = current_index(scheme, as_of) - int(scheme.index(np.array([d]))[0])
-        if 0 <= offset < depth:
+        if not 0 <= offset < depth:
+            continue
+        blank = segment is None or (isinstance(segment, float) and segment != segment)
+        name = "" if blank else str(segment).strip()
+        if name:
+            kept = by_segment.setdefault(i, {})
+            key = name.casefold()
+            if key not in kept:
+                kept[key] = (name, np.full(depth, np.nan))
+            kept[key][1][offset] = t
+        else:
             rows[i][offset] = t
-    return rows
+    return rows, by_segment
 
 
 # ---------------------------------------------------------------------------
@@ -772,7 +785,7 @@ def _kpi_result(
     history: int,
     values: np.ndarray | None,
     targets: np.ndarray,
-    aggregates: _Aggregates,
+    aggregates: Aggregates,
     slot_index: dict[tuple[int, tuple[object, ...]], int],
     last_day: int | None,
     note: str | None,
