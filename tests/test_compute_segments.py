@@ -259,10 +259,11 @@ def test_deltas_add_up_to_the_change(parts, rest) -> None:
     every = d.parts + ([d.unsegmented] if d.unsegmented else [])
     total = math.fsum(p.contribution for p in every)
     assert total == pytest.approx(actual - previous, abs=1e-6 * max(1, actual, previous))
-    if d.top is not None:
+    if d.top is not None:  # it moved the KPI the way it went, more than any other segment
         top = d.part(d.top).contribution
-        assert top * (actual - previous) > 0
-        assert all(abs(p.contribution) <= abs(top) or p.contribution * top < 0 for p in d.parts)
+        assert top != 0 and (top > 0) == (actual > previous)
+        assert all(abs(p.contribution) <= abs(top) or (p.contribution > 0) != (top > 0)
+                   for p in d.parts)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------
