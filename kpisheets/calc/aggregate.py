@@ -3,7 +3,7 @@
 A *group* is whatever the caller aggregates by — a KPI under one period scheme (a
 slot), or a slot and one segment. Each entry comes with its group and its period
 *offset* (0 = current period, 1 = the one before, …); the parts every aggregation
-of SPEC's list is made of (row counts, sums, minima, maxima, the latest value…) are
+of docs/arithmetic.md is made of (row counts, sums, minima, maxima, the latest value…) are
 computed for all groups and offsets together, so the cost is a few passes over the
 entries whatever the number of KPIs, segments or history periods.
 
