@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from kpisheets.terminal import problem_lines, problems_table, status_table
+from kpisheets.terminal import left_out_sentence, problem_lines, problems_table, status_table
 
 if TYPE_CHECKING:
     from kpisheets.model import Problem
+    from kpisheets.result import Result
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -225,6 +226,7 @@ def refresh(path: Path, as_of: dt.date | None, output: Path | None, quiet: bool)
 
     result = refresh_workbook(path, as_of=as_of, output=output)
     print_problems(result.problems, path, as_of)
+    print_left_out(result)
     if not quiet:
         target = output or path
         counts = result.overall.counts
@@ -305,7 +307,9 @@ def status(path: Path, as_of: dt.date | None, since: dt.date | None, fmt: str) -
         click.echo(result_csv(result), nl=False)
     else:
         click.echo(status_table(result))
-        print_problems(result.problems, path, as_of)
+    # Every format: stdout stays the figures alone, stderr says what is missing from them.
+    print_problems(result.problems, path, as_of)
+    print_left_out(result)
 
 
 @cli.command(
@@ -354,6 +358,7 @@ def export(path: Path, output: Path, as_of: dt.date | None, paper: str) -> None:
     result = kpisheets.status(path, as_of)
     export_result(result, output, paper=paper.lower(), progress=sys.stderr.isatty())
     print_problems(result.problems, path, as_of)
+    print_left_out(result)
     click.echo(f"Wrote {output}")
 
 
@@ -387,6 +392,14 @@ def print_problems(
     """Problems on stderr, errors first, repeated ones grouped
     (:func:`kpisheets.terminal.problem_lines`)."""
     for line in problem_lines(problems, path, as_of):
+        click.echo(line, err=True)
+
+
+def print_left_out(result: Result) -> None:
+    """On stderr, how many entries problems left out of the figures (nothing when
+    none did; :func:`kpisheets.terminal.left_out_sentence`)."""
+    line = left_out_sentence(result)
+    if line:
         click.echo(line, err=True)
 
 

@@ -50,7 +50,7 @@ def run_demo(
     from kpisheets.export import KNOWN_SUFFIXES, export_result
     from kpisheets.refresh import refresh_workbook
     from kpisheets.samples import sample_bytes, sample_file_name
-    from kpisheets.terminal import problem_lines, status_table
+    from kpisheets.terminal import left_out_sentence, problem_lines, status_table
 
     directory = Path(directory)
     _check_directory(directory)
@@ -65,8 +65,9 @@ def run_demo(
     echo(f"Copied a sample tracker to {tracker}")
     result = refresh_workbook(tracker)
     echo(f"Refreshed it as of {result.as_of.isoformat()} (Settings › As of).")
-    for line in problem_lines(result.problems):
-        warn(line)
+    for line in [*problem_lines(result.problems), left_out_sentence(result)]:
+        if line:
+            warn(line)
 
     written = [tracker]
     skipped = []

@@ -189,3 +189,27 @@ def _ranges(sheet: str | None, column: str, rows: Iterable[int], limit: int) -> 
 def _column_letters(cell: str) -> str:
     match = _CELL.match(cell)
     return match.group("col") if match else cell
+
+
+def left_out_line(left_out: dict[str, int], where: str = "see Problems") -> str:
+    """The sentence every output that shows figures carries when problems left
+    entries out of them (docs/workbook.md, "Counted rows"); ``""`` when none did.
+    ``where`` (left off when empty) says where to read why.
+
+    >>> left_out_line({"bad-date": 2, "unknown-kpi": 1})
+    '3 entries are left out of these figures (bad-date 2, unknown-kpi 1) — see Problems'
+    >>> left_out_line({"future-date": 1}, where="see the Problems sheet of t.xlsx")
+    '1 entry is left out of these figures (future-date 1) — see the Problems sheet of t.xlsx'
+    """
+    counts = {code: n for code, n in left_out.items() if n}
+    total = sum(counts.values())
+    if not total:
+        return ""
+    verb = "entry is" if total == 1 else "entries are"
+    codes = ", ".join(f"{code} {n:,}" for code, n in sorted(counts.items(), key=_biggest))
+    line = f"{total:,} {verb} left out of these figures ({codes})"
+    return f"{line} — {where}" if where else line
+
+
+def _biggest(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])

@@ -32,7 +32,7 @@ from kpisheets.formatting import (
     trend_arrow,
 )
 from kpisheets.legend import legend_lines
-from kpisheets.model import GENERATED_SHEETS, Direction, Frequency, Problem, Status, quote_sheet
+from kpisheets.model import GENERATED_SHEETS, Direction, Frequency, Status, quote_sheet
 from kpisheets.palette import (
     ATTENTION_INK,
     BAD,
@@ -52,11 +52,13 @@ from kpisheets.palette import (
     WARNING_INK,
     WARNING_ROW_FILL,
 )
+from kpisheets.problems import errors_first, group_problems, left_out_line
 from kpisheets.report_model import (
     Chart,
     ChartSeries,
     ConditionalFormat,
     Formula,
+    Link,
     Merge,
     PrintSetup,
     Report,
@@ -134,16 +136,19 @@ CHART_ROWS = 13  # rows of 20 px each chart row takes, gap included
 CHARTS_PER_ROW = 3
 CHART_PAGE_ROWS = 46  # rows of charts that fit one landscape page at fit-to-width
 
-# Problems columns.
+# Problems columns: one row per group of repeated problems (kpisheets.problems).
 PROBLEM_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Severity", 10),
-    ("Cell", 16),
+    ("Cells", 26),
+    ("Count", 9),
     ("Column", 14),
-    ("KPI", 14),
+    ("KPI", 16),
     ("Code", 22),
     ("Message", 60),
     ("Hint", 52),
 )
+PROBLEM_MESSAGE_COL = 6
+PROBLEM_HINT_COL = 7
 
 
 # ---------------------------------------------------------------------------
@@ -237,9 +242,10 @@ def build_report(
         history_name=history_name,
         live_workbook=live_workbook,
         refreshed_at=refreshed_at,
+        problems_name=problems_name,
     )
     _summary_sheet(summary)
-    problems = _problems_sheet(result.problems, problems_name)
+    problems = _problems_sheet(result, problems_name)
     return Report(
         sheets=[summary.sheet, history, problems],
         as_of=result.as_of,
@@ -286,6 +292,7 @@ class SummaryBuild:
     live_workbook: bool  # False for standalone exports (no Entries sheet to count)
     refreshed_at: dt.datetime
     layout: SummaryLayout = field(default_factory=SummaryLayout)
+    problems_name: str = "Problems"  # the sheet the left-out line links to
 
 
 SummaryBlock = Callable[[SummaryBuild, int], int]
@@ -385,6 +392,29 @@ def changed_block(s: SummaryBuild, row: int) -> int:
     return row + 2
 
 
+def left_out_block(s: SummaryBuild, row: int) -> int:
+    """How many entries problems left out of these figures, as a link to the Problems
+    sheet, then a gap; nothing when no entry was left out."""
+    text = left_out_line(s.result.left_out)
+    if not text:
+        return row
+    link = Link(text, f"{quote_sheet(s.problems_name)}!A1")
+    s.sheet.merges.append(
+        Merge(
+            row,
+            0,
+            row,
+            SUMMARY_LAST_COL,
+            link,
+            Style(bold=True, font_size=12, font_color=WARNING_INK),
+        )
+    )
+    s.sheet.row_heights[row] = 18
+    s.sheet.row_heights[row + 1] = 8
+    s.layout.left_out_row = row
+    return row + 2
+
+
 def tiles_block(s: SummaryBuild, row: int) -> int:
     """Tiles (overall score, then one per status) on two rows; beside them, the KPIs
     that need attention; then a gap."""
@@ -460,6 +490,7 @@ SUMMARY_BLOCKS: tuple[SummaryBlock, ...] = (
     title_block,
     as_of_block,
     changed_block,
+    left_out_block,
     tiles_block,
     header_block,
     kpi_table_block,
@@ -960,7 +991,10 @@ def _history_chart(k: KpiResult, where: HistoryRows, sheet_name: str, row: int, 
 # Problems
 
 
-def _problems_sheet(problems: list[Problem], name: str) -> SheetReport:
+def _problems_sheet(result: Result, name: str) -> SheetReport:
+    """Every problem, errors first; repeats of one code in one column are one row
+    with their count and cells as compact ranges (docs/workbook.md, "Problems")."""
+    problems = result.problems
     sheet = SheetReport(name=name, tab_color="#C62828" if problems else "#2E7D32", zoom=100)
     last = len(PROBLEM_COLUMNS) - 1
     for i, (_, width) in enumerate(PROBLEM_COLUMNS):
@@ -1000,6 +1034,9 @@ def _problems_sheet(problems: list[Problem], name: str) -> SheetReport:
         if errors
         else ("Warnings do not stop anything being computed, but check them.")
     )
+    left_out = left_out_line(result.left_out, "")
+    if left_out:
+        summary += f" {left_out}."
     sheet.merges.append(
         Merge(
             2,
@@ -1012,30 +1049,39 @@ def _problems_sheet(problems: list[Problem], name: str) -> SheetReport:
                 font_size=13,
                 font_color=WARNING_INK if errors else BANNER_INK,
                 valign="vcenter",
+                wrap=True,
             ),
         )
     )
-    sheet.row_heights[2] = 24
+    sheet.row_heights[2] = 24 if len(summary) < 170 else 40
     header_row = 4
     for i, (header, _) in enumerate(PROBLEM_COLUMNS):
         sheet.set(header_row, i, header, HEADER_LEFT)
     sheet.row_heights[header_row] = 22
     cell = Style(font_size=11, valign="top", wrap=True, border_bottom=True, border_color="#D9D9D9")
-    ordered = sorted(problems, key=lambda p: p.severity != "error")  # stable: errors first
+    count_style = _with(cell, num_format="#,##0", align="center")
     row = header_row + 1
-    for p in ordered:
+    for g in errors_first(group_problems(problems)):
+        message, hint = g.message(), g.first.hint
         values = (
-            p.severity.capitalize(),
-            p.cell or p.sheet or "",
-            p.column or "",
-            p.kpi or "",
-            p.code,
-            p.message,
-            p.hint,
+            g.severity.capitalize(),
+            g.where(),
+            g.count,
+            g.column or "",
+            g.kpi_text(),
+            g.code,
+            message,
+            hint,
         )
         for col, value in enumerate(values):
-            sheet.set(row, col, str(value), _with(cell, bold=True) if col == 0 else cell)
-        lines = max(_lines(p.message, PROBLEM_COLUMNS[5][1]), _lines(p.hint, PROBLEM_COLUMNS[6][1]))
+            style = _with(cell, bold=True) if col == 0 else cell
+            sheet.set(
+                row, col, value if col == 2 else str(value), count_style if col == 2 else style
+            )
+        lines = max(
+            _lines(message, PROBLEM_COLUMNS[PROBLEM_MESSAGE_COL][1]),
+            _lines(hint, PROBLEM_COLUMNS[PROBLEM_HINT_COL][1]),
+        )
         sheet.row_heights[row] = 15 * lines + 3
         row += 1
     last_row = row - 1

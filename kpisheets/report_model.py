@@ -91,6 +91,19 @@ class Formula:
     value: Any = None
 
 
+@dataclass(frozen=True)
+class Link:
+    """Text of kpisheets' own that jumps to a place in the workbook when clicked
+    (``target``: ``Problems!A1``, the sheet quoted as a reference needs). Written as a
+    hyperlink, never as a formula; a writer that cannot link writes the text."""
+
+    text: str
+    target: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
 @dataclass
 class Cell:
     row: int
@@ -216,6 +229,7 @@ class SummaryLayout:
     title_row: int | None = None
     as_of_row: int | None = None
     changed_row: int | None = None  # the "entries changed" line (live workbooks only)
+    left_out_row: int | None = None  # "N entries are left out…" (only when some are)
     tiles_row: int | None = None  # the tile values; their labels are on the next row
     header_row: int | None = None  # the KPI table's column headings
     first_table_row: int | None = None  # the first category row under the header

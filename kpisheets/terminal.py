@@ -37,6 +37,16 @@ def problem_lines(
     return lines
 
 
+def left_out_sentence(result: Result) -> str:
+    """The line after the problems: how many entries they left out of the figures,
+    by code (``""`` when none): ``3 entries are left out of these figures (bad-date 2,
+    unknown-kpi 1) — see the problems above.``"""
+    from kpisheets.problems import left_out_line
+
+    line = left_out_line(result.left_out, where="see the problems above")
+    return line + "." if line else ""
+
+
 def text_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
     """A plain fixed-width table for terminals; a line break or tab typed in a cell
     (a KPI name on two lines) becomes a space so every row stays on one line."""

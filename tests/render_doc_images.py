@@ -4,6 +4,8 @@
 
 * ``summary.png`` and ``history.png`` (its charts): the generated sheets of the realistic tracker
   in ``tests/report_samples.py``, rendered with XlsxWriter and printed by LibreOffice;
+* ``problems.png``: the Problems sheet of the same tracker computed ten days earlier,
+  its future-dated entries grouped into one row per column;
 * ``summary-pdf.png``: page one of the PDF export of ``tests/export_results.py``.
 """
 
@@ -47,6 +49,22 @@ def render_sheets(folder: Path, dpi: int = 110) -> list[Path]:
     return written
 
 
+def render_problems(folder: Path, dpi: int = 110) -> Path:
+    """problems.png: the Problems sheet when a refresh at a past date finds entries
+    dated after it (grouped: one row, not one per entry)."""
+    result = compute(realistic_tracker(hostile=False), AS_OF - dt.timedelta(days=10))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        report = build_report(result, live_workbook=False, refreshed_at=REFRESHED_AT)
+        book = work / "sheets.xlsx"
+        render_report(report, book)
+        pdf = convert(book, "pdf", work)
+        pages = pdf_text(pdf).split("\f")
+        page = next(i for i, text in enumerate(pages) if "Severity" in text) + 1
+        (png,) = pdf_to_png(pdf, work / "problems", page, page, dpi)
+        return crop(png, folder / "problems.png")
+
+
 def render_pdf_page(folder: Path, dpi: int = 100) -> Path:
     """summary-pdf.png: page one of the meeting PDF."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,7 +78,7 @@ def render_pdf_page(folder: Path, dpi: int = 100) -> Path:
 def main(argv: list[str]) -> None:
     folder = Path(argv[0] if argv else "docs/images")
     folder.mkdir(parents=True, exist_ok=True)
-    for path in [*render_sheets(folder), render_pdf_page(folder)]:
+    for path in [*render_sheets(folder), render_problems(folder), render_pdf_page(folder)]:
         print(path)
 
 

@@ -154,4 +154,7 @@ def realistic_tracker(hostile: bool = True) -> Tracker:
             kpi="REV",
         )
     )
+    # As validation would have it: the row with '12k' is read, and left out.
+    t.entry_count += 1
+    t.left_out = {"bad-number": 1}
     return t

@@ -280,13 +280,14 @@ def test_problems_sheet_lists_every_problem_errors_first(result: Result, report:
     problems = report.sheet("Problems")
     cells = values(problems)
     listed = [
-        tuple(cells[(row, col)] for col in range(7)) for row in range(5, 5 + len(result.problems))
+        tuple(cells[(row, col)] for col in range(8)) for row in range(5, 5 + len(result.problems))
     ]
     expected = sorted(result.problems, key=lambda p: p.severity != "error")
     assert listed == [
         (
             p.severity.capitalize(),
             p.cell or p.sheet or "",
+            1,
             p.column or "",
             p.kpi or "",
             p.code,
@@ -298,7 +299,41 @@ def test_problems_sheet_lists_every_problem_errors_first(result: Result, report:
     assert listed[0][0] == "Error"
     rule = problems.conditional_formats[0]
     assert rule.options["criteria"] == '=$A6="Error"'
-    assert rule.range == f"A6:G{5 + len(result.problems)}"
+    assert rule.range == f"A6:H{5 + len(result.problems)}"
+
+
+def test_problems_sheet_groups_repeats_of_one_code_in_one_column(result: Result) -> None:
+    late = [
+        Problem(
+            "future-date",
+            "warning",
+            f"The S entry in row {r} is late.",
+            "Check the date.",
+            "Entries",
+            f"Entries!A{r}",
+            "Date",
+            r,
+            "S" if r % 2 else "T",
+        )  # fmt: skip
+        for r in [*range(986_300, 1_000_000), 40, 42]
+    ]
+    error = Problem("bad-date", "error", "x is not a date", "Type a date.", "Entries",
+                    "Entries!A7", "Date", 7)  # fmt: skip
+    grouped = dataclasses.replace(result, problems=[*late, error], left_out={"future-date": 13_702})
+    sheet = build_report(grouped, refreshed_at=REFRESHED).sheet("Problems")
+    cells = values(sheet)
+    assert [cells[(5, c)] for c in range(6)] == ["Error", "Entries!A7", 1, "Date", "", "bad-date"]
+    assert [cells[(6, c)] for c in range(6)] == [
+        "Warning",
+        "Entries!A40, A42, A986300:A999999",
+        13_702,
+        "Date",
+        "T, S",  # in the order found: row 986300 is T's
+        "future-date",
+    ]
+    assert cells[(6, 6)].startswith("13,702 cells; first A986300: The S entry in row 986300")
+    assert (7, 0) not in cells  # two rows, not 13,703
+    assert "13,702 entries are left out of these figures (future-date 13,702)" in cells[(2, 0)]
 
 
 def test_problems_sheet_says_no_problems_when_clean(result: Result) -> None:
@@ -315,7 +350,7 @@ def test_hostile_problem_text_stays_text(result: Result) -> None:
         "Problems"
     )
     cells = values(sheet)
-    assert cells[(5, 5)] == "=1+1 is not a number" and cells[(5, 6)] == "=cmd|' /C calc'!A0"
+    assert cells[(5, 6)] == "=1+1 is not a number" and cells[(5, 7)] == "=cmd|' /C calc'!A0"
 
 
 def test_print_setup_and_freeze(report: Report) -> None:

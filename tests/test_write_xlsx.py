@@ -191,7 +191,7 @@ def test_problems_sheet_highlights_error_rows(rendered: Path) -> None:
     xml = sheet_xml(rendered, 3)
     assert '<formula>$A6="Error"</formula>' in xml.replace("&quot;", '"')
     rows = CalamineWorkbook.from_path(str(rendered)).get_sheet_by_name("Problems").to_python()
-    assert rows[5][0] == "Error" and rows[5][4] == "bad-number"
+    assert rows[5][0] == "Error" and rows[5][5] == "bad-number"
 
 
 def test_rendering_is_deterministic(result: Result) -> None:
@@ -210,11 +210,16 @@ def test_renders_to_a_file_object(result: Result) -> None:
 
 # openpyxl drops the x14 extensions (sparklines, solid data bars) and says so.
 @pytest.mark.filterwarnings("ignore:.*extension is not supported:UserWarning")
-def test_openpyxl_reads_it(rendered: Path) -> None:
+def test_openpyxl_reads_it(rendered: Path, layout: SummaryLayout) -> None:
     book = openpyxl.load_workbook(rendered)
     assert book.sheetnames == ["Summary", "History", "Problems"]
     summary = book["Summary"]
-    assert summary.freeze_panes == "B10"
+    assert layout.header_row is not None and layout.left_out_row is not None
+    assert summary.freeze_panes == f"B{layout.header_row + 2}"  # under the header row
+    # The left-out line is a hyperlink to the Problems sheet (not a formula).
+    link = summary.cell(layout.left_out_row + 1, 1)
+    assert link.value == "1 entry is left out of these figures (bad-number 1) — see Problems"
+    assert link.hyperlink is not None and link.hyperlink.location == "Problems!A1"
     assert summary.page_setup.orientation == "landscape"
     assert len(list(summary.conditional_formatting)) >= 3
 

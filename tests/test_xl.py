@@ -431,3 +431,20 @@ def test_live_refresh_matches_the_file_refresh(
             _compare_sheet(file_book[name], book.sheets[name].api)
     finally:
         file_book.close()
+
+
+def test_live_summary_links_the_left_out_line_to_problems(tmp_path: Path) -> None:
+    from kpisheets import xl
+
+    sheets = simple_tracker_sheets()
+    sheets["Entries"].append(["not a date", "SALES", 5, None, "Ana"])
+    book = open_book(write_workbook(tmp_path / "t.xlsx", sheets))
+    book.set_mock_caller()
+    xl.main()
+    summary = book.sheets["Summary"].impl.mem
+    line = "1 entry is left out of these figures (bad-date 1) — see Problems"
+    [(key, link)] = summary.hyperlinks.items()
+    assert link == ("#Problems!A1", line, "Go to the Problems sheet")
+    assert summary.values[key] == line and key not in summary.formulas
+    xl.main()  # a second refresh clears the sheet first: still one link
+    assert list(book.sheets["Summary"].impl.mem.hyperlinks.values()) == [link]

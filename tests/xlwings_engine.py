@@ -109,6 +109,8 @@ class MemSheet:
     charts: list[MemChart] = field(default_factory=list)
     tables: list[MemTable] = field(default_factory=list)
     names: dict[str, str] = field(default_factory=dict)  # sheet-scoped: name → refers_to
+    # (row, column) → (address, text to display, screen tip), as Range.add_hyperlink
+    hyperlinks: dict[tuple[int, int], tuple[str, str, str]] = field(default_factory=dict)
     freeze: str | None = None
     print_area: str | None = None
     show_gridlines: bool = True
@@ -908,8 +910,16 @@ class Range(base_classes.Range):
         self.conditional_formats.clear()
 
     def clear(self) -> None:
+        # Excel's Range.Clear ("Clear All") also removes the cells' hyperlinks.
         self.clear_contents()
         self.clear_formats()
+        for k in self._keys_in(self.mem.hyperlinks):
+            del self.mem.hyperlinks[k]
+
+    def add_hyperlink(self, address: str, text_to_display: str, screen_tip: str) -> None:
+        self.calls["add_hyperlink"] += 1
+        self.mem.hyperlinks[(self.r1, self.c1)] = (address, text_to_display, screen_tip)
+        _store_value(self.mem, (self.r1, self.c1), text_to_display)
 
     def _contains(self, box: tuple[int, int, int, int]) -> bool:
         r1, c1, r2, c2 = box

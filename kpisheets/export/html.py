@@ -19,12 +19,14 @@ from kpisheets.export.meeting import (
     TARGET_COLOUR,
     by_category,
     kpi_row,
+    left_out_text,
     legend_lines,
     period_line,
     status_counts,
 )
 from kpisheets.formatting import format_value, percent, shorten
-from kpisheets.palette import SCORE_FILL, SCORE_TEXT
+from kpisheets.palette import SCORE_FILL, SCORE_TEXT, WARNING_INK
+from kpisheets.problems import errors_first, group_problems
 from kpisheets.result import KpiResult, Result
 
 NOTE_LIMIT = 280
@@ -133,6 +135,10 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
   .tile, .status { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
+_CSS += f"""
+.left-out {{ color: {WARNING_INK}; font-weight: 600; margin: 8px 0 0; }}
+.left-out a {{ color: inherit; }}
+"""
 
 
 def _status_badge(k: KpiResult) -> str:
@@ -222,12 +228,19 @@ def result_html(result: Result) -> str:
         )
     problems = ""
     if result.problems:
+        # Repeats of one code in one column are one item with their cells' ranges.
         items = "".join(
-            f"<li><b>{esc(p.severity)}</b> {esc(p.cell or p.sheet or '')} "
-            f'{esc(p.message)} <span class="muted">({esc(p.code)}) {esc(p.hint)}</span></li>'
-            for p in result.problems
+            f"<li><b>{esc(g.severity)}</b> {esc(g.where())} "
+            f'{esc(g.message())} <span class="muted">({esc(g.code)}) {esc(g.first.hint)}'
+            "</span></li>"
+            for g in errors_first(group_problems(result.problems))
         )
-        problems = f'<h2>Problems</h2><ul class="problems">{items}</ul>'
+        problems = f'<h2 id="problems">Problems</h2><ul class="problems">{items}</ul>'
+    left_out = ""
+    if result.left_out_count:
+        line = left_out_text(result, where="")
+        link = '<a href="#problems">see Problems</a>' if problems else "see Problems"
+        left_out = f'<p class="left-out">{esc(line)} — {link}.</p>'
     meta = f"As of {esc(result.as_of.isoformat())}"
     if period_line(result):
         meta += f" · {esc(period_line(result))}"
@@ -238,7 +251,7 @@ def result_html(result: Result) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(result.title)} — {esc(result.as_of.isoformat())}</title>"
         f"<style>{_CSS}</style></head><body>"
-        f'<header><h1>{esc(result.title)}</h1><div class="meta">{meta}</div>'
+        f'<header><h1>{esc(result.title)}</h1><div class="meta">{meta}</div>{left_out}'
         f'<div class="tiles">{tiles}</div></header>'
         f"<main>{''.join(sections)}{legend}{problems}</main>"
         '<footer class="muted">Made with kpisheets.</footer>'

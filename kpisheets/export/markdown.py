@@ -12,6 +12,7 @@ from kpisheets.export.meeting import (
     STATUS_SYMBOL,
     by_category,
     kpi_row,
+    left_out_text,
     legend_lines,
     period_line,
     status_counts,
@@ -56,9 +57,11 @@ def result_markdown(result: Result) -> str:
         f"As of **{result.as_of.isoformat()}** · {escape(period_line(result))} · "
         f"overall score **{percent(result.overall.score)}**",
         "",
-        counts or "No KPIs.",
-        "",
     ]
+    left_out = left_out_text(result)
+    if left_out:  # before the figures, as on the Summary sheet
+        lines += [f"**{escape(left_out)}.**", ""]
+    lines += [counts or "No KPIs.", ""]
     header = (
         "| Status | KPI | Owner | Actual | Target | Expected | % of target | Trend | Latest note |"
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from kpisheets.formatting import (
     achievement_band,
@@ -29,6 +30,7 @@ from kpisheets.palette import (
     TREND_COLOURS,
     WHITE,
 )
+from kpisheets.problems import left_out_line
 from kpisheets.result import KpiResult, Result
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "KpiRow",
     "by_category",
     "kpi_row",
+    "left_out_text",
     "legend_lines",
     "period_line",
     "status_counts",
@@ -146,3 +149,18 @@ def _unique(items: Iterable[str]) -> list[str]:
         if item and item not in seen:
             seen.append(item)
     return seen
+
+
+def left_out_text(result: Result, where: str | None = None) -> str:
+    """The left-out line of an export (``""`` when no entry was left out): how many
+    entries problems left out of the figures, by code, and where to see why — the
+    Problems sheet of the tracker the figures came from, unless ``where`` says
+    (``""``: the line ends after the counts).
+
+    >>> # left_out_text(result) == "3 entries are left out of these figures
+    >>> #   (bad-date 2, unknown-kpi 1) — see the Problems sheet of tracker.xlsx"
+    """
+    if where is None:
+        name = PurePath(result.source).name if result.source else ""
+        where = f"see the Problems sheet of {name}" if name else "see the Problems sheet"
+    return left_out_line(result.left_out, where)

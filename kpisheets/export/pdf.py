@@ -44,6 +44,7 @@ from kpisheets.export.meeting import (
     TARGET_COLOUR,
     by_category,
     kpi_row,
+    left_out_text,
     legend_lines,
     period_line,
     status_counts,
@@ -58,7 +59,7 @@ from kpisheets.export.pdf_fonts import (
     string_width,
 )
 from kpisheets.formatting import format_value, percent, shorten
-from kpisheets.palette import SCORE_FILL, SCORE_TEXT
+from kpisheets.palette import SCORE_FILL, SCORE_TEXT, WARNING_INK
 from kpisheets.result import KpiResult, Result
 
 PAPER_SIZES = {"a4": landscape(A4), "letter": landscape(LETTER)}
@@ -117,9 +118,12 @@ def result_pdf(
     )
     say("laying out the summary")
     story: list[Flowable] = []
+    left_out = _left_out(result)  # before the figures, as on the Summary sheet
+    left_out_h = sum(p.wrap(frame_w, frame_h)[1] + 4 for p in left_out)
     tiles = _tiles(result, frame_w, big=len(result.kpis) <= 15)
-    story += [tiles, Spacer(1, 8)]
+    story += [*left_out, tiles, Spacer(1, 8)]
     _, tiles_h = tiles.wrap(frame_w, frame_h)
+    tiles_h += left_out_h
     legend = _legend(result)
     legend_h = sum(p.wrap(frame_w, frame_h)[1] for p in legend) + 6
     story.append(_fitted_summary_table(result, frame_w, frame_h - tiles_h - 8 - legend_h))
@@ -341,6 +345,17 @@ def _summary_table(
     table = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table, squeezed
+
+
+def _left_out(result: Result) -> list[Flowable]:
+    """The line saying how many entries problems left out of the figures (none when
+    nothing was left out)."""
+    line = left_out_text(result)
+    if not line:
+        return []
+    style = _style(9, bold=True, colour=colors.HexColor(WARNING_INK))
+    style.spaceAfter = 4
+    return [Paragraph(markup(line + "."), style)]
 
 
 def _legend(result: Result) -> list[Flowable]:

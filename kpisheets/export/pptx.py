@@ -16,7 +16,7 @@ from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
-from pptx.enum.text import PP_ALIGN
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
 from kpisheets.export.meeting import (
@@ -26,12 +26,13 @@ from kpisheets.export.meeting import (
     TARGET_COLOUR,
     by_category,
     kpi_row,
+    left_out_text,
     legend_lines,
     period_line,
     status_counts,
 )
 from kpisheets.formatting import percent, shorten
-from kpisheets.palette import HEADER_FILL, INK, MUTED
+from kpisheets.palette import HEADER_FILL, INK, MUTED, WARNING_INK
 from kpisheets.result import KpiResult, Result
 
 ROWS_PER_SLIDE = 10  # leaves room for the legend under the table
@@ -67,7 +68,27 @@ def result_pptx(result: Result, progress: Callable[[str], None] | None = None) -
         subtitle += f" · {clean(period_line(result))}"
     subtitle += f"\n{len(result.kpis)} KPIs: {counts or 'none'}"
     subtitle += f" · overall score {percent(result.overall.score)}"
+    if left_out_text(result):
+        subtitle += f"\n{clean(left_out_text(result))}."
     slide.placeholders[1].text = subtitle
+    # The default layout's placeholders are placed for 4:3 slides: widen them to this
+    # 16:9 slide so the subtitle's lines (the left-out line is long) are not cut.
+    title, sub = slide.shapes.title, slide.placeholders[1]
+    title.left, title.top, title.width, title.height = (
+        Inches(0.75),
+        Inches(1.6),
+        SLIDE_W - Inches(1.5),
+        Inches(1.4),
+    )
+    sub.left, sub.top, sub.width, sub.height = (
+        Inches(0.75),
+        Inches(3.2),
+        SLIDE_W - Inches(1.5),
+        Inches(3.2),
+    )
+    sub.text_frame.vertical_anchor = MSO_ANCHOR.TOP
+    for paragraph in sub.text_frame.paragraphs:
+        paragraph.font.size = Pt(20)
 
     chunks = [
         result.kpis[i : i + ROWS_PER_SLIDE] for i in range(0, len(result.kpis), ROWS_PER_SLIDE)
@@ -180,11 +201,18 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
     box = slide.shapes.add_textbox(Inches(0.5), top, Inches(sum(widths)), Inches(1.0))
     frame = box.text_frame
     frame.word_wrap = True
-    for i, line in enumerate(legend_lines(result)):
+    # Every slide with figures says how many entries problems left out of them.
+    left_out = left_out_text(result)
+    lines = ([clean(left_out) + "."] if left_out else []) + legend_lines(result)
+    for i, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         paragraph.text = line
         paragraph.font.size = Pt(10)
         paragraph.font.color.rgb = _rgb(MUTED)
+        if left_out and i == 0:
+            paragraph.font.size = Pt(12)
+            paragraph.font.bold = True
+            paragraph.font.color.rgb = _rgb(WARNING_INK)
 
 
 def _set(

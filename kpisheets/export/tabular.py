@@ -48,7 +48,6 @@ CSV_FIELDS: dict[str, Callable[[KpiResult], Any]] = {
     "stale": lambda k: k.stale,
     "note": lambda k: k.note,
 }
-CSV_COLUMNS: tuple[str, ...] = tuple(CSV_FIELDS)
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -84,12 +83,20 @@ def _cell(value: Any) -> str:
     return neutralise(str(value))
 
 
-def _row(k: KpiResult) -> list[str]:
-    return [_cell(field(k)) for field in CSV_FIELDS.values()]
+# The last column: how many entries problems left out of these figures — the whole
+# tracker's count, the same on every row, so that the sheet a CSV opens as says it
+# (docs/workbook.md, "Counted rows").
+LEFT_OUT_COLUMN = "entries_left_out"
+CSV_COLUMNS: tuple[str, ...] = (*CSV_FIELDS, LEFT_OUT_COLUMN)
+
+
+def _row(k: KpiResult, left_out: int) -> list[str]:
+    return [_cell(field(k)) for field in CSV_FIELDS.values()] + [str(left_out)]
 
 
 def result_csv(result: Result) -> str:
-    """One header row and one row per KPI with the flat figures (no history).
+    """One header row and one row per KPI with the flat figures (no history), and
+    the number of entries problems left out of the figures in every row.
 
     Used by ``status --format csv`` and the ``.csv`` export. Lines end with ``\\n``;
     the export adds a UTF-8 byte-order mark so Excel reads non-ASCII text right.
@@ -97,8 +104,9 @@ def result_csv(result: Result) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    left_out = result.left_out_count
     for k in result.kpis:
-        writer.writerow(_row(k))
+        writer.writerow(_row(k, left_out))
     return buffer.getvalue()
 
 

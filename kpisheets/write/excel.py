@@ -38,6 +38,7 @@ from kpisheets.report_model import (
     Chart,
     ConditionalFormat,
     Formula,
+    Link,
     PrintSetup,
     Report,
     SheetReport,
@@ -168,6 +169,8 @@ def excel_value(value: Any) -> Any:
         return None
     if isinstance(value, Formula):
         return value.text
+    if isinstance(value, Link):  # the text; write_cells adds the hyperlink
+        return "'" + value.text
     if isinstance(value, str):
         return "'" + value if value else None
     if isinstance(value, bool):
@@ -191,6 +194,12 @@ def write_cells(sheet: xw.Sheet, sheet_report: SheetReport) -> None:
         for (r, c), cell in grid.items():
             block[r][c] = excel_value(cell.value)
         sheet.range((1, 1), (last_row + 1, last_col + 1)).value = block
+        for (r, c), cell in grid.items():
+            if isinstance(cell.value, Link):
+                # "#Sheet!A1": a place in this workbook, as Excel's Insert Link writes it.
+                link = cell.value
+                cell_range = sheet.range((r + 1, c + 1))
+                cell_range.add_hyperlink(f"#{link.target}", link.text, "Go to the Problems sheet")
     for merge in sheet_report.merges:
         _range(sheet, (merge.first_row, merge.first_col, merge.last_row, merge.last_col)).merge()
     apply_styles(sheet, _cell_styles(sheet_report))

@@ -32,7 +32,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from kpisheets.report_model import Cell, Chart, Formula, Report, SheetReport, Style
+from kpisheets.report_model import Cell, Chart, Formula, Link, Report, SheetReport, Style
 
 WORKBOOK_OPTIONS: dict[str, Any] = {
     "strings_to_formulas": False,
@@ -187,7 +187,10 @@ def _style_for(value: Any, style: Style | None) -> Style | None:
 
 def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None) -> None:
     """Write one value with the writer matching its type; strings always as strings."""
-    if isinstance(value, Formula):
+    if isinstance(value, Link):
+        # internal: a jump inside the workbook, no relationship part; the text stays text.
+        ws.write_url(row, col, f"internal:{value.target}", fmt, string=value.text)
+    elif isinstance(value, Formula):
         cached = value.value
         if isinstance(cached, float) and not math.isfinite(cached):
             cached = ""
