@@ -313,6 +313,9 @@ class Settings:
 
 
 ENTRY_COLUMNS = ("date", "kpi", "value", "note", "by", "segment", "row")
+# Dates in the DataFrames are microsecond datetimes: pandas' nanosecond default stops
+# at 2262-04-11, and a tracker may hold any date Excel can (up to 9999-12-31).
+DATE_DTYPE = "datetime64[us]"
 TARGET_COLUMNS = ("kpi", "period", "target", "segment", "row")
 
 
@@ -322,8 +325,8 @@ TARGET_COLUMNS = ("kpi", "period", "target", "segment", "row")
 Columns = dict[str, "np.ndarray"]
 
 _FRAME_DTYPES = {
-    "entries": {"date": "datetime64[ns]", "value": "float64", "row": "int64"},
-    "targets": {"period": "datetime64[ns]", "target": "float64", "row": "int64"},
+    "entries": {"date": DATE_DTYPE, "value": "float64", "row": "int64"},
+    "targets": {"period": DATE_DTYPE, "target": "float64", "row": "int64"},
 }
 
 

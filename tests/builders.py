@@ -16,6 +16,7 @@ import pandas as pd
 import xlsxwriter
 
 from kpisheets.model import (
+    DATE_DTYPE,
     Action,
     ActionStatus,
     Aggregation,
@@ -102,9 +103,7 @@ def tracker(
                     "row": i + 2,
                 }
             )
-        frame = pd.DataFrame(rows).astype(
-            {"date": "datetime64[ns]", "value": "float64", "row": "int64"}
-        )
+        frame = pd.DataFrame(rows).astype({"date": DATE_DTYPE, "value": "float64", "row": "int64"})
     target_frame = empty_targets()
     if targets:
         target_frame = pd.DataFrame(
@@ -118,7 +117,7 @@ def tracker(
                 }
                 for i, t in enumerate(targets)
             ]
-        ).astype({"period": "datetime64[ns]", "target": "float64", "row": "int64"})
+        ).astype({"period": DATE_DTYPE, "target": "float64", "row": "int64"})
     for i, a in enumerate(actions):
         if a.row is None:
             a.row = i + 2

@@ -222,3 +222,122 @@ def test_the_parser_never_calls_eval(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(builtins, "eval", forbidden)
     monkeypatch.setattr(builtins, "exec", forbidden)
     assert value("(a + 1) * 2", a=1) == 4
+
+
+# ---------------------------------------------------------------------------
+# Edges: IDs that begin with a digit, long and deep formulas, long chains.
+
+
+def test_an_id_beginning_with_a_digit_wins_over_the_number() -> None:
+    kpis = [
+        kpi("7DAY"),
+        kpi("1E5"),
+        kpi("F", aggregation="formula", formula="7DAY * 2 + 1e5", target=1),
+        kpi("G", aggregation="formula", formula="1.5e1 + 2 * 7day", target=1),
+    ]
+    r = run(kpis, [("2026-11-02", "7DAY", 3), ("2026-11-02", "1E5", 4)])
+    assert r.kpi("F").actual == 10  # 3 × 2 + the KPI 1E5 (4), not 100,000
+    assert r.kpi("G").actual == 21
+    assert not [p for p in r.problems if p.code.startswith("formula")]
+    assert tokenize("1e5 + 2x", {"2x"}) == [("number", "1e5"), ("op", "+"), ("id", "2x")]
+
+
+def test_an_unknown_id_beginning_with_a_digit_is_named() -> None:
+    r = run([kpi("F", aggregation="formula", formula="7DAY * 2", target=1)])
+    (p,) = r.problems
+    assert p.code == "formula-unknown-kpi" and "'7DAY'" in p.message
+
+
+def test_a_number_too_large_for_a_float_is_a_syntax_problem() -> None:
+    with pytest.raises(FormulaError, match="too large"):
+        parse("a * 1e400")
+
+
+def test_a_formula_of_thousands_of_terms_and_deep_parentheses() -> None:
+    long = " + ".join(["a"] * 5000)
+    assert value(long, a=1) == 5000
+    assert value("(" * 2000 + "a" + ")" * 2000, a=3) == 3
+    assert value("(" * 1000 + "a" + " * 2)" * 1000, a=1) == 2.0**1000
+    assert value("-" * 3000 + "a", a=2) == 2
+    with pytest.raises(FormulaError, match="never closed"):
+        parse("(" * 300 + "a" + ")" * 299)
+    kpis = [kpi("A"), kpi("F", aggregation="formula", formula=long, target=1)]
+    assert run(kpis, [("2026-11-02", "A", 2)]).kpi("F").actual == 10000
+
+
+def _count_evaluations(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from kpisheets.calc import formula as fx
+
+    calls: list[int] = []
+    original = fx.evaluate
+
+    def counting(*args: Any) -> Any:
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(fx, "evaluate", counting)
+    return calls
+
+
+def test_a_chain_of_a_thousand_formula_kpis_is_evaluated_once_each(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _count_evaluations(monkeypatch)
+    kpis = [kpi("K0")] + [
+        kpi(f"K{n}", aggregation="formula", formula=f"K{n - 1} + 1", target=1)
+        for n in range(1, 1001)
+    ]
+    r = run(kpis, [("2026-11-02", "K0", 5)])
+    assert r.kpi("K1000").actual == 1005
+    assert r.kpi("K1000").last_entry == D(2026, 11, 2)
+    assert len(calls) == 1000
+
+
+def test_a_ladder_of_formulas_is_evaluated_once_per_kpi(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Each level's two KPIs use both KPIs of the level below: a recursive evaluator
+    # without a cache computes 2^levels trees (69 s at 46 KPIs).
+    calls = _count_evaluations(monkeypatch)
+    kpis = [kpi("A0"), kpi("B0")]
+    for n in range(1, 23):
+        kpis.append(kpi(f"A{n}", aggregation="formula", formula=f"A{n - 1} + B{n - 1}"))
+        kpis.append(kpi(f"B{n}", aggregation="formula", formula=f"A{n - 1} - B{n - 1} + 1"))
+    r = run(kpis, [("2026-11-02", "A0", 1), ("2026-11-02", "B0", 1)])
+    assert len(kpis) == 46 and len(calls) == 44
+    a, b = 1.0, 1.0
+    for _ in range(22):
+        a, b = a + b, a - b + 1
+    assert (r.kpi("A22").actual, r.kpi("B22").actual) == (a, b)
+
+
+def test_formulas_under_other_schemes_are_evaluated_once_per_scheme(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = _count_evaluations(monkeypatch)
+    kpis = [
+        kpi("A"),
+        kpi("R", aggregation="formula", formula="A * 2"),
+        kpi("M", aggregation="formula", formula="R + R + R", frequency="month"),
+        kpi("Q", aggregation="formula", formula="R + M", frequency="quarter"),
+    ]
+    r = run(kpis, [("2026-10-02", "A", 1), ("2026-11-02", "A", 2)])
+    assert (r.kpi("M").actual, r.kpi("Q").actual) == (12, 6 + 18)
+    assert len(calls) == 2 + 3  # R, M in months; R, M, Q in quarters
+
+
+def test_a_cycle_through_a_thousand_formulas_is_found() -> None:
+    kpis = [
+        kpi(f"K{n}", aggregation="formula", formula=f"K{(n + 1) % 1000} + 1", target=1)
+        for n in range(1000)
+    ] + [kpi("OUT", aggregation="formula", formula="K5 + 1", target=1)]
+    r = run(kpis)
+    cycles = {p.kpi for p in r.problems if p.code == "formula-cycle"}
+    assert cycles == {f"K{n}" for n in range(1000)}
+    assert r.kpi("OUT").actual is None
+
+
+def test_a_problem_quotes_a_long_formula_shortened() -> None:
+    long = " + ".join(["nope"] * 2000)
+    (p,) = run([kpi("F", aggregation="formula", formula=long, target=1)]).problems
+    assert p.code == "formula-unknown-kpi" and len(p.message) < 300

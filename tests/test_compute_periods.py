@@ -154,6 +154,35 @@ def test_as_of_at_the_edges_of_the_calendar_does_not_crash(as_of: dt.date) -> No
     assert r.kpi("Kweek").actual is None
 
 
+@pytest.mark.parametrize("as_of", [D(1, 1, 1), D(1, 1, 3), D(1, 1, 8), D(9999, 12, 31)])
+@pytest.mark.parametrize(("week_start", "fiscal_year_start"), [(0, 1), (6, 4), (3, 12)])
+def test_entries_and_targets_on_the_first_and_last_days_of_the_calendar(
+    as_of: dt.date, week_start: int, fiscal_year_start: int
+) -> None:
+    # Year 1's first week begins before 0001-01-01 and "one period before" it does not
+    # exist; 9999-12-31 is the last date Excel holds (past pandas' nanosecond bound).
+    freqs = ("week", "month", "quarter", "year")
+    kpis = [kpi(f"K{f}", frequency=f, target=1) for f in freqs] + [
+        kpi("ALL", target=1, start=D(1, 1, 1), end=D(9999, 12, 31)),
+        kpi("DAY", target=1, start=as_of, end=as_of),
+    ]
+    ids = [k.id for k in kpis]
+    r = compute(
+        tracker(
+            kpis,
+            [(as_of, i, 2.0) for i in ids],
+            [("Kweek", D(9999, 12, 31), 5.0)] + [(i, as_of, 4.0) for i in ids],
+            as_of=as_of,
+            week_start=week_start,
+            fiscal_year_start=fiscal_year_start,
+        )
+    )
+    for k in r.kpis:
+        assert (k.actual, k.target, k.last_entry, k.stale) == (2, 4, as_of, False), k.id
+        assert len(k.history) == 12 and k.history[-1].value == 2
+    r.to_dict()
+
+
 def test_window_not_started_and_window_over() -> None:
     ahead = kpi("A", target=100, start=D(2027, 1, 1), end=D(2027, 3, 31))
     over = kpi("O", target=100, start=D(2026, 1, 1), end=D(2026, 6, 30))

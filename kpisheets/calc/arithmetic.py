@@ -1,17 +1,26 @@
-"""The small pure formulas of docs/arithmetic.md, usable one value at a time (also from Excel
-worksheet functions): achievement, within-range score, status, NPS, expected-by-now.
+"""The small pure formulas of the arithmetic (docs/arithmetic.md), usable one value at
+a time (also from Excel worksheet functions): achievement, within-range score, status,
+NPS, expected-by-now.
+
+Status boundaries are decided exactly, on the decimal numbers the figures stand for:
+each figure is taken at Excel's 15 significant digits (what Excel keeps of a typed
+number, and what drops the binary noise of a sum such as 0.1 + 0.2) and the score is
+compared with the thresholds in exact fractions. A figure exactly on a threshold
+reaches it; one a billionth below does not.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from decimal import Decimal
+from fractions import Fraction
 
 from kpisheets.model import Direction, Status
 
-# Scores are compared with the thresholds with this slack, so that 90 against 100
-# is "exactly 90%" even when floating point makes it 0.8999999999999999.
-EPSILON = 1e-9
+SIGNIFICANT_DIGITS = 15  # what Excel keeps of a number
+
+Figure = float | int | Fraction
 
 _DIRECTIONS = {
     "higher": Direction.HIGHER,
@@ -37,25 +46,56 @@ def as_direction(direction: Direction | str) -> Direction:
         ) from None
 
 
-def _blank(x: float | None) -> bool:
+def _blank(x: Figure | None) -> bool:
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
+def decimal_value(x: Figure) -> Fraction:
+    """The decimal number a figure stands for, exactly: a float at Excel's 15
+    significant digits; a Fraction as it is.
+
+    >>> decimal_value(0.1 + 0.2), decimal_value(0.8999999995)
+    (Fraction(3, 10), Fraction(1799999999, 2000000000))
+    """
+    if isinstance(x, Fraction):
+        return x
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"{value} is not a finite number")
+    return Fraction(Decimal(format(value, f".{SIGNIFICANT_DIGITS}g")))
+
+
+def as_float(x: Fraction | None) -> float | None:
+    """An exact figure as the nearest float; ±inf beyond the largest float."""
+    if x is None:
+        return None
+    try:
+        return float(x)
+    except OverflowError:
+        return math.copysign(math.inf, x)
+
+
+def _exact(x: Figure | None) -> Fraction | None:
+    return None if _blank(x) or not math.isfinite(x) else decimal_value(x)  # type: ignore[arg-type]
+
+
 def achievement(
-    x: float | None,
-    r: float | None,
+    x: Figure | None,
+    r: Figure | None,
     direction: Direction | str = Direction.HIGHER,
-    baseline: float | None = None,
-    tolerance: float | None = None,
+    baseline: Figure | None = None,
+    tolerance: Figure | None = None,
 ) -> float | None:
-    """Achievement a of a value ``x`` against a reference ``r`` (docs/arithmetic.md), as a fraction.
+    """Achievement a of a value ``x`` against a reference ``r`` (docs/arithmetic.md),
+    as a fraction.
 
     - higher is better: ``1 + (x − r) / |r|``; lower is better: ``1 − (x − r) / |r|``;
     - ``r = 0``: 1 when x meets it (x ≥ 0 higher, x ≤ 0 lower), else 0;
     - with a ``baseline`` B ≠ r, either direction: ``(x − B) / (r − B)``;
     - within range: :func:`range_score` with ``tolerance`` (blank tolerance = 0).
 
-    Blank ``x`` or ``r`` (None or NaN) gives None.
+    Blank ``x`` or ``r`` (None or NaN) gives None. Computed exactly
+    (:func:`exact_achievement`) and rounded once to a float.
 
     >>> achievement(90, 100, "higher"), achievement(90, 100, "lower")
     (0.9, 1.1)
@@ -64,81 +104,113 @@ def achievement(
     >>> achievement(30, 50, "lower", baseline=10)
     0.5
     """
-    if _blank(x) or _blank(r):
+    return as_float(exact_achievement(x, r, direction, baseline, tolerance))
+
+
+def exact_achievement(
+    x: Figure | None,
+    r: Figure | None,
+    direction: Direction | str = Direction.HIGHER,
+    baseline: Figure | None = None,
+    tolerance: Figure | None = None,
+) -> Fraction | None:
+    """:func:`achievement` as an exact fraction of the figures' decimal values, for
+    comparing with thresholds.
+
+    >>> exact_achievement(0.8999999995, 1)
+    Fraction(1799999999, 2000000000)
+    """
+    x_, r_ = _exact(x), _exact(r)
+    if x_ is None or r_ is None:
         return None
-    assert x is not None and r is not None
     d = as_direction(direction)
     if d is Direction.RANGE:
-        return range_score(x, r, tolerance)
-    if not _blank(baseline) and baseline != r:
-        assert baseline is not None
-        return (x - baseline) / (r - baseline)
-    if r == 0:
-        meets = x >= 0 if d is Direction.HIGHER else x <= 0
-        return 1.0 if meets else 0.0
-    change = (x - r) / abs(r)
+        return exact_range_score(x_, r_, tolerance)
+    b = _exact(baseline)
+    if b is not None and b != r_:
+        return (x_ - b) / (r_ - b)
+    if r_ == 0:
+        meets = x_ >= 0 if d is Direction.HIGHER else x_ <= 0
+        return Fraction(1 if meets else 0)
+    change = (x_ - r_) / abs(r_)
     return 1 + change if d is Direction.HIGHER else 1 - change
 
 
-def range_score(x: float | None, target: float | None, tolerance: float | None) -> float | None:
+def range_score(x: Figure | None, target: Figure | None, tolerance: Figure | None) -> float | None:
     """Within-range score: 1 when ``|x − T| ≤ tolerance``, else
     ``max(0, 1 − (|x − T| − tolerance) / |T|)``; 0 outside the tolerance when T = 0.
 
     >>> range_score(104, 100, 5), range_score(110, 100, 5)
     (1.0, 0.95)
     """
-    if _blank(x) or _blank(target):
+    return as_float(exact_range_score(x, target, tolerance))
+
+
+def exact_range_score(
+    x: Figure | None, target: Figure | None, tolerance: Figure | None
+) -> Fraction | None:
+    """:func:`range_score` as an exact fraction of the figures' decimal values."""
+    x_, t_ = _exact(x), _exact(target)
+    if x_ is None or t_ is None:
         return None
-    assert x is not None and target is not None
-    tol = 0.0 if _blank(tolerance) else abs(float(tolerance))  # type: ignore[arg-type]
-    miss = abs(x - target)
-    if miss <= tol + EPSILON * max(1.0, abs(target)):
-        return 1.0
-    if target == 0:
-        return 0.0
-    return max(0.0, 1 - (miss - tol) / abs(target))
+    tol = abs(_exact(tolerance) or Fraction(0))
+    miss = abs(x_ - t_)
+    if miss <= tol:
+        return Fraction(1)
+    if t_ == 0:
+        return Fraction(0)
+    return max(Fraction(0), 1 - (miss - tol) / abs(t_))
 
 
 def score_status(
-    score: float | None, green_at: float | None = 1.0, amber_at: float | None = 0.9
+    score: Figure | None, green_at: Figure | None = 1.0, amber_at: Figure | None = 0.9
 ) -> Status:
     """Status from a score: On track (s ≥ green_at), At risk (s ≥ amber_at), else Off
     track; a blank score is No data. Thresholds are fractions (100% = 1.0); blank
-    thresholds use the Settings defaults 1.0 and 0.9.
+    thresholds use the defaults 1.0 and 0.9. Compared exactly on the decimal values
+    (pass the :func:`exact_achievement` of the figures to decide on them rather than
+    on a rounded score): a score exactly on a threshold reaches it.
 
     >>> score_status(0.95).value, score_status(0.95, green_at=0.9, amber_at=0.8).value
     ('at_risk', 'on_track')
+    >>> score_status(0.9).value, score_status(0.8999999995).value
+    ('at_risk', 'off_track')
     """
     if _blank(score):
         return Status.NO_DATA
     assert score is not None
-    green = 1.0 if _blank(green_at) else float(green_at)  # type: ignore[arg-type]
-    amber = 0.9 if _blank(amber_at) else float(amber_at)  # type: ignore[arg-type]
-    if score >= green - EPSILON:
+    if not isinstance(score, Fraction) and math.isinf(score):
+        return Status.ON_TRACK if score > 0 else Status.OFF_TRACK
+    s = decimal_value(score)
+    green = Fraction(1) if _blank(green_at) else decimal_value(green_at)  # type: ignore[arg-type]
+    amber = Fraction(9, 10) if _blank(amber_at) else decimal_value(amber_at)  # type: ignore[arg-type]
+    if s >= green:
         return Status.ON_TRACK
-    if score >= amber - EPSILON:
+    if s >= amber:
         return Status.AT_RISK
     return Status.OFF_TRACK
 
 
-def range_status(x: float | None, target: float | None, tolerance: float | None) -> Status:
+def range_status(x: Figure | None, target: Figure | None, tolerance: Figure | None) -> Status:
     """Within-range status: On track inside the tolerance, At risk within twice it,
-    Off track beyond; blank value is No data, blank target No target.
+    Off track beyond; blank value is No data, blank target No target. Decided exactly
+    on the decimal values: a miss equal to the tolerance is inside it.
 
     >>> range_status(104, 100, 5).value, range_status(108, 100, 5).value
     ('on_track', 'at_risk')
+    >>> range_status(1e12 + 900, 1e12, 0).value
+    'off_track'
     """
-    if _blank(x):
+    x_, t_ = _exact(x), _exact(target)
+    if x_ is None:
         return Status.NO_DATA
-    if _blank(target):
+    if t_ is None:
         return Status.NO_TARGET
-    assert x is not None and target is not None
-    tol = 0.0 if _blank(tolerance) else abs(float(tolerance))  # type: ignore[arg-type]
-    miss = abs(x - target)
-    slack = EPSILON * max(1.0, abs(target))
-    if miss <= tol + slack:
+    tol = abs(_exact(tolerance) or Fraction(0))
+    miss = abs(x_ - t_)
+    if miss <= tol:
         return Status.ON_TRACK
-    if miss <= 2 * tol + slack:
+    if miss <= 2 * tol:
         return Status.AT_RISK
     return Status.OFF_TRACK
 
@@ -166,6 +238,26 @@ def nps(scores: Iterable[float | None]) -> float | None:
     if total == 0:
         return None
     return 100.0 * (promoters - detractors) / total
+
+
+def exact_expected(
+    target: Figure | None,
+    elapsed: Fraction,
+    paced: bool,
+    baseline: Figure | None = None,
+    glide: bool = False,
+) -> Fraction | None:
+    """:func:`expected_by_now` as an exact fraction of the decimal values, with the
+    elapsed fraction exact (days / days in period)."""
+    t = _exact(target)
+    if t is None:
+        return None
+    if paced:
+        return t * elapsed
+    b = _exact(baseline)
+    if glide and b is not None:
+        return b + (t - b) * elapsed
+    return t
 
 
 def expected_by_now(

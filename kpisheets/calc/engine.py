@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
@@ -23,8 +24,11 @@ from kpisheets.calc.actions import attach_actions
 from kpisheets.calc.aggregate import AGGREGATION_CODES, Aggregates
 from kpisheets.calc.arithmetic import (
     achievement,
+    as_float,
+    exact_achievement,
+    exact_expected,
+    exact_range_score,
     expected_by_now,
-    range_score,
     range_status,
     score_status,
 )
@@ -48,7 +52,7 @@ from kpisheets.calc.segments import (
     expand,
     segment_codes,
 )
-from kpisheets.formatting import default_number_format
+from kpisheets.formatting import default_number_format, shorten
 from kpisheets.model import (
     Aggregation,
     Columns,
@@ -65,6 +69,7 @@ from kpisheets.result import HistoryPoint, KpiResult, Period, Result, Rollup
 
 FLAT_BELOW = 0.01  # |change| under 1% is flat
 SCORE_CAP = 1.5  # rollups cap each score at 150%
+QUOTE_CHARS = 80  # a formula quoted in a problem message is cut to this length
 
 
 def scheme_for(kpi: KpiDefinition, settings: Settings) -> Scheme:
@@ -105,6 +110,8 @@ class _Formulas:
     cycles) have none and evaluate blank."""
 
     trees: dict[int, fx.Node] = field(default_factory=dict)
+    inputs: dict[int, list[int]] = field(default_factory=dict)  # KPI indexes a formula uses
+    order: list[int] = field(default_factory=list)  # each formula after those it uses
 
 
 def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
@@ -145,16 +152,26 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
     # Period values per KPI (K offsets), formulas evaluated on their slots.
     values: dict[int, np.ndarray] = {}
     divided_by_zero: dict[int, np.ndarray] = {}
+    evaluated = _evaluate_formulas(schemes, kpis, formulas, slot_index, aggregates, depth)
     for i, k in enumerate(kpis):
         if not k.valid:
             continue
         if k.aggregation is Aggregation.FORMULA:
-            row, zero = _evaluate_formula(
-                i, schemes[i].key, kpis, formulas, index_by_id, slot_index, aggregates, depth
+            values[i], divided_by_zero[i] = evaluated.get(
+                i, (np.full(depth, np.nan), np.zeros(depth, dtype=bool))
             )
-            values[i], divided_by_zero[i] = row, zero
         elif (i, schemes[i].key) in slot_index:
             values[i] = aggregates.values[slot_index[(i, schemes[i].key)]]
+
+    # A period value beyond the largest float (a Sum of 1.7E+308 twice, a formula that
+    # multiplies huge inputs) is blank, with a number-too-large problem.
+    too_large: dict[int, np.ndarray] = {}
+    for i, row in values.items():
+        inf = np.isinf(row)
+        if inf.any():
+            too_large[i] = inf
+            values[i] = np.where(inf, np.nan, row)
+    aggregates.partial_previous[np.isinf(aggregates.partial_previous)] = np.nan
 
     last_days = _last_entry_days(entries, len(kpis))
     notes = _latest_notes(tracker.entry_columns(), entries, len(kpis))
@@ -188,6 +205,7 @@ def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
             _last_entry_day(i, kpis, formulas, index_by_id, last_days),
             notes.get(i),
             divided_by_zero.get(i),
+            too_large.get(i),
             problems,
         )
         segments.attach(i, schemes[i].key, result)
@@ -401,16 +419,17 @@ def _parse_formulas(
         if (code, k.id.lower()) not in known:
             problems.append(_kpi_problem(tracker, k, code, "error", "Formula", message, hint))
 
+    ids = set(index_by_id)
     for i, k in enumerate(kpis):
         if k.aggregation is not Aggregation.FORMULA or not k.valid:
             continue
         try:
-            tree = fx.parse(k.formula)
+            tree = fx.parse(k.formula, ids)
         except fx.FormulaError as exc:
             report(
                 k,
                 "formula-syntax",
-                f"The formula {k.formula!r} of {k.id} cannot be read: {exc}.",
+                f"The formula {shorten(k.formula, QUOTE_CHARS)!r} of {k.id} cannot be read: {exc}.",
                 "Use KPI IDs, numbers, + - * / and parentheses, e.g. LEADS / VISITS.",
             )
             continue
@@ -419,46 +438,28 @@ def _parse_formulas(
             report(
                 k,
                 "formula-unknown-kpi",
-                f"The formula {k.formula!r} of {k.id} uses {name.upper()!r}, "
-                "which is not an ID on the KPIs sheet.",
+                f"The formula {shorten(k.formula, QUOTE_CHARS)!r} of {k.id} uses "
+                f"{name.upper()!r}, which is not an ID on the KPIs sheet.",
                 "Correct the ID in the formula or add that KPI to the KPIs sheet.",
             )
         if unknown:
             continue
         formulas.trees[i] = tree
+        formulas.inputs[i] = sorted({index_by_id[r] for r in fx.references(tree)})
 
-    # Cycles: depth-first search over formula → formula references.
-    state: dict[int, int] = {}  # 1 visiting, 2 done
-    in_cycle: set[int] = set()
-
-    def visit(i: int, stack: list[int]) -> None:
-        state[i] = 1
-        stack.append(i)
-        for ref in sorted(fx.references(formulas.trees[i])):
-            j = index_by_id[ref]
-            if j not in formulas.trees:
-                continue
-            if state.get(j) == 1:
-                in_cycle.update(stack[stack.index(j) :])
-            elif state.get(j) is None:
-                visit(j, stack)
-        stack.pop()
-        state[i] = 2
-
-    for i in list(formulas.trees):
-        if state.get(i) is None:
-            visit(i, [])
-    for i in sorted(in_cycle):
+    for i in sorted(_in_cycles(formulas)):
         k = kpis[i]
         report(
             k,
             "formula-cycle",
-            f"The formula {k.formula!r} of {k.id} refers back to {k.id} (directly or "
-            "through other formulas), so it cannot be computed.",
+            f"The formula {shorten(k.formula, QUOTE_CHARS)!r} of {k.id} refers back to "
+            f"{k.id} (directly or through other formulas), so it cannot be computed.",
             "Break the loop: a formula may use other KPIs but never, directly or "
             "indirectly, its own ID.",
         )
         del formulas.trees[i]
+        del formulas.inputs[i]
+    formulas.order = _dependency_order(formulas)
     return formulas
 
 
@@ -507,36 +508,117 @@ def _expanded_trees(
     return out
 
 
-def _evaluate_formula(
-    i: int,
-    scheme_key: tuple[object, ...],
+def _in_cycles(formulas: _Formulas) -> set[int]:
+    """Formula KPIs on a cycle of formula → formula references: the strongly
+    connected components with more than one KPI, or a KPI that uses itself
+    (Tarjan's algorithm with an explicit stack, so a chain of thousands is fine)."""
+    graph = {i: [j for j in inputs if j in formulas.trees] for i, inputs in formulas.inputs.items()}
+    number: dict[int, int] = {}
+    low: dict[int, int] = {}
+    on_stack: set[int] = set()
+    stack: list[int] = []
+    found: set[int] = set()
+    for root in graph:
+        if root in number:
+            continue
+        work = [(root, 0)]
+        while work:
+            i, edge = work.pop()
+            if edge == 0:
+                number[i] = low[i] = len(number)
+                stack.append(i)
+                on_stack.add(i)
+            if edge < len(graph[i]):
+                work.append((i, edge + 1))
+                j = graph[i][edge]
+                if j not in number:
+                    work.append((j, 0))
+                elif j in on_stack:
+                    low[i] = min(low[i], number[j])
+                continue
+            if low[i] == number[i]:
+                component = []
+                while True:
+                    j = stack.pop()
+                    on_stack.discard(j)
+                    component.append(j)
+                    if j == i:
+                        break
+                if len(component) > 1 or i in graph[i]:
+                    found.update(component)
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[i])
+    return found
+
+
+def _dependency_order(formulas: _Formulas) -> list[int]:
+    """Formula KPIs ordered so that each comes after the formulas it uses (the
+    formulas are acyclic by now)."""
+    order: list[int] = []
+    placed: set[int] = set()
+    for root in sorted(formulas.trees):
+        work = [(root, False)]
+        while work:
+            i, inputs_placed = work.pop()
+            if i in placed:
+                continue
+            if inputs_placed:
+                placed.add(i)
+                order.append(i)
+                continue
+            work.append((i, True))
+            work += [
+                (j, False) for j in formulas.inputs[i] if j in formulas.trees and j not in placed
+            ]
+    return order
+
+
+def _evaluate_formulas(
+    schemes: list[Scheme],
     kpis: list[KpiDefinition],
     formulas: _Formulas,
-    index_by_id: dict[str, int],
     slot_index: dict[tuple[int, tuple[object, ...]], int],
     aggregates: Aggregates,
     depth: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    tree = formulas.trees.get(i)
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Period values and division-by-zero masks of every formula KPI.
+
+    A formula is computed under its own period scheme, and so are the formulas it
+    uses, so each (formula, scheme) is evaluated once, in dependency order, and
+    looked up after that.
+    """
     blank = np.full(depth, np.nan)
     no_zero = np.zeros(depth, dtype=bool)
-    if tree is None or not kpis[i].valid:
-        return blank, no_zero
-    env: dict[str, np.ndarray] = {}
-    zero = no_zero.copy()
-    for ref in fx.references(tree):
-        j = index_by_id[ref]
-        if kpis[j].aggregation is Aggregation.FORMULA:
-            env[ref], z = _evaluate_formula(
-                j, scheme_key, kpis, formulas, index_by_id, slot_index, aggregates, depth
-            )
-            zero |= z
-        elif kpis[j].valid and (j, scheme_key) in slot_index:
-            env[ref] = aggregates.values[slot_index[(j, scheme_key)]]
-        else:
-            env[ref] = blank
-    result, z = fx.evaluate(tree, env, depth)
-    return result, zero | z
+    done: dict[tuple[int, tuple[object, ...]], tuple[np.ndarray, np.ndarray]] = {}
+    needed: dict[tuple[object, ...], set[int]] = {}  # scheme key → formulas needed in it
+    for i in formulas.order:
+        if kpis[i].valid:
+            needed.setdefault(schemes[i].key, set()).add(i)
+    for key, wanted in needed.items():
+        closure = set(wanted)
+        for i in reversed(formulas.order):  # users before their inputs
+            if i in closure:
+                closure.update(j for j in formulas.inputs[i] if j in formulas.trees)
+        for i in formulas.order:  # inputs before their users
+            if i not in closure:
+                continue
+            env: dict[str, np.ndarray] = {}
+            zero = no_zero.copy()
+            for j in formulas.inputs[i]:
+                name = kpis[j].id.lower()
+                if kpis[j].aggregation is Aggregation.FORMULA:
+                    row, z = done.get((j, key), (blank, no_zero))
+                    env[name] = row
+                    zero |= z
+                elif kpis[j].valid and (j, key) in slot_index:
+                    env[name] = aggregates.values[slot_index[(j, key)]]
+                else:
+                    env[name] = blank
+            tree = formulas.trees[i]
+            result, z = fx.evaluate(tree, env, depth)
+            done[(i, key)] = (result, zero | z)
+    return {i: done[(i, schemes[i].key)] for i in formulas.order if kpis[i].valid}
 
 
 # ---------------------------------------------------------------------------
@@ -743,16 +825,16 @@ def _last_entry_day(
     index_by_id: dict[str, int],
     last_days: np.ndarray,
 ) -> int | None:
-    """Latest entry day of a KPI; for a formula, the oldest latest entry of its inputs."""
+    """Latest entry day of a KPI; for a formula, the oldest latest entry of its inputs
+    (through other formulas), and none when one of them never had an entry: the
+    formula has never been computable, like a KPI that has no entries."""
     missing = np.iinfo(np.int64).min
     if kpis[i].aggregation is not Aggregation.FORMULA:
         return None if last_days[i] == missing else int(last_days[i])
-    known = [
-        int(last_days[r])
-        for r in _base_references(i, kpis, formulas, index_by_id)
-        if last_days[r] != missing
-    ]
-    return min(known) if known else None
+    inputs = [int(last_days[r]) for r in _base_references(i, kpis, formulas, index_by_id)]
+    if not inputs or missing in inputs:
+        return None
+    return min(inputs)
 
 
 def _trend(
@@ -764,6 +846,8 @@ def _trend(
     if actual is None or previous is None:
         return None, None
     change = (actual - previous) / abs(previous) if previous != 0 else None
+    if change is not None and not np.isfinite(change):
+        change = None  # beyond the largest float: the arrow still says which way
     if actual == previous or (change is not None and abs(change) < FLAT_BELOW):
         return change, Trend.FLAT
     if direction is Direction.RANGE:
@@ -790,6 +874,7 @@ def _kpi_result(
     last_day: int | None,
     note: str | None,
     divided_by_zero: np.ndarray | None,
+    too_large: np.ndarray | None,
     problems: list[Problem],
 ) -> KpiResult:
     settings = tracker.settings
@@ -865,21 +950,44 @@ def _kpi_result(
             )
         )
 
+    if too_large is not None and too_large.any():
+        labels = [scheme.label(current - int(o)) for o in np.flatnonzero(too_large)]
+        shown = ", ".join(labels[:3]) + (f" and {len(labels) - 3} more" if len(labels) > 3 else "")
+        problems.append(
+            _kpi_problem(
+                tracker,
+                k,
+                "number-too-large",
+                "error",
+                "ID",
+                f"The value of {k.id} for {shown} is beyond the largest number a "
+                "spreadsheet can hold (about 1.8E+308), so it is left blank"
+                + (" and gets no status." if too_large[0] else "."),
+                "Look for a mistyped huge value among its entries (1E+308 for 1E+3), or "
+                "for inputs of its formula that multiply to more than 1.8E+308.",
+            )
+        )
+
+    # The status is decided exactly on the decimal values (docs/arithmetic.md); the
+    # scores shown are those exact figures rounded once to a float.
     if k.direction is Direction.RANGE:
-        result.achievement = range_score(actual, target, k.tolerance)
-        result.score = result.achievement
+        exact_score = exact_range_score(actual, target, k.tolerance)
+        result.achievement = result.score = as_float(exact_score)
         status = range_status(actual, target, k.tolerance)
     else:
+        elapsed = Fraction(elapsed_days(start, end, as_of), (end - start).days + 1)
+        exact_e = exact_expected(target, elapsed, paced, k.baseline, glide)
         result.achievement = achievement(actual, target, k.direction, k.baseline)
-        result.score = achievement(actual, expected, k.direction, k.baseline)
-        status = score_status(result.score, green, amber)
+        exact_score = exact_achievement(actual, exact_e, k.direction, k.baseline)
+        result.score = as_float(exact_score)
+        status = score_status(exact_score, green, amber)
     if actual is None:
         status = Status.NO_DATA
     elif target is None:
         status = Status.NO_TARGET
     result.status = status
 
-    if paced and actual is not None and f > 0:
+    if paced and actual is not None and f > 0 and np.isfinite(actual / f):
         result.forecast = actual / f
         result.forecast_achievement = achievement(
             result.forecast, target, k.direction, k.baseline, k.tolerance

@@ -193,7 +193,7 @@ def one_period_before(scheme: Scheme, as_of: dt.date) -> dt.date:
     if isinstance(scheme, Window):
         return dt.date.fromordinal(max(as_of.toordinal() - scheme.length, 1))
     if scheme.frequency is Frequency.WEEK:
-        return as_of - dt.timedelta(days=7)
+        return _clamped(as_of.toordinal() - 7)
     months = {Frequency.MONTH: 1, Frequency.QUARTER: 3, Frequency.YEAR: 12}[scheme.frequency]
     total = as_of.year * 12 + as_of.month - 1 - months
     year, month0 = divmod(total, 12)
