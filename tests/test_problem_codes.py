@@ -33,6 +33,7 @@ DOCUMENTED_CODES = {
     "formula-cycle",
     "division-by-zero",
     "entry-for-formula-kpi",
+    "number-too-large",
 }
 
 KPI_HEADER = ["ID", "KPI", "Direction", "Aggregation", "Formula", "Frequency", "Target",
@@ -62,6 +63,7 @@ def crafted(path: Path) -> Path:
         ["LOOP_B", "Loop B", "Higher", "Formula", "LOOP_A + 1", "Month", 1],
         ["ZERO", "Zero", "Higher", "Sum", None, "Month", 1],
         ["RATE", "Rate", "Higher", "Formula", "SALES / ZERO", "Month", 1],
+        ["HUGE", "Huge", "Higher", "Sum", None, "Month", 1],  # number-too-large
         ["ERR", "Err", "Higher", "Sum", None, "Month"],
     ]
     for r, row in enumerate(rows):
@@ -82,6 +84,8 @@ def crafted(path: Path) -> Path:
         (dt.date(2026, 11, 5), "SALES", "five"),  # bad-number
         (dt.date(2026, 11, 6), "NPS", 11),  # nps-out-of-range
         (dt.date(2026, 11, 6), "RATE", 0.5),  # entry-for-formula-kpi
+        (dt.date(2026, 11, 7), "HUGE", 1.7e308),
+        (dt.date(2026, 11, 8), "HUGE", 1.7e308),  # the Sum overflows: number-too-large
     ]
     for r, (d, k, v) in enumerate(data, start=1):
         if isinstance(d, dt.date):
@@ -125,7 +129,7 @@ def test_every_problem_is_located_and_explained(tmp_path: Path) -> None:
     assert located["bad-date"].column == "Date" and "03/11/2026" in located["bad-date"].message
     assert located["bad-number"].cell == "Entries!C8" and "'five'" in located["bad-number"].message
     assert located["duplicate-kpi-id"].cell == "KPIs!A6"
-    assert located["excel-error"].cell == "KPIs!G19" and "#DIV/0!" in located["excel-error"].message
+    assert located["excel-error"].cell == "KPIs!G20" and "#DIV/0!" in located["excel-error"].message
 
 
 def test_problems_found_by_compute_name_their_kpi_cell(tmp_path: Path) -> None:
@@ -135,3 +139,4 @@ def test_problems_found_by_compute_name_their_kpi_cell(tmp_path: Path) -> None:
     assert by_code["division-by-zero"].cell == "KPIs!E18"
     assert by_code["formula-cycle"].cell in ("KPIs!E15", "KPIs!E16")
     assert by_code["missing-target"].cell == "KPIs!G4"
+    assert by_code["number-too-large"].cell == "KPIs!A19"
