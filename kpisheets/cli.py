@@ -73,6 +73,9 @@ def output_format(*choices: str) -> Callable[[F], F]:
     return decorator
 
 
+UNEXPECTED_DETAIL_CHARS = 200
+
+
 def handle_errors(fn: F) -> F:
     """Turn library exceptions into one sentence and exit code 1 (2 for usage)."""
 
@@ -95,8 +98,13 @@ def handle_errors(fn: F) -> F:
         except Exception as exc:  # a bug in kpisheets: still one sentence, not a traceback
             if os.environ.get("KPISHEETS_DEBUG"):
                 raise
+            from kpisheets.formatting import shorten
+
+            # The library's text may quote a whole cell of the user's (a 300-character
+            # title): one line of it is enough to recognise the failure.
+            detail = shorten(str(exc), UNEXPECTED_DETAIL_CHARS)
             click.echo(
-                f"Error: kpisheets failed unexpectedly ({type(exc).__name__}: {exc}); this is "
+                f"Error: kpisheets failed unexpectedly ({type(exc).__name__}: {detail}); this is "
                 "a bug, please report it with the command you ran (set KPISHEETS_DEBUG=1 "
                 "to see the traceback).",
                 err=True,

@@ -139,12 +139,14 @@ def refresh_workbook(
         raw = read_workbook(path)
         entries = raw.tables.get("Entries")
         say(f"Checking {len(entries.rows) if entries else 0:,} entries")
+        date1904 = raw.date1904
         tracker = validate(raw)
+        del raw, entries  # a million raw cells need not live through compute and the splice
         say(f"Computing {len(tracker.kpis):,} KPIs")
         result = compute(tracker, as_of)
         snapshots = review(result, tracker)
         say("Laying out Summary, History, Problems and Snapshots")
-        scratch = render_generated_sheets(result, snapshots, date_1904=raw.date1904)
+        scratch = render_generated_sheets(result, snapshots, date_1904=date1904)
         say(f"Writing {target.name}")
         splice(path, scratch, target, generated=True)
     return result

@@ -255,6 +255,22 @@ def test_an_unexpected_failure_is_one_sentence(
     assert isinstance(debug.exception, NameError)
 
 
+def test_an_unexpected_failure_does_not_repeat_huge_user_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = tracker_file(tmp_path / "t.xlsx")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise ValueError("exceeded 255 char limit for property, got:\n\n'" + "T" * 5000 + "'")
+
+    monkeypatch.setattr(kpisheets, "status", broken)
+    monkeypatch.delenv("KPISHEETS_DEBUG", raising=False)
+    result = run("status", str(book))
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and len(result.stderr) < 400
+    assert "exceeded 255 char limit for property, got: 'TTT" in result.stderr
+
+
 # ---------------------------------------------------------------------------
 # What the generated sheets look like
 

@@ -76,7 +76,9 @@ def as_float(x: Fraction | None) -> float | None:
 
 
 def _exact(x: Figure | None) -> Fraction | None:
-    return None if _blank(x) or not math.isfinite(x) else decimal_value(x)  # type: ignore[arg-type]
+    if isinstance(x, Fraction) or x is None:
+        return x
+    return decimal_value(x) if math.isfinite(x) else None
 
 
 def achievement(

@@ -15,7 +15,9 @@ from __future__ import annotations
 import io
 import math
 import re
+import sys
 from collections.abc import Callable, Sequence
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
@@ -74,6 +76,7 @@ CHARTS_PER_ROW = 3
 CHART_ROWS = 2
 NOTE_CHARS = 400  # a note is cut to this before fitting it to its cell
 NAME_CHARS = 70  # a longer KPI name is cut so one row cannot take half a page
+CATEGORY_CHARS = 120  # a category heading longer than this is cut (two lines at most)
 
 # (font size, note lines) tried in order until the summary fits on page one.
 FIT_STEPS = (
@@ -318,7 +321,7 @@ def _summary_table(
     rollups = {c.name: c for c in result.categories}
     for category, kpis in by_category(result):
         rollup = rollups.get(category)
-        band = markup(category, bold=True)
+        band = markup(shorten(category, CATEGORY_CHARS), bold=True)
         if rollup is not None:
             count = f"{len(kpis)} KPI" + ("s" if len(kpis) != 1 else "")
             band += (
@@ -376,6 +379,7 @@ def _kpi_cells(
 ) -> list[Any]:
     row = kpi_row(k)
     small = size - 1
+    width = {h: w - 6 for h, w, _ in columns}  # less the cell padding
     values: dict[str, Any] = {
         "Status": Paragraph(
             k.status.label, _style(small, True, colors.HexColor(STATUS_TEXT[k.status]), TA_CENTER)
@@ -387,9 +391,18 @@ def _kpi_cells(
         ),
         "Owner": Paragraph(markup(shorten(k.owner, 40)), _style(small, colour=MUTED)),
         "Period": Paragraph(markup(k.period.label), _style(small)),
-        "Actual": Paragraph(markup(row.actual), _style(size, True, align=TA_RIGHT)),
-        "Target": Paragraph(markup(row.target), _style(size, align=TA_RIGHT)),
-        "Expected": Paragraph(markup(row.expected), _style(size, colour=MUTED, align=TA_RIGHT)),
+        "Actual": Paragraph(
+            markup(_figure(row.actual, k.actual, width["Actual"], size, True)),
+            _style(size, True, align=TA_RIGHT),
+        ),
+        "Target": Paragraph(
+            markup(_figure(row.target, k.target, width["Target"], size)),
+            _style(size, align=TA_RIGHT),
+        ),
+        "Expected": Paragraph(
+            markup(_figure(row.expected, k.expected, width["Expected"], size)),
+            _style(size, colour=MUTED, align=TA_RIGHT),
+        ),
         "% of target": Paragraph(row.achievement, _style(size, True, align=TA_RIGHT)),
         "Trend": Paragraph(
             f'<font color="{row.trend_colour}">{row.trend_arrow}'
@@ -400,6 +413,17 @@ def _kpi_cells(
         "Latest note": _note(k.note, small, note_w - 6, note_lines),
     }
     return [values[h] for h, _, _ in columns]
+
+
+def _figure(text: str, value: float | None, width: float, size: float, bold: bool = False) -> str:
+    """A figure's text for a cell ``width`` points wide: as formatted when it fits;
+    a huge or tiny number in scientific notation (``1.7E+308``, not 309 digits);
+    otherwise cut with an ellipsis (a unit of a thousand characters)."""
+    if string_width(text, size, bold) <= width:
+        return text
+    if value is not None and value != 0 and not 1e-6 <= abs(value) < 1e15:
+        text = f"{value:.3G}"
+    return fit(text, size, width, bold)
 
 
 def _note(note: str | None, size: float, width: float, lines: int) -> Paragraph:
@@ -446,12 +470,11 @@ def sparkline(k: KpiResult, width: float, height: float) -> Drawing:
         )
         return drawing
     low, high = min(known), max(known)
-    span = (high - low) or 1.0
     pad = 1.5
 
     def point(i: int, v: float) -> tuple[float, float]:
         x = pad + (width - 2 * pad) * i / max(len(values) - 1, 1)
-        y = pad + (height - 2 * pad) * (v - low) / span
+        y = pad + (height - 2 * pad) * _position(v, low, high)
         return x, y
 
     def line(series: Sequence[float | None], colour: str, dashed: bool) -> None:
@@ -499,7 +522,7 @@ def _category_pages(
         suffix = f" (continued, {n + 1} of {len(chunks)})" if len(chunks) > 1 else ""
         story.append(
             Paragraph(
-                markup(category, bold=True)
+                markup(shorten(category, CATEGORY_CHARS), bold=True)
                 + f'<font face="{SANS}" color="#5F6368" size="10">  —  actual against target over the last '
                 f"{_history_length(chunk)} periods{suffix}</font>",
                 _style(13, True),
@@ -533,31 +556,47 @@ def _history_length(kpis: list[KpiResult]) -> int:
 
 def _chart_title(k: KpiResult, width: float) -> Paragraph:
     row = kpi_row(k)
+    actual = _figure(row.actual, k.actual, width * 0.3, 8)
+    target = _figure(row.target, k.target, width * 0.3, 8)
     badge = (
         f'<font color="{STATUS_FILL[k.status]}">●</font> '
-        f'<font size="8" color="#5F6368">{k.status.label} · {markup(row.actual)} of '
-        f"{markup(row.target)} ({row.achievement})</font>"
+        f'<font size="8" color="#5F6368">{k.status.label} · {markup(actual)} of '
+        f"{markup(target)} ({row.achievement})</font>"
     )
     name = markup(fit(k.name, 10, width * 0.95, bold=True), bold=True)
     return Paragraph(f"{name}<br/>{badge}", _style(10, True))
 
 
 def _ticks(low: float, high: float, count: int = 4) -> list[float]:
-    """Round tick values covering low..high."""
-    if high <= low:
-        high = low + 1
-    raw = (high - low) / count
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    start = math.floor(low / step) * step
-    ticks = []
-    t = start
-    while t <= high + step * 0.001:
-        ticks.append(round(t, 10))
-        t += step
-    if ticks[-1] < high:
-        ticks.append(ticks[-1] + step)
-    return ticks
+    """Round tick values covering low..high: at most ``count`` + 2, all finite.
+
+    Worked out in exact decimals, so that figures near the largest float (whose span
+    overflows) or below the smallest step a float can add (where ``t += step`` never
+    moves) still give a few ticks; ticks beyond the largest float are clamped to it.
+    """
+    lo, hi = Decimal(low), Decimal(high)
+    if hi <= lo:
+        hi = lo + max(abs(lo) / 10, Decimal(1))
+    raw = (hi - lo) / count
+    magnitude = Decimal(10) ** raw.adjusted()
+    step = next(m * magnitude for m in (1, 2, Decimal("2.5"), 5, 10) if m * magnitude >= raw)
+    start = (lo / step).to_integral_value(rounding=ROUND_FLOOR) * step
+    exact = [start + n * step for n in range(count + 2) if start + n * step <= hi + step / 1000]
+    if exact[-1] < hi:
+        exact.append(exact[-1] + step)
+    largest = sys.float_info.max
+    return sorted({min(max(float(t), -largest), largest) for t in exact})
+
+
+def _position(value: float, low: float, high: float) -> float:
+    """Where ``value`` sits between ``low`` and ``high``, 0..1, without overflowing
+    when the span is wider than the largest float."""
+    span = high - low
+    if not span:
+        return 0.0
+    if math.isfinite(span):
+        return (value - low) / span
+    return (value / 2 - low / 2) / (high / 2 - low / 2)
 
 
 def _tick_label(value: float, number_format: str) -> str:
@@ -566,6 +605,8 @@ def _tick_label(value: float, number_format: str) -> str:
     text = format_value(value, number_format)
     if len(text) <= 8:
         return text
+    if abs(value) >= 1e15:
+        return f"{value:.2G}"
     parts = re.match(r"^(-?)([^\d-]*?)(\d[\d,.]*)(.*)$", text)
     for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= limit:
@@ -610,7 +651,7 @@ def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
     slot = plot_w / n
 
     def y_of(v: float) -> float:
-        return bottom + plot_h * (v - low) / ((high - low) or 1.0)
+        return bottom + plot_h * _position(v, low, high)
 
     def x_of(i: int) -> float:
         return left + slot * (i + 0.5)

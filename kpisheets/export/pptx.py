@@ -40,6 +40,7 @@ CHARTS_PER_SLIDE = 4  # 2 × 2
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CORE_PROPERTY_CHARS = 255
 
 
 def clean(text: object) -> str:
@@ -56,7 +57,8 @@ def result_pptx(result: Result, progress: Callable[[str], None] | None = None) -
     say = progress or (lambda message: None)
     deck = Presentation()
     deck.slide_width, deck.slide_height = SLIDE_W, SLIDE_H
-    deck.core_properties.title = clean(result.title)
+    # The document title is limited to 255 characters by the file format.
+    deck.core_properties.title = shorten(clean(result.title), CORE_PROPERTY_CHARS)
     deck.core_properties.author = "kpisheets"
 
     say("title slide")
@@ -242,8 +244,12 @@ def _chart_slide(deck: Any, heading: str, kpis: list[KpiResult]) -> None:
 
 
 def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> None:
-    number_format = k.number_format or "General"
-    data = CategoryChartData(number_format=number_format)
+    number_format = clean(k.number_format) or "General"
+    # python-pptx writes a chart data number format into the XML as it is, unescaped
+    # (a Format `0 "<km>"` broke the file, and markup in a Format would be injected),
+    # so the data is built with General and the KPI's format set afterwards through
+    # lxml, which escapes it.
+    data = CategoryChartData(number_format="General")
     data.categories = [clean(p.label) for p in k.history] or ["(no history)"]
     data.add_series("Actual", [p.value for p in k.history] or [None])
     data.add_series("Target", [p.target for p in k.history] or [None])
@@ -266,6 +272,8 @@ def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> 
     chart.value_axis.tick_labels.number_format = number_format
     chart.value_axis.tick_labels.number_format_is_linked = False
     chart.value_axis.has_major_gridlines = True
+    for code in chart._chartSpace.xpath(".//c:numCache/c:formatCode"):
+        code.text = number_format
     actual, target = chart.plots[0].series
     if kind == XL_CHART_TYPE.COLUMN_CLUSTERED:
         for series, colour in ((actual, ACTUAL_COLOUR), (target, "#BDC1C6")):

@@ -42,6 +42,9 @@ WORKBOOK_OPTIONS: dict[str, Any] = {
     "in_memory": True,
 }
 DEFAULT_DATE_FORMAT = "yyyy-mm-dd"
+# The dates a date cell can hold, by date system (False: 1900, True: 1904).
+FIRST_DATE = {False: dt.date(1900, 1, 1), True: dt.date(1904, 1, 1)}
+LAST_DATE = dt.date(9999, 12, 31)
 DEFAULT_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 ZERO_WIDTH_SPACE = "\u200b"
 # What XlsxWriter's chart code treats as a reference rather than a name.
@@ -68,7 +71,9 @@ def render_report(
     """
     with _workbook(target, date_1904) as book:
         formats = _Formats(book)
-        created = report.as_of or dt.date(2000, 1, 1)
+        # The file format's dates have four-digit years from 1900 on (year 1 was
+        # written "1-01-01T00:00:00Z", which is no date).
+        created = min(max(report.as_of or dt.date(2000, 1, 1), FIRST_DATE[False]), LAST_DATE)
         book.set_properties(
             {
                 "created": dt.datetime(created.year, created.month, created.day),
@@ -79,10 +84,10 @@ def render_report(
             _render_sheet(book, book.add_worksheet(sheet.name), sheet, formats)
 
 
-def render_to_bytes(report: Report) -> bytes:
+def render_to_bytes(report: Report, date_1904: bool = False) -> bytes:
     """The rendered workbook as bytes (what the splice takes)."""
     buffer = io.BytesIO()
-    render_report(report, buffer)
+    render_report(report, buffer, date_1904=date_1904)
     return buffer.getvalue()
 
 
@@ -206,7 +211,11 @@ def _write(ws: Worksheet, row: int, col: int, value: Any, fmt: Format | None) ->
         elif fmt is not None:
             ws.write_blank(row, col, None, fmt)
     elif isinstance(value, dt.datetime | dt.date):
-        ws.write_datetime(row, col, value, fmt)
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if FIRST_DATE[ws.date_1904] <= day <= LAST_DATE:
+            ws.write_datetime(row, col, value, fmt)
+        else:  # a date cell cannot hold it (Excel would show ####): its ISO text
+            ws.write_string(row, col, value.isoformat(), fmt)
     elif isinstance(value, str):
         ws.write_string(row, col, value, fmt)
     else:

@@ -1,0 +1,144 @@
+"""Exports at the edges (issue 14): figures up to the largest float and beyond, user
+text that looks like XML in a Unit or Format, and very long titles, categories and
+units. Every format is written and read back; none may fail or carry markup."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from pptx import Presentation
+
+from kpisheets.calc import compute
+from kpisheets.export import KNOWN_SUFFIXES, export_result
+from kpisheets.export.pdf import _ticks
+from kpisheets.result import Result
+from tests.builders import kpi, tracker
+
+AS_OF = dt.date(2026, 11, 20)
+MONTHS = [dt.date(2026, m, 3) for m in range(1, 12)]
+
+
+def _huge() -> Result:
+    """Figures at and past the float limits, as lines and as columns."""
+    kpis = [
+        kpi("MAXLINE", aggregation="last", target=1.7e308, category="Huge"),
+        kpi("NEGLINE", aggregation="last", target=-1.7e308, category="Huge"),
+        kpi("MIXED", aggregation="last", target=1e300, category="Huge"),
+        kpi("TINY", aggregation="last", target=5e-324, category="Huge"),
+        kpi("OVER", target=1, category="Huge"),  # the Sum overflows: blank
+        kpi("BIGSUM", target=1e300, category="Huge", unit="$"),
+        kpi("FLAT", aggregation="last", target=1.7976931348623157e308, category="Huge"),
+    ]
+    entries = []
+    for i, day in enumerate(MONTHS):
+        entries += [
+            (day, "MAXLINE", 1.7e308 if i % 2 else -1.7e308),
+            (day, "NEGLINE", -1.7e308),
+            (day, "MIXED", 1e300 * (i + 1) if i % 3 else -1e-300),
+            (day, "TINY", 5e-324 * i),
+            (day, "OVER", 1.7e308),
+            (day + dt.timedelta(days=1), "OVER", 1.7e308),
+            (day, "BIGSUM", 1e300),
+            (day, "FLAT", 1.7976931348623157e308),
+        ]
+    return compute(tracker(kpis, entries, history_periods=12), AS_OF)
+
+
+def _markup() -> Result:
+    """A Unit and Formats that hold XML specials and a well-formed fragment."""
+    fragment = '0" </c:formatCode><c:evil/><c:formatCode>"'
+    kpis = [
+        kpi("RD", unit="R&D hours", target=100, category="R&D <lab>"),
+        kpi("KM", unit="km", number_format='0 "<km>"', target=100, aggregation="last"),
+        kpi("FRAG", number_format=fragment, target=100, aggregation="last"),
+        kpi("AMP", number_format='#,##0 "A&B"', unit="&lt;", target=100),
+    ]
+    entries = [(d, k.id, 10 + i) for i, d in enumerate(MONTHS) for k in kpis]
+    return compute(tracker(kpis, entries, title="R&D <b>bold</b> & co"), AS_OF)
+
+
+def _long() -> Result:
+    """A 300-character title, a 12,000-character category, a 1,700-character unit."""
+    kpis = [
+        kpi("A", category="C" * 12_000, target=10, name="N" * 5_000, owner="O" * 3_000),
+        kpi("B", unit="U" * 1_700, target=10, category="Short"),
+        kpi("C", number_format='0 "' + "F" * 2_000 + '"', target=10, category="Short"),
+    ]
+    entries = [(d, k.id, 3, "note " * 3_000) for d in MONTHS for k in kpis]
+    return compute(tracker(kpis, entries, title="T" * 300), AS_OF)
+
+
+@pytest.mark.parametrize("suffix", KNOWN_SUFFIXES)
+@pytest.mark.parametrize("make", [_huge, _markup, _long], ids=["huge", "markup", "long"])
+def test_every_export_writes_edge_results(tmp_path: Path, suffix: str, make: object) -> None:
+    result = make()  # type: ignore[operator]
+    out = export_result(result, tmp_path / f"out{suffix}")
+    data = out.read_bytes()
+    assert data
+    if suffix in (".xlsx", ".pptx"):
+        with zipfile.ZipFile(out) as package:
+            for name in package.namelist():
+                if name.endswith((".xml", ".rels")):
+                    root = etree.fromstring(package.read(name))  # well-formed
+                    assert not root.xpath("//*[local-name()='evil']"), name
+    if suffix == ".pdf":
+        assert data.startswith(b"%PDF") and b"%%EOF" in data[-1024:]
+
+
+def test_pptx_formats_are_escaped_not_injected(tmp_path: Path) -> None:
+    result = _markup()
+    deck = Presentation(str(export_result(result, tmp_path / "m.pptx")))
+    charts = [s.chart for slide in deck.slides for s in slide.shapes if s.has_chart]
+    codes = {}
+    for chart in charts:
+        name = chart.chart_title.text_frame.text.split(" — ")[0]
+        codes[name] = {c.text for c in chart._chartSpace.xpath(".//c:formatCode")}
+        codes[name].add(chart.value_axis.tick_labels.number_format)
+    by_name = {k.name: k.number_format for k in result.kpis}
+    for name, fmt in by_name.items():
+        assert codes[name] == {fmt}, name
+    assert deck.core_properties.title == "R&D <b>bold</b> & co"
+
+
+def test_pptx_title_of_300_characters_is_shortened(tmp_path: Path) -> None:
+    deck = Presentation(str(export_result(_long(), tmp_path / "l.pptx")))
+    assert len(deck.core_properties.title) == 255
+    assert deck.core_properties.title.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [
+        (0, 1.7976931348623157e308),
+        (-1.7976931348623157e308, 1.7976931348623157e308),
+        (1.7e308, 1.7e308),
+        (1e300, 1e300 * (1 + 1e-15)),
+        (-1e-300, 1e300),
+        (5e-324, 5e-324),
+        (0, 5e-324),
+        (0, 0),
+        (-5, -5),
+        (1e15, 1e15 + 1),
+    ],
+)
+def test_axis_ticks_cover_the_range_with_a_few_finite_ticks(low: float, high: float) -> None:
+    ticks = _ticks(low, high)
+    assert 2 <= len(ticks) <= 8
+    assert all(t == t and abs(t) != float("inf") for t in ticks)
+    assert ticks == sorted(set(ticks))
+    assert ticks[0] <= low and ticks[-1] >= high
+
+
+def test_pdf_shows_huge_figures_and_long_text_within_the_page(tmp_path: Path) -> None:
+    from tests.test_export_pdf import pdf_text  # noqa: PLC0415
+
+    text = pdf_text(export_result(_huge(), tmp_path / "h.pdf"))
+    assert "E+308" in text or "E+300" in text
+    long_text = pdf_text(export_result(_long(), tmp_path / "l.pdf"))
+    assert "CCCC" in long_text and "…" in long_text
+    assert re.search(r"3 U{5,}…", long_text)
