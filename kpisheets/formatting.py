@@ -234,9 +234,17 @@ def achievement_band(k: KpiResult) -> Status | None:
 
 
 def percent(value: float | None, decimals: int = 0, blank: str = "—") -> str:
-    """A fraction as a percentage: ``0.934`` → ``'93%'``."""
+    """A fraction as a percentage: ``0.934`` → ``'93%'``; beyond a trillion percent
+    in scientific notation, as Excel's General shows it, not 300 digits.
+
+    >>> percent(0.934), percent(-6.7e299)
+    ('93%', '-6.7E+301%')
+    """
     if value is None or (isinstance(value, float) and (math.isnan(value) or math.isinf(value))):
         return blank
+    if abs(value) >= 1e13:  # x 100 would reach 1e15 (or overflow near the float limit)
+        mantissa, exponent = f"{value:.2E}".split("E")
+        return f"{float(mantissa):G}E{int(exponent) + 2:+03d}%"
     return f"{value * 100:.{decimals}f}%"
 
 

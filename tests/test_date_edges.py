@@ -48,3 +48,39 @@ def test_as_of_in_year_one_exports_a_valid_workbook(tmp_path: Path) -> None:
     cells = [c for row in _summary_rows(out) for c in row]
     assert "0001-01-01" in cells  # a date cell cannot hold it: its ISO text
     assert not [c for c in cells if isinstance(c, dt.date) and c.year < 1900]
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_every_date_excel_holds_reads_computes_and_writes(tmp_path: Path, date1904: bool) -> None:
+    # Targets after 2262-04-11 made every command fail (pandas' nanosecond bound),
+    # and Entries dates after it became wrong dates silently.
+    first = D(1904, 1, 1) if date1904 else D(1900, 1, 1)
+    last = D(9999, 12, 31)
+    sheets = simple_tracker_sheets()
+    sheets["KPIs"][0] += ["Start", "End"]
+    sheets["KPIs"].append(["ALL", "All time", "", "", "", "Higher", "Sum", "", 10, first, last])
+    sheets["Entries"] += [
+        [first, "ALL", 1],
+        [D(1904, 2, 29) if date1904 else D(1900, 3, 1), "ALL", 2],
+        [D(2262, 4, 12), "ALL", 3],
+        [last, "ALL", 4],
+        [last, "SALES", 5],
+    ]
+    sheets["Targets"] += [["SALES", last, 99], ["ALL", first, 7]]
+    sheets["Settings"][2] = ["As of", last]
+    book = write_workbook(tmp_path / "t.xlsx", sheets, date1904=date1904)
+    runner = CliRunner()
+    status = runner.invoke(cli, ["status", str(book), "--format", "json"])
+    assert status.exit_code == 0, status.output
+    import json
+
+    got = json.loads(status.stdout)
+    by_id = {k["id"]: k for k in got["kpis"]}
+    assert got["as_of"] == "9999-12-31"
+    assert by_id["ALL"]["actual"] == 1 + 2 + 3 + 4 and by_id["ALL"]["last_entry"] == "9999-12-31"
+    assert (by_id["SALES"]["actual"], by_id["SALES"]["target"]) == (5, 99)
+    for command in (["check"], ["refresh", "-q"], ["export", "-o", str(tmp_path / "s.pdf")]):
+        run = runner.invoke(cli, [command[0], str(book), *command[1:]])
+        assert run.exit_code == 0, (command, run.output)
+    cells = [c for row in _summary_rows(book) for c in row]
+    assert last in cells

@@ -107,12 +107,25 @@ def is_blank(value: CellValue) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
 
+SHOWN_CHARS = 80  # longer text in a cell is cut in the messages that quote it
+
+
 def shown(value: CellValue) -> str:
-    """A cell value the way the message should quote it."""
+    """A cell value the way the message should quote it: long text cut to
+    :data:`SHOWN_CHARS` characters, a huge number as Excel's General shows it.
+
+    >>> shown("x" * 500)[-3:], shown(1e308), shown(3.0)
+    ("x…'", '1E+308', '3')
+    """
     if isinstance(value, str):
-        return repr(value.strip() if value.strip() else value)
+        text = value.strip() if value.strip() else value
+        if len(text) > SHOWN_CHARS:
+            text = text[: SHOWN_CHARS - 1] + "…"
+        return repr(text)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and math.isfinite(value) and abs(value) >= 1e15:
+        return f"{value:.15G}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
@@ -214,6 +227,11 @@ def parse_date(value: CellValue, date1904: bool = False) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
+    if isinstance(value, dt.time) and date1904:
+        # The reader gives a date cell below serial 1 as a time of day; in the 1904
+        # system serial 0 is a real day, 1904-01-01 (in the 1900 system it is Excel's
+        # "1900-01-00", no date).
+        return dt.date(1904, 1, 1)
     if isinstance(value, bool):
         raise BadCell("bad-date", f"{shown(value)} is not a date.", ENTRY_DATE_HINT)
     if isinstance(value, int | float):
