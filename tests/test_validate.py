@@ -207,6 +207,18 @@ def test_kpi_definitions_typed_and_checked() -> None:
     ]
 
 
+def test_an_id_of_digits_only_is_a_warning_and_long_ids_are_quoted_short() -> None:
+    kpis = [["ID", "KPI"], ["2024", "Year"], ["7DAY", "Week"], ["Y" * 5000, "Long"]]
+    t = validate(raw([["Date", "KPI", "Value"]], kpis=kpis))
+    assert [(p.code, p.severity, p.cell) for p in t.problems] == [
+        ("numeric-id", "warning", "KPIs!A2"),
+        ("bad-id", "error", "KPIs!A4"),
+    ]
+    assert "reads 2024 as the number" in t.problems[0].message
+    assert [k.valid for k in t.kpis] == [True, True, False]
+    assert len(t.problems[1].message) < 200
+
+
 def test_missing_columns_and_sheets() -> None:
     t = validate(raw([["When", "KPI", "Value"], [dt.date(2026, 1, 1), "Sales", 1.0]]))
     assert where(t) == [("missing-column", None)]

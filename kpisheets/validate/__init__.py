@@ -34,7 +34,7 @@ warning elsewhere], ``uncalculated-formula`` [same], ``nps-out-of-range`` [error
 ``threshold-order`` [warning], ``entry-for-formula-kpi`` [warning],
 ``formula-syntax`` [error, a Formula KPI without a formula], ``missing-tolerance``,
 ``incomplete-window``, ``bad-value``, ``unknown-setting``, ``duplicate-setting``,
-``empty-name`` [warnings]; :func:`check_workbook` adds ``generated-sheet-taken`` [error].
+``empty-name``, ``numeric-id`` [warnings]; :func:`check_workbook` adds ``generated-sheet-taken`` [error].
 """
 
 from __future__ import annotations

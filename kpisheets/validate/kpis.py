@@ -41,6 +41,7 @@ from kpisheets.validate.cells import (
     parse_number,
     plain_text,
     refuse_special,
+    shown,
     text,
 )
 from kpisheets.validate.problems import ProblemLog
@@ -277,6 +278,8 @@ def _kpi_row(row: _KpiRow, settings: Settings) -> KpiDefinition:
     if not KPI_ID.fullmatch(row.kpi_id):
         row.valid = False
         _bad_id(row)
+    elif row.kpi_id.isdigit():
+        _numeric_id(row)
     k = KpiDefinition(id=row.kpi_id, name=row.kpi_id, row=row.table.row_numbers[row.i])
     _names(row, k)
     _number_format(row, k)
@@ -314,7 +317,7 @@ def _bad_id(row: _KpiRow) -> None:
     row.add(
         "bad-id",
         "error",
-        f"The ID {kpi_id!r} "
+        f"The ID {shown(kpi_id)} "
         + (
             "is longer than 40 characters."
             if len(kpi_id) > 40
@@ -323,6 +326,19 @@ def _bad_id(row: _KpiRow) -> None:
         "Use letters, digits and _ only, at most 40 characters, e.g. "
         + (re.sub(r"\W+", "_", kpi_id).strip("_")[:40] or "KPI_1")
         + ".",
+        row.cols["id"],
+    )
+
+
+def _numeric_id(row: _KpiRow) -> None:
+    """``numeric-id``: an ID of digits only is valid, but a formula reads it as a number
+    (``2024 * 2`` is 4048), so no formula can use it."""
+    row.add(
+        "numeric-id",
+        "warning",
+        f"The ID {row.kpi_id!r} is made only of digits, so a formula reads {row.kpi_id} as "
+        "the number, never as this KPI.",
+        f"If a formula should use it, give it an ID with a letter or _, e.g. K{row.kpi_id}.",
         row.cols["id"],
     )
 
