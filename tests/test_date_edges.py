@@ -57,7 +57,7 @@ def test_every_date_excel_holds_reads_computes_and_writes(tmp_path: Path, date19
     first = D(1904, 1, 1) if date1904 else D(1900, 1, 1)
     last = D(9999, 12, 31)
     sheets = simple_tracker_sheets()
-    sheets["KPIs"][0] += ["Start", "End"]
+    sheets["KPIs"][0] = [*sheets["KPIs"][0], "Start", "End"]  # a copy: the header is shared
     sheets["KPIs"].append(["ALL", "All time", "", "", "", "Higher", "Sum", "", 10, first, last])
     sheets["Entries"] += [
         [first, "ALL", 1],
