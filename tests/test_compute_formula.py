@@ -341,3 +341,29 @@ def test_a_problem_quotes_a_long_formula_shortened() -> None:
     long = " + ".join(["nope"] * 2000)
     (p,) = run([kpi("F", aggregation="formula", formula=long, target=1)]).problems
     assert p.code == "formula-unknown-kpi" and len(p.message) < 300
+
+
+def test_segments_of_long_chains_and_ladders_stay_bounded() -> None:
+    # Segments write nested formulas out down to base KPIs; a ladder written out has
+    # 2^22 leaves, a chain is a thousand deep: neither may recurse or explode.
+    chain = [kpi("K0")] + [
+        kpi(f"K{n}", aggregation="formula", formula=f"K{n - 1} + 1", target=1)
+        for n in range(1, 1001)
+    ]
+    ladder = [kpi("A0"), kpi("B0")]
+    for n in range(1, 23):
+        ladder.append(kpi(f"A{n}", aggregation="formula", formula=f"A{n - 1} + B{n - 1}"))
+        ladder.append(kpi(f"B{n}", aggregation="formula", formula=f"A{n - 1} - B{n - 1}"))
+    entries = [
+        ("2026-11-02", "K0", 5, None, None, "Mobile"),
+        ("2026-11-02", "A0", 1, None, None, "Mobile"),
+        ("2026-11-03", "B0", 1, None, None, "Mobile"),
+    ]
+    r = run(chain + ladder, entries)
+    assert r.kpi("K1000").actual == 1005
+    assert [(g.name, g.actual) for g in r.kpi("K2").segments] == [("Mobile", 7)]
+    assert r.kpi("A1").segments and not r.kpi("A22").segments  # too long written out
+    a, b = 1, 1
+    for _ in range(22):
+        a, b = a + b, a - b
+    assert r.kpi("A22").actual == a

@@ -159,63 +159,105 @@ def aggregate_with_segments(
 # Formula trees over base KPIs
 
 
-def expand(tree: fx.Node, nested: Callable[[str], fx.Node | None | bool]) -> fx.Node | None:
+EXPANDED_NODES = 5_000  # a formula longer than this written out gets no segments
+
+
+def expand(
+    tree: fx.Node,
+    nested: Callable[[str], fx.Node | None | bool],
+    limit: int = EXPANDED_NODES,
+) -> fx.Node | None:
     """A formula tree with every reference to another Formula KPI replaced by that
     KPI's own (expanded) tree, so it refers to base KPIs only.
 
     ``nested(ref)`` gives the tree of a formula KPI, ``True`` for a base KPI, and
     ``None`` for a formula that cannot be computed (then the whole tree is None).
+    Also None when the written-out tree would have more than ``limit`` nodes: formulas
+    over formulas grow exponentially written out (a "ladder" of 46 KPIs has 2^22
+    leaves), and such a KPI keeps its figures but gets no segments. Built with an
+    explicit stack, never recursion.
     """
-    if isinstance(tree, fx.Ref):
-        found = nested(tree.kpi)
-        if found is True:
-            return tree
-        if found is None or found is False:
+    built: list[fx.Node] = []
+    todo: list[tuple[fx.Node, bool]] = [(tree, False)]
+    count = 0
+    while todo:
+        node, children_built = todo.pop()
+        if isinstance(node, fx.Ref):
+            found = nested(node.kpi)
+            if found is True:
+                built.append(node)
+                count += 1
+            elif found is None or found is False:
+                return None
+            else:
+                todo.append((found, False))  # write the nested formula out in place
+                continue
+        elif isinstance(node, fx.Number):
+            built.append(node)
+            count += 1
+        elif not children_built:
+            todo.append((node, True))
+            if isinstance(node, fx.Unary):
+                todo.append((node.operand, False))
+            else:
+                todo += ((node.right, False), (node.left, False))
+            continue
+        elif isinstance(node, fx.Unary):
+            built.append(fx.Unary(node.op, built.pop()))
+            count += 1
+        else:
+            right = built.pop()
+            built.append(fx.Binary(node.op, built.pop(), right))
+            count += 1
+        if count > limit:
             return None
-        assert not isinstance(found, bool)
-        return expand(found, nested)
-    if isinstance(tree, fx.Unary):
-        operand = expand(tree.operand, nested)
-        return None if operand is None else fx.Unary(tree.op, operand)
-    if isinstance(tree, fx.Binary):
-        left, right = expand(tree.left, nested), expand(tree.right, nested)
-        if left is None or right is None:
-            return None
-        return fx.Binary(tree.op, left, right)
-    return tree
+    return built[0]
 
 
 Linear = dict[str, float]  # base KPI ID → coefficient
 
 
+def _scaled(linear: Linear | None, factor: float) -> Linear | None:
+    return None if linear is None else {k: v * factor for k, v in linear.items()}
+
+
 def _linear(node: fx.Node) -> Linear | None:
-    """A sum of KPI references times constants (``A + 2*B - C``), else None."""
-    if isinstance(node, fx.Ref):
-        return {node.kpi: 1.0}
-    if isinstance(node, fx.Unary):
-        inner = _linear(node.operand)
-        if inner is None:
-            return None
-        return {k: -v for k, v in inner.items()} if node.op == "-" else inner
-    if isinstance(node, fx.Binary):
-        if node.op in "+-":
-            left, right = _linear(node.left), _linear(node.right)
-            if left is None or right is None:
-                return None
-            out = dict(left)
-            sign = 1.0 if node.op == "+" else -1.0
-            for k, v in right.items():
-                out[k] = out.get(k, 0.0) + sign * v
-            return out
-        if node.op == "*":
-            for const, other in ((node.left, node.right), (node.right, node.left)):
-                if isinstance(const, fx.Number):
-                    inner = _linear(other)
-                    return None if inner is None else {k: v * const.value for k, v in inner.items()}
-        if node.op == "/" and isinstance(node.right, fx.Number) and node.right.value != 0:
-            inner = _linear(node.left)
-            return None if inner is None else {k: v / node.right.value for k, v in inner.items()}
-    return None
+    """A sum of KPI references times constants (``A + 2*B - C``), else None.
+    Worked out bottom-up with an explicit stack (a formula may be thousands deep)."""
+    results: list[Linear | None] = []
+    todo: list[tuple[fx.Node, bool]] = [(node, False)]
+    while todo:
+        n, children_done = todo.pop()
+        if isinstance(n, fx.Ref):
+            results.append({n.kpi: 1.0})
+        elif isinstance(n, fx.Number):
+            results.append(None)  # a number alone is no sum of references
+        elif not children_done:
+            todo.append((n, True))
+            if isinstance(n, fx.Unary):
+                todo.append((n.operand, False))
+            else:
+                todo += ((n.right, False), (n.left, False))
+        elif isinstance(n, fx.Unary):
+            inner = results.pop()
+            results.append(_scaled(inner, -1.0) if n.op == "-" else inner)
+        else:
+            right, left = results.pop(), results.pop()
+            out: Linear | None = None
+            if n.op in "+-" and left is not None and right is not None:
+                out = dict(left)
+                sign = 1.0 if n.op == "+" else -1.0
+                for k, v in right.items():
+                    out[k] = out.get(k, 0.0) + sign * v
+            elif n.op == "*" and isinstance(n.left, fx.Number):
+                out = _scaled(right, n.left.value)
+            elif n.op == "*" and isinstance(n.right, fx.Number):
+                out = _scaled(left, n.right.value)
+            elif n.op == "/" and isinstance(n.right, fx.Number) and n.right.value != 0:
+                divisor = n.right.value
+                out = None if left is None else {k: v / divisor for k, v in left.items()}
+            results.append(out)
+    return results[0]
 
 
 @dataclass(frozen=True)
