@@ -73,8 +73,7 @@ def check_generated_names(path: Path) -> None:
 def build_refresh_report(result: Result, snapshots: Sequence[Snapshot] = ()) -> Report:
     """Every sheet a refresh writes: Summary, History and Problems laid out from
     ``result``, then Snapshots with ``snapshots`` (earlier ones and this refresh's)."""
-    from kpisheets.report import build_report
-    from kpisheets.reviews import snapshots_sheet
+    from kpisheets.report import build_report, snapshots_sheet
 
     report = build_report(result)
     formats = {k.id.lower(): k.number_format for k in result.kpis}

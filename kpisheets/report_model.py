@@ -229,6 +229,7 @@ class SummaryLayout:
     title_row: int | None = None
     as_of_row: int | None = None
     changed_row: int | None = None  # the "entries changed" line (live workbooks only)
+    since_row: int | None = None  # the "Since <date>" heading (what changed since the review)
     left_out_row: int | None = None  # "N entries are left out…" (only when some are)
     tiles_row: int | None = None  # the tile values; their labels are on the next row
     header_row: int | None = None  # the KPI table's column headings

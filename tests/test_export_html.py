@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
+
+import pytest
 
 from kpisheets.export import export_result
 from kpisheets.export.html import result_html
@@ -76,3 +80,72 @@ def test_self_contained_no_network_no_scripts() -> None:
     assert '<meta name="viewport"' in page_source  # phones
     assert "@media (max-width" in page_source  # cards on narrow screens
     assert "@media print" in page_source
+
+
+CHROMIUM = next(
+    (p for p in (shutil.which("chromium"), shutil.which("chromium-browser")) if p), None
+)
+# Measures each category table's first row in the browser: (left, width) of every cell.
+MEASURE = """<script>
+const rows = [];
+for (const t of document.querySelectorAll('main table')) {
+  const cells = [...t.querySelectorAll('tbody tr:first-child > *')];
+  rows.push(cells.map(c => { const r = c.getBoundingClientRect();
+    return Math.round(r.left) + ':' + Math.round(r.width); }).join(','));
+}
+const m = document.createElement('pre'); m.id = 'measure';
+m.textContent = rows.join('\\n') + '\\npage:' + document.documentElement.scrollWidth;
+document.body.appendChild(m);
+</script>"""
+
+
+def _measure(page: str, width: int, tmp_path: Path) -> tuple[list[list[tuple[int, int]]], int]:
+    """Lay ``page`` out in headless Chromium at ``width`` px; per table the cells'
+    (left, width), and the page's scroll width."""
+    html = tmp_path / f"m{width}.html"
+    html.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    assert CHROMIUM is not None
+    dom = subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / f'profile{width}'}",
+            f"--window-size={width},1000",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    text = re.search(r'<pre id="measure">(.*?)</pre>', dom, re.S)
+    assert text, dom[-500:]
+    *tables, page_line = text.group(1).strip().splitlines()
+    cells = [[tuple(int(n) for n in c.split(":")) for c in t.split(",")] for t in tables]
+    return cells, int(page_line.split(":")[1])  # type: ignore[misc]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("width", [820, 1000, 1400])
+def test_columns_line_up_across_category_tables_and_notes_keep_room(
+    width: int, tmp_path: Path
+) -> None:
+    tables, page_width = _measure(result_html(sample_result()), width, tmp_path)
+    assert len(tables) >= 2
+    assert all(t == tables[0] for t in tables)  # same left and width, table after table
+    note_left, note_width = tables[0][-1]
+    assert note_width >= 150  # was ~50 px between 721 and 1000 px
+    assert note_left + note_width <= width and page_width <= width  # no sideways scroll
+
+
+def test_notes_wrap_between_words() -> None:
+    css = result_html(sample_result())
+    note_rule = re.search(r"\.note \{[^}]*\}", css)
+    assert note_rule and "overflow-wrap: break-word" in note_rule.group(0)
+    assert "anywhere" not in note_rule.group(0)  # 'anywhere' broke words mid-word

@@ -285,3 +285,55 @@ def test_review_every_setting_picks_the_last_review(tmp_path: Path) -> None:
     assert tracker.settings.review_every == 7
     (problem,) = [p for p in tracker.problems if p.code == "bad-number"]
     assert problem.severity == "warning" and problem.cell == "Settings!B4"
+
+
+# ---------------------------------------------------------------------------
+# The "Since" block on the Summary and in every export
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tracker refreshed on 10 and 20 Nov: the second refresh has a last review."""
+    path = write_workbook(tmp_path_factory.mktemp("reviewed") / "t.xlsx", tracker_sheets())
+    refresh_workbook(path, as_of=NOV[10])
+    refresh_workbook(path, as_of=NOV[20])
+    return path
+
+
+def test_the_summary_opens_with_the_since_block(reviewed: Path) -> None:
+    with CalamineWorkbook.from_path(str(reviewed)) as book:
+        rows = book.get_sheet_by_name("Summary").to_python(skip_empty_area=False)
+    texts = [" ".join(str(v) for v in row if v not in ("", None)) for row in rows]
+    heading = texts.index("Since 10 Nov 2026 (last review)")
+    tiles = next(i for i, t in enumerate(texts) if "Overall score" in t)
+    header = next(i for i, t in enumerate(texts) if t.startswith("KPI Owner"))
+    assert heading < tiles - 1 < header  # under the as-of lines, above tiles and table
+    block = texts[heading + 1 : tiles]
+    assert "Status Sales On track → At risk (score 135% → 90%)" in block
+    assert any(t.startswith("Score Churn rate 120% → 100% (−20 pts)") for t in block)
+    assert "First entries Leads (12 Nov 2026)" in block
+
+
+@pytest.mark.parametrize("suffix", [".md", ".html", ".pdf", ".xlsx"])
+def test_every_export_opens_with_the_since_block(
+    reviewed: Path, suffix: str, tmp_path: Path
+) -> None:
+    from kpisheets.export import export_result
+
+    out = export_result(kpisheets.status(reviewed, NOV[20]), tmp_path / f"summary{suffix}")
+    if suffix == ".pdf":
+        from tests.test_export_pdf import pdf_text
+
+        if __import__("shutil").which("pdftotext") is None:
+            pytest.skip("poppler-utils (pdftotext) is not installed")
+        text = " ".join(pdf_text(out).split())
+    elif suffix == ".xlsx":
+        with CalamineWorkbook.from_path(str(out)) as book:
+            rows = book.get_sheet_by_name("Summary").to_python()
+        text = " ".join(str(v) for row in rows for v in row if v not in ("", None))
+    else:
+        text = out.read_text(encoding="utf-8")
+    heading = text.index("Since 10 Nov 2026 (last review)")
+    assert heading < text.index("Sales On track → At risk")
+    assert heading < text.index("Revenue")  # before the first category's table
+    assert "Leads (12 Nov 2026)" in text

@@ -99,7 +99,17 @@ h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid var(--line); 
 .tiles { display: flex; flex-wrap: wrap; gap: 8px; margin: 8px 0 14px; }
 .tile { border-radius: 6px; padding: 6px 12px; min-width: 92px; }
 .tile b { display: block; font-size: 22px; }
-table { border-collapse: collapse; width: 100%; }
+/* Every category table has the same column widths (fixed layout, one colgroup), so the
+   columns line up from one table to the next. */
+table { border-collapse: collapse; width: 100%; table-layout: fixed; }
+col.c-status { width: 8%; } col.c-kpi { width: 15%; } col.c-period { width: 8%; }
+col.c-actual, col.c-target, col.c-expected { width: 8%; } col.c-pct { width: 6%; }
+col.c-trend { width: 7%; } col.c-history { width: 9%; } col.c-note { width: 23%; }
+th.c-actual, th.c-target, th.c-expected, th.c-pct { text-align: right; }
+.since { margin: 4px 0 12px; padding: 8px 12px; border-left: 4px solid var(--ink);
+  background: #F8F9FA; }
+.since h2 { font-size: 15px; margin: 0 0 4px; border: none; padding: 0; }
+.since ul { margin: 0; padding-left: 18px; } .since li { margin: 2px 0; }
 /* the heading above shows the category; the caption names the table for screen readers */
 caption { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
@@ -114,9 +124,23 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
   white-space: nowrap; font-weight: 600; }
 .kpi-name { font-weight: 600; }
 .small, .muted { color: var(--muted); font-size: 12px; }
-.note { max-width: 320px; font-size: 12.5px; overflow-wrap: anywhere; }
+/* Notes wrap between words; only a single word longer than the column breaks. */
+.note { font-size: 12.5px; overflow-wrap: break-word; hyphens: auto; }
+.kpi-name, th[scope=row] { overflow-wrap: break-word; }
 .trend { white-space: nowrap; font-weight: 600; }
 .problems li { margin: 2px 0; }
+/* Between phone and desktop widths the sparkline column gives its room to the notes. */
+@media (min-width: 721px) and (max-width: 1000px) {
+  body { font-size: 13px; padding: 12px; }
+  /* the cells stay (hiding them would shift the others left); they take no room */
+  col.c-history { width: 0; }
+  td.c-history, th.c-history { padding: 0; border-left: 0; border-right: 0; font-size: 0; }
+  td.c-history > * { display: none; }
+  col.c-status { width: 10%; } col.c-kpi { width: 16%; } col.c-period { width: 9%; }
+  col.c-actual, col.c-target, col.c-expected { width: 9%; } col.c-pct { width: 7%; }
+  col.c-trend { width: 8%; } col.c-note { width: 23%; }
+  .status { padding: 1px 5px; font-size: 11px; }
+}
 @media (max-width: 720px) {
   body { padding: 10px; }
   thead { display: none; }
@@ -125,6 +149,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
   td, th[scope=row] { border: none; padding: 2px 0; text-align: left !important; }
   td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
   td.name-cell::before, td.status-cell::before { content: none; }
+  td.note:empty { display: none; }
   .note { max-width: none; }
 }
 @media print {
@@ -171,10 +196,27 @@ def _kpi_tr(k: KpiResult) -> str:
         f'<td class="num" data-label="% of target" style="background:{row.achievement_tint}">'
         f"{esc(row.achievement)}</td>",
         f'<td data-label="Trend">{trend}</td>',
-        f'<td data-label="History">{sparkline_svg(k)}</td>',
+        f'<td class="c-history" data-label="History">{sparkline_svg(k)}</td>',
         f'<td class="note" data-label="Note">{esc(shorten(k.note, NOTE_LIMIT))}</td>',
     ]
     return "<tr>" + "".join(cells) + "</tr>"
+
+
+def since_html(result: Result) -> str:
+    """What changed since the last review (:func:`kpisheets.reviews.since_lines`), as a
+    section under the as-of line; empty when the result was not compared."""
+    if result.since is None:
+        return ""
+    from kpisheets.reviews import since_heading, since_lines
+
+    items = "".join(
+        f"<li><b>{esc(label)}:</b> {esc(text)}</li>" if label else f"<li>{esc(text)}</li>"
+        for label, text in since_lines(result.since)
+    )
+    return (
+        f'<section class="since"><h2>{esc(since_heading(result.since))}</h2>'
+        f"<ul>{items}</ul></section>"
+    )
 
 
 def result_html(result: Result) -> str:
@@ -188,24 +230,24 @@ def result_html(result: Result) -> str:
         f'<div class="tile" style="background:{SCORE_FILL};color:{SCORE_TEXT}">'
         f"<b>{esc(percent(result.overall.score))}</b>Overall score</div>"
     )
+    columns = (
+        ("status", "Status"),
+        ("kpi", "KPI"),
+        ("period", "Period"),
+        ("actual", "Actual"),
+        ("target", "Target"),
+        ("expected", "Expected by now"),
+        ("pct", "% of target"),
+        ("trend", "Trend"),
+        ("history", "History"),
+        ("note", "Latest note"),
+    )
+    colgroup = "<colgroup>" + "".join(f'<col class="c-{key}">' for key, _ in columns)
     head = (
-        "<tr>"
-        + "".join(
-            f'<th scope="col">{name}</th>'
-            for name in (
-                "Status",
-                "KPI",
-                "Period",
-                "Actual",
-                "Target",
-                "Expected by now",
-                "% of target",
-                "Trend",
-                "History",
-                "Latest note",
-            )
-        )
-        + "</tr>"
+        colgroup
+        + "</colgroup><thead><tr>"
+        + "".join(f'<th scope="col" class="c-{key}">{name}</th>' for key, name in columns)
+        + "</tr></thead>"
     )
     sections = []
     rollups = {c.name: c for c in result.categories}
@@ -216,7 +258,7 @@ def result_html(result: Result) -> str:
         caption = f"{esc(category)}: {len(kpis)} KPI{'' if len(kpis) == 1 else 's'}{score}"
         sections.append(
             f'<h2>{esc(category)}<span class="small">{score}</span></h2>'
-            f"<table><caption>{caption}</caption><thead>{head}</thead>"
+            f"<table><caption>{caption}</caption>{head}"
             f"<tbody>{rows}</tbody></table>"
         )
     legend = ""
@@ -251,8 +293,8 @@ def result_html(result: Result) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(result.title)} — {esc(result.as_of.isoformat())}</title>"
         f"<style>{_CSS}</style></head><body>"
-        f'<header><h1>{esc(result.title)}</h1><div class="meta">{meta}</div>{left_out}'
-        f'<div class="tiles">{tiles}</div></header>'
+        f'<header><h1>{esc(result.title)}</h1><div class="meta">{meta}</div>'
+        f'{since_html(result)}{left_out}<div class="tiles">{tiles}</div></header>'
         f"<main>{''.join(sections)}{legend}{problems}</main>"
         '<footer class="muted">Made with kpisheets.</footer>'
         "</body></html>\n"

@@ -46,6 +46,20 @@ def escape(text: str | None) -> str:
     return "".join(out)
 
 
+def since_markdown(result: Result) -> list[str]:
+    """What changed since the last review: a bold heading and a bullet per kind
+    (:func:`kpisheets.reviews.since_lines`), then a blank line; nothing when the result
+    was not compared."""
+    if result.since is None:
+        return []
+    from kpisheets.reviews import since_heading, since_lines
+
+    lines = [f"**{escape(since_heading(result.since))}**", ""]
+    for label, text in since_lines(result.since):
+        lines.append(f"- **{escape(label)}:** {escape(text)}" if label else f"- {escape(text)}")
+    return [*lines, ""]
+
+
 def result_markdown(result: Result) -> str:
     """Title, as-of line, status counts, then one table per category."""
     counts = " · ".join(
@@ -58,6 +72,7 @@ def result_markdown(result: Result) -> str:
         f"overall score **{percent(result.overall.score)}**",
         "",
     ]
+    lines += since_markdown(result)
     left_out = left_out_text(result)
     if left_out:  # before the figures, as on the Summary sheet
         lines += [f"**{escape(left_out)}.**", ""]

@@ -121,6 +121,9 @@ def result_pdf(
     )
     say("laying out the summary")
     story: list[Flowable] = []
+    since = _since(result)  # what changed since the last review, first
+    since_h = sum(p.wrap(frame_w, frame_h)[1] for p in since)
+    story += since
     left_out = _left_out(result)  # before the figures, as on the Summary sheet
     left_out_h = sum(p.wrap(frame_w, frame_h)[1] + 4 for p in left_out)
     tiles = _tiles(result, frame_w, big=len(result.kpis) <= 15)
@@ -129,7 +132,7 @@ def result_pdf(
     tiles_h += left_out_h
     legend = _legend(result)
     legend_h = sum(p.wrap(frame_w, frame_h)[1] for p in legend) + 6
-    story.append(_fitted_summary_table(result, frame_w, frame_h - tiles_h - 8 - legend_h))
+    story.append(_fitted_summary_table(result, frame_w, frame_h - since_h - tiles_h - 8 - legend_h))
     story += [Spacer(1, 6), *legend]
     categories = by_category(result)
     for i, (category, kpis) in enumerate(categories, start=1):
@@ -348,6 +351,23 @@ def _summary_table(
     table = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table, squeezed
+
+
+def _since(result: Result) -> list[Flowable]:
+    """What changed since the last review, above the tiles: a heading and a line per
+    kind (:func:`kpisheets.reviews.since_lines`); nothing when not compared."""
+    if result.since is None:
+        return []
+    from kpisheets.reviews import since_heading, since_lines
+
+    out: list[Flowable] = [
+        Paragraph(markup(since_heading(result.since), bold=True), _style(9.5, True))
+    ]
+    for label, text in since_lines(result.since):
+        lead = markup(label + ":", bold=True) + " " if label else ""
+        out.append(Paragraph(lead + markup(text), _style(8)))
+    out.append(Spacer(1, 5))
+    return out
 
 
 def _left_out(result: Result) -> list[Flowable]:
