@@ -172,7 +172,7 @@ def test_slides_show_expected_beside_percent_of_target_and_format_the_axis() -> 
 
 def test_html_tables_have_scope_caption_and_sparkline_values() -> None:
     html = result_html(_result())
-    assert html.count('<th scope="col">') >= 10
+    assert html.count('<th scope="col" class="c-') >= 10
     assert '<th scope="row" class="name-cell">' in html
     assert "<caption>People: 1 KPI" in html
     labels = re.findall(r'aria-label="(History of [^"]*)"', html)
