@@ -394,3 +394,52 @@ def test_the_garbage_collector_stays_off_until_the_result_is_built(
         check_workbook(path, dt.date(2026, 11, 20))
     assert seen == [False]
     assert gc.isenabled()  # restored afterwards
+
+
+@pytest.mark.parametrize("as_table", [False, True])
+@pytest.mark.parametrize(("top", "left"), [(0, 0), (4, 2)])
+def test_rows_read_as_calamine_gives_them_with_repeated_values_shared(
+    tmp_path: Path, as_table: bool, top: int, left: int
+) -> None:
+    # The rows are read row by row and the Date/KPI/By cells shared (one Python object
+    # per distinct value): Excel's 1,048,575 entries then peak at 451 MiB in check,
+    # not 612. The values must be exactly what calamine's own to_python() gives.
+    from python_calamine import CalamineWorkbook
+
+    path = tmp_path / "t.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    book.add_worksheet("KPIs").write_row(0, 0, ["ID", "KPI"])
+    sheet = book.add_worksheet("Entries")
+    if as_table and top:
+        sheet.write(0, 0, "a note above the table")
+    header = ["Date", "KPI", "Value", "Note", "By"]
+    rows = [
+        [dt.date(2026, 11, 1 + i % 3), f"K{i % 2}", i * 1.5, "x" if i % 4 else "", "Ana"]
+        for i in range(12)
+    ]
+    if as_table:
+        sheet.add_table(
+            top, left, top + len(rows), left + 4,
+            {"name": "Entries", "columns": [{"header": h} for h in header], "total_row": False},
+        )  # fmt: skip
+    else:
+        sheet.write_row(top, left, header)
+    for r, row in enumerate(rows, start=top + 1):
+        sheet.write_datetime(r, left, row[0], date)
+        sheet.write_row(r, left + 1, row[1:])
+    sheet.write(top + len(rows) + 3, left + 6, "beside, below")
+    book.close()
+
+    table = read_workbook(path).tables["Entries"]
+    with CalamineWorkbook.from_path(str(path), load_tables=True) as calamine:
+        if as_table:
+            expected = calamine.get_table_by_name("Entries").to_python()
+        else:
+            expected = calamine.get_sheet_by_name("Entries").to_python(skip_empty_area=True)[1:]
+    assert table.rows == expected
+    assert [r[:5] for r in table.rows[: len(rows)]] == rows
+    assert table.row_numbers[0] == top + 2
+    kpi_cells = [r[1] for r in table.rows]
+    assert kpi_cells[0] is kpi_cells[2] and kpi_cells[1] is kpi_cells[3]  # shared
+    assert table.rows[0][0] is table.rows[3][0]  # the same date, one object
