@@ -219,20 +219,50 @@ def init(path: Path, template: str) -> None:
     help="Write the refreshed workbook here and leave PATH untouched.",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
+@click.option(
+    "--import",
+    "import_first",
+    is_flag=True,
+    help="Import the Sources into the Imported sheet first (see `kpisheets import`).",
+)
+@click.option(
+    "--source",
+    metavar="NAME",
+    default=None,
+    help="With --import: import only this source.",
+)
 @handle_errors
-def refresh(path: Path, as_of: dt.date | None, output: Path | None, quiet: bool) -> None:
+def refresh(
+    path: Path,
+    as_of: dt.date | None,
+    output: Path | None,
+    quiet: bool,
+    import_first: bool,
+    source: str | None,
+) -> None:
     """Compute and rewrite the Summary, History and Problems sheets.
 
-    Only those sheets change; every other part of the workbook stays byte-identical.
+    Only those sheets change (and Imported, with --import); every other part of the
+    workbook stays byte-identical.
 
     \b
     Example:
         kpisheets refresh tracker.xlsx
         kpisheets refresh tracker.xlsx --as-of 2026-11-30 -o tracker-nov.xlsx
+        kpisheets refresh tracker.xlsx --import
     """
     from kpisheets.refresh import refresh_workbook
 
-    result = refresh_workbook(path, as_of=as_of, output=output)
+    if source is not None and not import_first:
+        raise click.UsageError("--source names a source to import: use it with --import.")
+    result = refresh_workbook(
+        path,
+        as_of=as_of,
+        output=output,
+        import_sources=import_first,
+        source=source,
+        source_progress=source_progress() if import_first else None,
+    )
     print_problems(result.problems, path, as_of)
     print_left_out(result)
     if not quiet:
@@ -368,6 +398,62 @@ def export(path: Path, output: Path, as_of: dt.date | None, paper: str) -> None:
     print_problems(result.problems, path, as_of)
     print_left_out(result)
     click.echo(f"Wrote {output}")
+
+
+@cli.command(
+    "import",
+    context_settings=CONTEXT_SETTINGS,
+    short_help="Pull the Sources (exports, files, SQL) into the Imported sheet.",
+)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--source", metavar="NAME", default=None, help="Import only this source.")
+@handle_errors
+def import_(path: Path, source: str | None) -> None:
+    """Read every source on the Sources sheet and rewrite the Imported sheet.
+
+    Each source's earlier rows are replaced; a source that fails keeps them and is
+    reported (exit code 1), the others still import. Nothing else in the workbook
+    changes: refresh afterwards (or use `kpisheets refresh --import`).
+
+    \b
+    Example:
+        kpisheets import tracker.xlsx
+        kpisheets import tracker.xlsx --source hubspot-won
+    """
+    from kpisheets.refresh import import_workbook
+
+    outcome = import_workbook(path, source=source, progress=source_progress())
+    print_problems(outcome.problems, path)
+    for name, count in outcome.imported.items():
+        click.echo(f"Imported {name}: {count:,} daily row{'s' if count != 1 else ''}.")
+    if outcome.failed:
+        click.echo(
+            f"{len(outcome.failed)} source{'s' if len(outcome.failed) != 1 else ''} failed "
+            f"({', '.join(outcome.failed)}); their earlier rows are kept.",
+            err=True,
+        )
+        sys.exit(1)
+    if not outcome.imported:
+        click.echo(f"{path} has no sources to import: fill in its Sources sheet.")
+    else:
+        click.echo(f"Wrote the Imported sheet of {path}; refresh to update the Summary.")
+
+
+def source_progress() -> Callable[[Any], Callable[[float], None] | None] | None:
+    """Progress lines on stderr while a large source is read; nothing when stderr is
+    not a terminal (piped, CI), so logs stay clean."""
+    if not sys.stderr.isatty():
+        return None
+
+    def for_source(spec: Any) -> Callable[[float], None]:
+        def show(share: float) -> None:
+            click.echo(f"\rReading {spec.name}: {share:4.0%}", err=True, nl=False)
+            if share >= 1:
+                click.echo("", err=True)
+
+        return show
+
+    return for_source
 
 
 @cli.command(

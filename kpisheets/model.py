@@ -19,13 +19,14 @@ if TYPE_CHECKING:  # pandas is imported where frames are built, so `--help` stay
 
 Severity = Literal["error", "warning"]
 
-INPUT_SHEETS = ("KPIs", "Entries", "Targets", "Settings")
+INPUT_SHEETS = ("KPIs", "Entries", "Targets", "Settings", "Sources")
 # Sheets every refresh replaces whole.
 GENERATED_SHEETS = ("Summary", "History", "Problems")
 # Sheets kpisheets owns that keep rows across refreshes, each with the first header of
 # its table (the row the reader looks for under the banner): a refresh reads their
 # earlier rows (``RawTracker.kept``, kpisheets.read.owned) before it rewrites them.
-KEPT_SHEETS: dict[str, str] = {"Snapshots": "As of"}
+# Imported is rewritten only by an import (docs/sources.md).
+KEPT_SHEETS: dict[str, str] = {"Snapshots": "As of", "Imported": "Date"}
 # Every sheet kpisheets writes and may replace.
 OWNED_SHEETS = GENERATED_SHEETS + tuple(KEPT_SHEETS)
 # The hidden sheet-scoped defined name that marks a sheet as kpisheets' own.
@@ -310,12 +311,17 @@ class Settings:
     green_at: float = 1.0
     amber_at: float = 0.9
     review_every: int = 7  # days between meetings: the last review is a snapshot this old
+    # The NAME of the environment variable holding the database URL of sql sources.
+    database: str | None = None
 
 
 ENTRY_COLUMNS = ("date", "kpi", "value", "note", "by", "segment", "row")
 # Dates in the DataFrames are microsecond datetimes: pandas' nanosecond default stops
 # at 2262-04-11, and a tracker may hold any date Excel can (up to 9999-12-31).
 DATE_DTYPE = "datetime64[us]"
+# Imported rows' ``row`` in the entries: this plus their Imported sheet row (an Entries
+# sheet has at most 1,048,576 rows, so imported rows sort after typed ones).
+IMPORTED_ROW_BASE = 2_000_000
 TARGET_COLUMNS = ("kpi", "period", "target", "segment", "row")
 
 
@@ -484,6 +490,12 @@ class Tracker:
     # The earlier rows of kpisheets' kept sheets (RawTracker.kept), e.g. Snapshots.
     kept: dict[str, RawTable] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
+    # The Sources sheet's valid rows (kpisheets.sources.SourceSpec), every Source name
+    # it lists (valid or not), and the Imported sheet's rows
+    # (kpisheets.sources.imported.ImportedRow), which are also in ``entries``.
+    sources: list[Any] = field(default_factory=list)
+    source_names: list[str] = field(default_factory=list)
+    imported: list[Any] = field(default_factory=list)
 
     def kpi_cell(self, kpi: KpiDefinition, column: str) -> str | None:
         """``KPIs!<letter><row>`` of one of a KPI's cells (``column`` by its header,

@@ -1,4 +1,5 @@
-"""``kpisheets refresh``: read → validate → compute → lay out → write, into the file.
+"""``kpisheets refresh`` and ``kpisheets import``: read → validate → (import) → compute →
+lay out → write, into the file.
 
 The generated sheets (Summary, History, Problems, and Snapshots with the earlier
 snapshots read from the file kept) are rendered by XlsxWriter into a
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kpisheets.errors import UsageError
-from kpisheets.model import OWNED_SHEETS
+from kpisheets.model import OWNED_SHEETS, Tracker, normalise_name
 from kpisheets.read import cyclic_gc_paused
 from kpisheets.result import Result
 from kpisheets.write.package import (
@@ -29,11 +30,15 @@ from kpisheets.write.package import (
 )
 
 if TYPE_CHECKING:
-    from kpisheets.report_model import Report
+    from kpisheets.report_model import Report, SheetReport
     from kpisheets.reviews import Snapshot
+    from kpisheets.sources import ImportOutcome, SourceSpec
 
 # Called with what starts now ("Reading tracker.xlsx"), for a progress display.
 Progress = Callable[[str], None]
+# Given a source about to be read, a function to call with the share read so far (or
+# None for no display).
+SourceProgress = Callable[["SourceSpec"], Callable[[float], None] | None]
 
 
 def _silent(message: str) -> None:
@@ -82,15 +87,95 @@ def build_refresh_report(result: Result, snapshots: Sequence[Snapshot] = ()) -> 
 
 
 def render_generated_sheets(
-    result: Result, snapshots: Sequence[Snapshot] = (), *, date_1904: bool = False
+    result: Result,
+    snapshots: Sequence[Snapshot] = (),
+    *,
+    date_1904: bool = False,
+    extra: Sequence[SheetReport] = (),
 ) -> bytes:
-    """The sheets of :func:`build_refresh_report` as an .xlsx package, its dates in
-    the date system of the workbook they go into."""
+    """The sheets of :func:`build_refresh_report` (and ``extra`` ones, such as a new
+    Imported sheet) as an .xlsx package, its dates in the date system of the workbook
+    they go into."""
     from kpisheets.write.xlsx import render_report
 
+    report = build_refresh_report(result, snapshots)
+    report.sheets += list(extra)
     buffer = io.BytesIO()
-    render_report(build_refresh_report(result, snapshots), buffer, date_1904=date_1904)
+    render_report(report, buffer, date_1904=date_1904)
     return buffer.getvalue()
+
+
+def run_import(
+    tracker: Tracker,
+    folder: Path,
+    source: str | None = None,
+    progress: SourceProgress | None = None,
+) -> ImportOutcome:
+    """Import the tracker's Sources (or the one named ``source``) into ``tracker``: its
+    entries then hold the new Imported rows, and the outcome's problems are added to
+    its problems. Raises :class:`~kpisheets.errors.UsageError` for an unknown name."""
+    from kpisheets.sources import import_sources
+    from kpisheets.sources.imported import attach_imported, ordered
+
+    try:
+        outcome = import_sources(
+            tracker.sources,
+            tracker.imported,
+            folder,
+            database=tracker.settings.database,
+            only=source,
+            progress=progress,
+            listed=tracker.source_names,
+        )
+    except KeyError:
+        names = ", ".join(s.name for s in tracker.sources) or "none"
+        raise UsageError(
+            f"There is no source called {source!r} on the Sources sheet that can be imported "
+            f"(sources: {names}); check the name, or run `kpisheets check` for problems on "
+            "the Sources sheet."
+        ) from None
+    outcome.rows = ordered(outcome.rows)
+    outcome.problems += attach_imported(tracker, outcome.rows)
+    tracker.problems += outcome.problems
+    return outcome
+
+
+def import_workbook(
+    path: str | Path, source: str | None = None, progress: SourceProgress | None = None
+) -> ImportOutcome:
+    """``kpisheets import``: read the Sources of the tracker at ``path`` and rewrite its
+    Imported sheet; nothing else in the file changes (refresh to update the Summary).
+
+    A source that fails keeps its earlier rows and is a problem in the outcome; the
+    others are imported. The refusals are those of :func:`refresh_workbook`.
+    """
+    from kpisheets.read import read_workbook
+    from kpisheets.report_model import Report
+    from kpisheets.sources.imported import imported_sheet
+    from kpisheets.validate import validate
+    from kpisheets.write.xlsx import render_report
+
+    path = Path(path)
+    check_not_open(path)
+    refuse_non_workbook(path)
+    check_generated_names(path)
+    with cyclic_gc_paused():
+        raw = read_workbook(path)
+        tracker = validate(raw)
+        outcome = run_import(tracker, path.resolve().parent, source, progress)
+        # What the user of `import` needs to see: the Sources sheet's own problems
+        # (rows that were not imported) and the import's.
+        checked = [
+            p
+            for p in tracker.problems
+            if p not in outcome.problems
+            and (normalise_name(p.sheet) == "sources" or p.code == "bad-database")
+        ]
+        outcome.problems = checked + outcome.problems
+        buffer = io.BytesIO()
+        render_report(Report(sheets=[imported_sheet(outcome.rows)]), buffer, date_1904=raw.date1904)
+        splice(path, buffer.getvalue(), path, generated=True)
+    return outcome
 
 
 def refresh_workbook(
@@ -98,6 +183,10 @@ def refresh_workbook(
     as_of: dt.date | None = None,
     output: str | Path | None = None,
     progress: Progress | None = None,
+    *,
+    import_sources: bool = False,
+    source: str | None = None,
+    source_progress: SourceProgress | None = None,
 ) -> Result:
     """Compute the tracker at ``path`` and (re)write its generated sheets.
 
@@ -108,6 +197,9 @@ def refresh_workbook(
     has the name of a generated sheet, and :class:`~kpisheets.errors.UsageError` when
     ``output`` has another suffix than ``path``; the file is untouched in every case.
     ``progress`` is called with each stage as it starts ("Reading tracker.xlsx").
+    With ``import_sources`` the Sources (or the one named ``source``) are imported
+    first and the Imported sheet is rewritten in the same write; ``source_progress``
+    shows how far a large source has been read.
 
     >>> result = refresh_workbook("tracker.xlsx", as_of=dt.date(2026, 11, 30))  # doctest: +SKIP
     >>> [p.code for p in result.problems]  # doctest: +SKIP
@@ -141,11 +233,18 @@ def refresh_workbook(
         date1904 = raw.date1904
         tracker = validate(raw)
         del raw, entries  # a million raw cells need not live through compute and the splice
+        extra = []
+        if import_sources:
+            from kpisheets.sources.imported import imported_sheet
+
+            say("Importing the sources")
+            outcome = run_import(tracker, path.resolve().parent, source, source_progress)
+            extra.append(imported_sheet(outcome.rows))
         say(f"Computing {len(tracker.kpis):,} KPIs")
         result = compute(tracker, as_of)
         snapshots = review(result, tracker)
         say("Laying out Summary, History, Problems and Snapshots")
-        scratch = render_generated_sheets(result, snapshots, date_1904=date1904)
+        scratch = render_generated_sheets(result, snapshots, date_1904=date1904, extra=extra)
         say(f"Writing {target.name}")
         splice(path, scratch, target, generated=True)
     return result

@@ -97,6 +97,87 @@ def main() -> None:
         )
 
 
+def import_sources(
+    book: xw.Book | None = None, source: str | None = None, as_of: dt.date | str | None = None
+) -> Result:
+    """Import the Sources of the open workbook into its Imported sheet, then refresh.
+
+    The Import button's action. Locations are relative to the workbook's folder, so
+    the workbook must have been saved once. A source that fails keeps its earlier rows
+    and is listed on the Problems sheet; the others still import. ``source`` imports
+    one source only. Returns the refreshed Result.
+    """
+    if book is None:
+        book = caller_book()
+    from kpisheets.calc import compute
+    from kpisheets.read.xlwings_reader import read_book
+    from kpisheets.refresh import build_refresh_report, run_import
+    from kpisheets.reviews import review
+    from kpisheets.sources.imported import imported_sheet
+    from kpisheets.validate import validate
+    from kpisheets.write.excel import apply_report
+
+    full = Path(book.fullname)
+    if not full.is_absolute():
+        raise KpisheetsError(
+            "Save the workbook first: the Sources' Locations are read relative to its folder."
+        )
+    if isinstance(as_of, str):
+        as_of = dt.date.fromisoformat(as_of)
+    app = book.app
+    app.status_bar = STATUS_PREFIX + "importing…"
+    screen = _get(app, "screen_updating", True)
+    _set(app, "screen_updating", False)
+    try:
+        tracker = validate(read_book(book))
+        outcome = run_import(
+            tracker,
+            full.parent,
+            source,
+            progress=lambda spec: lambda share: _set_status(app, spec.name, share),
+        )
+        result = compute(tracker, as_of)
+        report = build_refresh_report(result, review(result, tracker))
+        report.sheets.append(imported_sheet(outcome.rows))
+        notes = apply_report(book, report)
+    except BaseException:
+        app.status_bar = False
+        raise
+    finally:
+        _set(app, "screen_updating", screen)
+    imported = sum(outcome.imported.values())
+    text = status_message(result, notes)
+    app.status_bar = (
+        f"{text}; imported {imported:,} daily rows from {len(outcome.imported)} source(s)"
+        + (f", {len(outcome.failed)} failed" if outcome.failed else "")
+    )
+    return result
+
+
+def _set_status(app: xw.App, name: str, share: float) -> None:
+    with contextlib.suppress(Exception):
+        app.status_bar = f"{STATUS_PREFIX}reading {name}: {share:.0%}"
+
+
+def import_main() -> None:
+    """The Import button's entry point: :func:`import_sources` on the calling workbook,
+    with a message box for a failed source or a workbook that cannot be imported."""
+    book = caller_book()
+    try:
+        result = import_sources(book)
+    except KpisheetsError as exc:
+        book.app.alert(str(exc), title="kpisheets", mode="critical")
+        return
+    failed = [p for p in result.problems if p.code.startswith("source-") and p.severity == "error"]
+    if failed:
+        book.app.alert(
+            f"{len(failed)} source problem{'s' if len(failed) != 1 else ''}: see the Problems "
+            "sheet; the sources that failed keep their earlier rows.",
+            title="kpisheets",
+            mode="info",
+        )
+
+
 def export_pdf(book: xw.Book | None = None, path: str | Path | None = None) -> Path:
     """Export the Summary sheet through Excel's own PDF export, next to the workbook.
 

@@ -20,6 +20,13 @@ def main() -> None:
     kpisheets.xl.main()
 
 
+def import_sources() -> None:
+    """What the Import button does: import the Sources sheet's feeds, then refresh."""
+    import kpisheets.xl
+
+    kpisheets.xl.import_main()
+
+
 if __name__ == "__main__":
     # Run from an editor while the workbook is open in Excel, as xlwings suggests.
     import xlwings as xw

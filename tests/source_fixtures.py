@@ -105,7 +105,9 @@ def deals(seed: int, first: dt.date, last: dt.date, count: int) -> list[Deal]:
             else None
         )
         amount = None if rng.random() < 0.05 else round(rng.uniform(500, 90000), 2)
-        created = dt.datetime(day.year, day.month, 1, 9, 0) - dt.timedelta(days=rng.randint(1, 60))
+        created = dt.datetime(day.year, day.month, day.day, 9, 5) - dt.timedelta(
+            days=rng.randint(0, 30)
+        )
         found.append(
             Deal(
                 record_id=9000000000 + n,

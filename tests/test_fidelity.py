@@ -40,6 +40,8 @@ from tests.libreoffice import convert, pdf_text
 from tests.test_splice import EDITED, assert_untouched, member
 
 AS_OF = dt.date(2026, 11, 20)
+# What a plain refresh writes: every owned sheet but Imported (written by an import).
+REFRESHED_SHEETS = [s for s in OWNED_SHEETS if s != "Imported"]
 
 CORPUS_FILES = (
     sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("*/*.xls[xm]"))
@@ -114,7 +116,7 @@ def open_everywhere(path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # openpyxl drops x14 extensions
         book = openpyxl.load_workbook(path)
-    assert book.sheetnames[-4:] == list(OWNED_SHEETS)
+    assert book.sheetnames[-4:] == REFRESHED_SHEETS
     values = python_calamine.CalamineWorkbook.from_path(str(path))
     for name in values.sheet_names:
         values.get_sheet_by_name(name).to_python()
@@ -145,7 +147,7 @@ def test_init_refresh_refresh_keeps_every_part(name: str, tmp_path: Path) -> Non
     with zipfile.ZipFile(path) as z, zipfile.ZipFile(io_bytes(first)) as f:
         assert z.namelist() == f.namelist()
         assert z.read("xl/workbook.xml") == f.read("xl/workbook.xml")
-    assert owned_sheets(path) == list(OWNED_SHEETS)
+    assert owned_sheets(path) == REFRESHED_SHEETS
     assert_untouched(original, path)
     assert_only_additions(original, path)
     open_everywhere(path)
@@ -237,7 +239,7 @@ def test_refresh_with_output_leaves_original_untouched(tmp_path: Path) -> None:
     out = tmp_path / "nov.xlsx"
     refresh_workbook(path, as_of=AS_OF, output=out)
     assert path.read_bytes() == before
-    assert owned_sheets(out) == list(OWNED_SHEETS)
+    assert owned_sheets(out) == REFRESHED_SHEETS
 
 
 def test_refresh_failure_leaves_file_byte_identical(
@@ -292,7 +294,7 @@ def test_init_adds_only_missing_sheets_and_is_idempotent(tmp_path: Path) -> None
     book.close()
     original = tmp_path / "original.xlsx"
     shutil.copy(path, original)
-    assert init_workbook(path) == ["Entries", "Targets", "Settings"]
+    assert init_workbook(path) == ["Entries", "Targets", "Settings", "Sources"]
     assert_untouched(original, path)
     assert init_workbook(path) == []
     run = CliRunner().invoke(cli, ["init", str(path)])

@@ -4,6 +4,7 @@ and from a live workbook (the xlwings test engine), only from marked sheets."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 
 import xlsxwriter
@@ -48,7 +49,9 @@ def test_rows_round_trip_through_the_file(tmp_path: Path) -> None:
     assert table.headers == list(IMPORTED_COLUMNS)
     assert table.row_numbers[0] == table.header_row + 1 == 4
     back = rows_from_table(table)
-    assert sorted(back, key=repr) == sorted(rows, key=repr)  # text stays text, floats exact
+    assert [r.row for r in back] == list(range(4, 4 + len(rows)))  # Excel rows, in order
+    plain = [replace(r, row=None) for r in back]
+    assert sorted(plain, key=repr) == sorted(rows, key=repr)  # text stays text, floats exact
 
 
 def test_a_users_own_sheet_of_that_name_is_not_read(tmp_path: Path) -> None:
@@ -77,3 +80,20 @@ def test_header_found_below_a_banner_and_trailing_blanks_dropped() -> None:
     assert table.headers == ["Date", "KPI"] and table.letters == ["B", "C"]
     assert table.row_numbers == [6] and table.rows == [[dt.date(2026, 1, 1), "A"]]
     assert table_from_rows("Imported", rows, 1, 1, "Snapshot") is None
+
+
+def test_imported_rows_for_a_kpi_gone_are_warned_and_counted_as_left_out() -> None:
+    from kpisheets.sources.imported import attach_imported, ordered
+    from tests.builders import kpi, tracker
+
+    t = tracker([kpi("WON", target=10)], entries=[(dt.date(2026, 11, 2), "WON", 1.0)])
+    rows = ordered(sample_rows())  # WON and SESSIONS; SESSIONS is not a KPI here
+    problems = attach_imported(t, rows)
+    assert [(p.code, p.severity, p.cell, p.kpi) for p in problems] == [
+        ("unknown-kpi", "warning", "Imported!B4", "SESSIONS")
+    ]
+    assert t.left_out["unknown-kpi"] == 1
+    columns = t.entry_columns()
+    assert len(columns["kpi"]) == 1 + 9  # the typed entry and WON's imported rows
+    assert columns["source"][0] is None and set(columns["source"][1:]) == {"hubspot"}
+    assert (columns["row"][1:] > 2_000_000).all()

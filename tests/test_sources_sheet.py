@@ -1,74 +1,73 @@
-"""The Sources sheet's rows: what a valid row becomes, and each problem with its cell."""
+"""The Sources sheet as validation reads it from a workbook: what a valid row becomes,
+each problem at its cell, and Settings › Database."""
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
 
-from kpisheets.model import Aggregation, KpiDefinition, RawTable, column_letter
-from kpisheets.sources.sheet import read_sources
+from kpisheets.read import read_workbook
+from kpisheets.validate import validate
+from tests.builders import KPI_HEADER, simple_tracker_sheets, write_workbook
 
 HEADERS = ["Source", "KPI", "Kind", "Location", "Date", "Value", "Segment", "Filter", "Notes"]
-KPIS = {
-    "won": KpiDefinition(id="WON", name="Won revenue"),
-    "sessions": KpiDefinition(id="SESSIONS", name="Sessions"),
-    "conv": KpiDefinition(id="CONV", name="Conversion", aggregation=Aggregation.FORMULA),
-}
 
 
-def table(*rows: list[Any]) -> RawTable:
-    return RawTable(
-        sheet="Sources",
-        headers=HEADERS,
-        letters=[column_letter(i) for i in range(len(HEADERS))],
-        rows=[list(r) + [None] * (len(HEADERS) - len(r)) for r in rows],
-        row_numbers=list(range(2, 2 + len(rows))),
+def tracker_with_sources(tmp_path: Path, *rows: list[object], settings: list[list[object]] = ()):  # type: ignore[no-untyped-def]
+    sheets = simple_tracker_sheets()
+    sheets["KPIs"].append(
+        ["CONV", "Conversion", "Revenue", "Ana", "%", "Higher", "Formula", "Month", 0.1]
     )
+    assert KPI_HEADER[6] == "Aggregation"
+    sheets["Sources"] = [HEADERS, *[list(r) for r in rows]]
+    sheets["Settings"] += [list(r) for r in settings]
+    return validate(read_workbook(write_workbook(tmp_path / "t.xlsx", sheets, as_tables=True)))
 
 
-def test_a_valid_row_becomes_a_spec() -> None:
-    specs, problems = read_sources(
-        table(
-            [
-                "hubspot-won",
-                "won",
-                "HubSpot",
-                "exports/deals.csv",
-                "Close Date",
-                "Amount",
-                "Pipeline",
-                "Deal Stage = Closed Won",
-                "ignored",
-            ],
-            [None] * 9,
-            ["ga4", "SESSIONS", "ga4", "ga4/*.csv", "Date", "Sessions"],
-        ),
-        KPIS,
+def test_a_valid_row_becomes_a_spec(tmp_path: Path) -> None:
+    tracker = tracker_with_sources(
+        tmp_path,
+        [
+            "hubspot-won",
+            "sales",
+            "HubSpot",
+            "exports/deals.csv",
+            "Close Date",
+            "Amount",
+            "Pipeline",
+            "Deal Stage = Closed Won",
+            "ignored",
+        ],  # fmt: skip
+        [None] * 9,
+        ["nps-survey", "NPS", "csv", "nps/*.csv", "Date", "Score"],
+        settings=[["Database", "KPI_DATABASE_URL"]],
     )
-    assert problems == []
+    assert [p for p in tracker.problems if p.sheet == "Sources"] == []
+    specs = tracker.sources
     assert [(s.name, s.kpi, s.kind, s.row) for s in specs] == [
-        ("hubspot-won", "WON", "hubspot", 2),
-        ("ga4", "SESSIONS", "ga4", 4),
+        ("hubspot-won", "SALES", "hubspot", 2),
+        ("nps-survey", "NPS", "csv", 4),
     ]
     assert specs[0].filter is not None and specs[0].filter.columns == ["Deal Stage"]
-    assert specs[1].value == "Sessions" and specs[1].segment is None
+    assert specs[1].value == "Score" and specs[1].segment is None
     assert specs[0].cell("Location") == "Sources!D2"
+    assert tracker.source_names == ["hubspot-won", "nps-survey"]
+    assert tracker.settings.database == "KPI_DATABASE_URL"
 
 
-def test_each_problem_names_its_cell() -> None:
-    specs, problems = read_sources(
-        table(
-            ["a", "WONN", "csv", "a.csv", "date"],
-            ["b", "WON", "excel", "b.csv", "date"],
-            ["c", "WON", "csv", None, "date"],
-            ["d", "WON", "csv", "d.csv", None],
-            ["e", "WON", "csv", "e.csv", "date", None, None, "stage = 'won"],
-            ["e", "WON", "csv", "e2.csv", "date"],
-            [None, "WON", "csv", "f.csv", "date"],
-            ["g", "CONV", "csv", "g.csv", "date"],
-            ["ok", "won", "csv", "ok.csv", "date"],
-        ),
-        KPIS,
+def test_each_problem_names_its_cell(tmp_path: Path) -> None:
+    tracker = tracker_with_sources(
+        tmp_path,
+        ["a", "SALEZ", "csv", "a.csv", "date"],
+        ["b", "SALES", "excel", "b.csv", "date"],
+        ["c", "SALES", "csv", None, "date"],
+        ["d", "SALES", "csv", "d.csv", None],
+        ["e", "SALES", "csv", "e.csv", "date", None, None, "stage = 'won"],
+        ["e", "SALES", "csv", "e2.csv", "date"],
+        [None, "SALES", "csv", "f.csv", "date"],
+        ["g", "CONV", "csv", "g.csv", "date"],
+        ["ok", "sales", "csv", "ok.csv", "date"],
     )
+    problems = [p for p in tracker.problems if p.sheet == "Sources"]
     assert [(p.code, p.cell) for p in problems] == [
         ("unknown-kpi", "Sources!B2"),
         ("bad-kind", "Sources!C3"),
@@ -79,13 +78,26 @@ def test_each_problem_names_its_cell() -> None:
         ("duplicate-source", "Sources!A8"),
         ("entry-for-formula-kpi", "Sources!B9"),
     ]
-    assert "Did you mean WON?" in problems[0].hint
+    assert "Did you mean SALES?" in problems[0].hint
     assert all(p.severity == "error" for p in problems)
-    assert [s.name for s in specs] == ["ok"]
+    assert [s.name for s in tracker.sources] == ["ok"]
+    assert tracker.source_names == ["a", "b", "c", "d", "e", "e", "g", "ok"]
 
 
-def test_missing_columns_stop_the_sheet() -> None:
-    raw = RawTable("Sources", ["Source", "KPI"], ["A", "B"], [["a", "WON"]], [2])
-    specs, problems = read_sources(raw, KPIS)
-    assert specs == [] and [p.code for p in problems] == ["missing-column"]
-    assert "Kind, Location, Date" in problems[0].message
+def test_a_url_in_settings_database_is_refused_without_repeating_it(tmp_path: Path) -> None:
+    secret = "postgresql://kpi:Hunter2Secret@db.example.com/sales"
+    tracker = tracker_with_sources(tmp_path, settings=[["Database", secret]])
+    (problem,) = [p for p in tracker.problems if p.code == "bad-database"]
+    assert problem.cell == "Settings!B4" and problem.severity == "warning"
+    assert "Hunter2Secret" not in problem.message + problem.hint
+    assert "db.example.com" not in problem.message + problem.hint
+    assert tracker.settings.database is None
+
+
+def test_missing_columns(tmp_path: Path) -> None:
+    sheets = simple_tracker_sheets()
+    sheets["Sources"] = [["Source", "KPI"], ["a", "SALES"]]
+    tracker = validate(read_workbook(write_workbook(tmp_path / "t.xlsx", sheets)))
+    missing = [p for p in tracker.problems if p.sheet == "Sources"]
+    assert [p.code for p in missing] == ["missing-column"] * 3
+    assert tracker.sources == []

@@ -78,7 +78,7 @@ def validation_at(xml: str, sqref: str) -> str:
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
 def test_template_rows_match_the_sheet_columns(name: str) -> None:
     sheets = template_sheets(name)
-    assert list(sheets) == ["KPIs", "Entries", "Targets", "Settings"]
+    assert list(sheets) == ["KPIs", "Entries", "Targets", "Settings", "Sources"]
     for sheet, rows in sheets.items():
         assert rows[0] == [c.header for c in COLUMNS[sheet]]
         assert all(len(r) == len(rows[0]) for r in rows)
@@ -218,14 +218,17 @@ def test_input_sheets_have_tables_dropdowns_and_the_defined_name(tmp_path: Path)
     parts = members(path)
     workbook = parts["xl/workbook.xml"].decode()
     names = re.findall(r'<sheet name="([^"]+)"', workbook)
-    assert names == ["Instructions", "KPIs", "Entries", "Targets", "Settings"]
+    assert names == ["Instructions", "KPIs", "Entries", "Targets", "Settings", "Sources"]
     assert '<definedName name="KPI_IDs">KPIs[ID]</definedName>' in workbook
     tables = [
         re.search(r'<table [^>]*displayName="([^"]+)"', parts[n].decode()).group(1)  # type: ignore[union-attr]
         for n in parts
         if n.startswith("xl/tables/")
     ]
-    assert sorted(tables) == ["Entries", "KPIs", "Settings", "Targets"]
+    assert sorted(tables) == ["Entries", "KPIs", "Settings", "Sources", "Targets"]
+    sources = sheet_xml(path, "Sources")
+    assert "KPI_IDs" in validation_at(sources, "B2:B201")
+    assert "csv,xlsx,parquet,json,hubspot,salesforce,ga4,sql" in validation_at(sources, "C2:C201")
 
     kpis = sheet_xml(path, "KPIs")
     assert '<pane xSplit="2" ySplit="1"' in kpis  # frozen header and ID/KPI columns
@@ -486,9 +489,11 @@ def test_libreoffice_resolves_the_kpi_list_name(tmp_path: Path) -> None:
             '<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>'
             "</oor:items>\n"
         )
+        check_sheet = len(template_sheets("people")) + 1  # after the input sheets
         soffice_batch(
             [path],
-            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,5",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,"
+            f"{check_sheet}",
             tmp_path,
             Path(profile),
         )

@@ -275,10 +275,18 @@ def _prepare_entries(
     row = columns["row"].astype(np.int64, copy=False)
     as_of_day = day_number(as_of)
     future = days > as_of_day
-    if future.any():
+    # Imported rows (a source column) after the as-of date are later data, not a typing
+    # mistake: they are left out of the figures without a future-date warning.
+    source = columns.get("source")
+    typed = (
+        np.fromiter((s is None for s in source), dtype=bool, count=n)
+        if source is not None
+        else np.ones(n, dtype=bool)
+    )
+    if (future & typed).any():
         sheet = quote_sheet(tracker.entries_sheet)
         column = tracker.entries_date_column
-        where = np.flatnonzero(future)
+        where = np.flatnonzero(future & typed)
         where = where[np.argsort(row[where], kind="stable")]  # problems in row order
         kpi_names = kpi_column[where]
         for r, d, name in zip(row[where], days[where], kpi_names, strict=True):
@@ -307,7 +315,7 @@ def _prepare_entries(
         value[keep],
         row[keep],
         position,
-        int(future.sum()),
+        int((future & typed).sum()),  # imported rows after the as-of date are not "left out"
         None if segment is None else segment[keep],
         names,
     )

@@ -388,13 +388,15 @@ def _progress(con: Any, progress: Progress | None) -> Iterator[None]:
         yield
         return
     done = threading.Event()
+    shown = threading.Event()
 
     def poll() -> None:
         while not done.wait(0.5):
             with contextlib.suppress(Exception):
                 share = float(con.query_progress())
-                if 0 <= share <= 100:
+                if 0 <= share < 100:
                     progress(share / 100)
+                    shown.set()
 
     watcher = threading.Thread(target=poll, daemon=True)
     watcher.start()
@@ -403,6 +405,8 @@ def _progress(con: Any, progress: Progress | None) -> Iterator[None]:
     finally:
         done.set()
         watcher.join()
+    if shown.is_set():
+        progress(1.0)  # closes the progress line
 
 
 # ---------------------------------------------------------------------------

@@ -12,10 +12,22 @@ Columns: Date, KPI, Value, Segment, Source, Imported at.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
-from kpisheets.model import RawTable, normalise_name
+import numpy as np
+
+from kpisheets.model import (
+    IMPORTED_ROW_BASE,
+    Aggregation,
+    Columns,
+    KpiDefinition,
+    Problem,
+    RawTable,
+    Tracker,
+    normalise_name,
+    quote_sheet,
+)
 from kpisheets.report_model import Merge, PrintSetup, SheetReport, Style
 
 IMPORTED_SHEET = "Imported"
@@ -40,6 +52,7 @@ class ImportedRow:
     segment: str
     source: str
     imported_at: dt.datetime
+    row: int | None = None  # its Excel row on the Imported sheet, once known
 
 
 def rows_from_table(table: RawTable | None) -> list[ImportedRow]:
@@ -55,7 +68,7 @@ def rows_from_table(table: RawTable | None) -> list[ImportedRow]:
     if index[0] is None or index[1] is None or index[2] is None or index[4] is None:
         return []
     rows: list[ImportedRow] = []
-    for raw in table.rows:
+    for raw, excel_row in zip(table.rows, table.row_numbers, strict=True):
 
         def cell(i: int | None, raw: list[object] = raw) -> object:
             return raw[i] if i is not None and i < len(raw) else None
@@ -76,6 +89,7 @@ def rows_from_table(table: RawTable | None) -> list[ImportedRow]:
                 segment=_plain(cell(index[3])),
                 source=_plain(source),
                 imported_at=stamp if isinstance(stamp, dt.datetime) else _midnight(_date(stamp)),
+                row=excel_row,
             )
         )
     return rows
@@ -124,10 +138,128 @@ def keep_sources(rows: Iterable[ImportedRow], sources: Iterable[str]) -> list[Im
 
 
 def ordered(rows: Iterable[ImportedRow]) -> list[ImportedRow]:
-    """Rows in the order the sheet shows them: by source, KPI, date, segment."""
-    return sorted(
+    """Rows in the order the sheet shows them (by source, KPI, date, segment), each
+    with the Excel row it is written to."""
+    rows = sorted(
         rows, key=lambda r: (normalise_name(r.source), r.kpi.lower(), r.date, r.segment.lower())
     )
+    first = HEADER_ROW + 2  # 1-based row under the header
+    return [replace(r, row=first + i) for i, r in enumerate(rows)]
+
+
+def imported_columns(
+    rows: list[ImportedRow], kpis: Mapping[str, KpiDefinition], sheet: str = IMPORTED_SHEET
+) -> tuple[Columns, list[Problem]]:
+    """The imported rows as entry columns (what :class:`~kpisheets.model.Tracker` holds),
+    and a warning per KPI whose rows cannot count: the KPI was removed from the KPIs
+    sheet, or it is now computed by a Formula. ``kpis`` maps a lower-case ID to its
+    definition."""
+    problems: list[Problem] = []
+    kept: list[ImportedRow] = []
+    dropped: dict[str, list[ImportedRow]] = {}
+    for r in rows:
+        kpi = kpis.get(r.kpi.lower())
+        if kpi is None or kpi.aggregation is Aggregation.FORMULA:
+            dropped.setdefault(r.kpi, []).append(r)
+        else:
+            kept.append(replace(r, kpi=kpi.id))
+    for kpi_id, lost in dropped.items():
+        first = min((r.row for r in lost if r.row is not None), default=None)
+        sources = ", ".join(sorted({r.source for r in lost}))
+        formula = kpis.get(kpi_id.lower())
+        problems.append(
+            Problem(
+                code="entry-for-formula-kpi" if formula is not None else "unknown-kpi",
+                severity="warning",
+                message=f"{len(lost):,} imported row(s) from {sources} are for {kpi_id!r}, "
+                + (
+                    "which is computed by its Formula, so they are not counted."
+                    if formula is not None
+                    else "which is not on the KPIs sheet, so they are not counted."
+                ),
+                hint="Point the source at another KPI on the Sources sheet and import again, "
+                "or add the KPI back to the KPIs sheet.",
+                sheet=sheet,
+                cell=f"{quote_sheet(sheet)}!B{first}" if first else None,
+                column="KPI",
+                row=first,
+                kpi=kpi_id,
+            )
+        )
+
+    def objects(values: list[object]) -> np.ndarray:
+        array = np.empty(len(values), dtype=object)
+        array[:] = values
+        return array
+
+    columns: Columns = {
+        "date": np.array([r.date for r in kept], dtype="datetime64[D]"),
+        "kpi": objects([r.kpi for r in kept]),
+        "value": np.array([r.value for r in kept], dtype=np.float64),
+        "note": objects([None] * len(kept)),
+        "by": objects([None] * len(kept)),
+        "row": np.array([IMPORTED_ROW_BASE + (r.row or 0) for r in kept], dtype=np.int64),
+        "segment": objects([r.segment or None for r in kept]),
+        "source": objects([r.source for r in kept]),
+    }
+    return columns, problems
+
+
+def attach_imported(
+    tracker: Tracker, rows: list[ImportedRow], sheet: str = IMPORTED_SHEET
+) -> list[Problem]:
+    """Put ``rows`` (numbered as the sheet will show them) into ``tracker``: they
+    replace any imported rows its entries held, after the typed ones. Returns the
+    warnings about rows that cannot count (see :func:`imported_columns`); the caller
+    adds them to the problems."""
+    kpis = {k.id.lower(): k for k in tracker.kpis}
+    imported, problems = imported_columns(rows, kpis, sheet)
+    # The rows these warnings leave out are counted wherever figures are shown.
+    for problem, lost in zip(problems, _lost_counts(rows, kpis), strict=True):
+        tracker.left_out[problem.code] = tracker.left_out.get(problem.code, 0) + lost
+    typed = tracker.entry_columns()
+    if "source" in typed:
+        keep = is_none(typed["source"])
+        typed = {name: array[keep] for name, array in typed.items()}
+    n, m = len(typed["kpi"]), len(imported["kpi"])
+    merged: Columns = {}
+    for name in dict.fromkeys([*typed, *imported]):
+        ours, theirs = typed.get(name), imported.get(name)
+        if ours is None:
+            assert theirs is not None
+            ours = _missing(n, theirs)
+        if theirs is None:
+            theirs = _missing(m, ours)
+        merged[name] = np.concatenate([ours, theirs.astype(ours.dtype, copy=False)])
+    tracker.entries = merged
+    tracker.imported = list(rows)
+    return problems
+
+
+def _lost_counts(rows: list[ImportedRow], kpis: Mapping[str, KpiDefinition]) -> list[int]:
+    """Rows per KPI that cannot count, in the order :func:`imported_columns` words them."""
+    lost: dict[str, int] = {}
+    for r in rows:
+        kpi = kpis.get(r.kpi.lower())
+        if kpi is None or kpi.aggregation is Aggregation.FORMULA:
+            lost[r.kpi] = lost.get(r.kpi, 0) + 1
+    return list(lost.values())
+
+
+def is_none(array: np.ndarray) -> np.ndarray:
+    """Which items of an object array are None (typed entries have no source)."""
+    return np.fromiter((v is None for v in array), dtype=bool, count=len(array))
+
+
+def _missing(n: int, like: np.ndarray) -> np.ndarray:
+    """``n`` blank values of ``like``'s kind: NaN, NaT, 0 or None."""
+    if like.dtype.kind == "f":
+        return np.full(n, np.nan)
+    if like.dtype.kind == "M":
+        return np.full(n, np.datetime64("NaT"), dtype=like.dtype)
+    if like.dtype.kind in "iub":
+        return np.zeros(n, dtype=like.dtype)
+    return np.empty(n, dtype=object)
 
 
 def imported_sheet(rows: list[ImportedRow], name: str = IMPORTED_SHEET) -> SheetReport:
@@ -140,7 +272,7 @@ def imported_sheet(rows: list[ImportedRow], name: str = IMPORTED_SHEET) -> Sheet
     for i, width in enumerate(COLUMN_WIDTHS):
         sheet.column_widths[i] = width
     banner = Style(
-        italic=True, font_size=10, font_color="#7F6000", fill="#FFF2CC", valign="vcenter"
+        italic=True, font_size=10, font_color="#7F6000", fill="#FFF2CC", valign="vcenter", wrap=True
     )
     sheet.merges.append(Merge(0, 0, 0, last, BANNER_TEXT, banner))
     sheet.row_heights[0] = 30
@@ -155,17 +287,20 @@ def imported_sheet(rows: list[ImportedRow], name: str = IMPORTED_SHEET) -> Sheet
     sheet.merges.append(Merge(1, 0, 1, last, about, Style(italic=True, font_color="#595959")))
     header = Style(bold=True, font_color="#FFFFFF", fill="#1F3864", valign="vcenter")
     for c, title in enumerate(IMPORTED_COLUMNS):
-        sheet.set(HEADER_ROW, c, title, header)
+        style = replace(header, indent=1) if c == 3 else header
+        sheet.set(HEADER_ROW, c, title, replace(style, align="right") if c == 2 else style)
     date_style = Style(num_format=DATE_FORMAT, align="left")
     stamp_style = Style(num_format=STAMP_FORMAT, align="left")
     text_style = Style(align="left")
+    # Segment follows the right-aligned values: an indent keeps "3136" and "Direct" apart.
+    segment_style = Style(align="left", indent=1)
     number_style = Style(num_format="General")
-    for i, r in enumerate(ordered(rows), start=HEADER_ROW + 1):
+    for i, r in enumerate(ordered(rows), start=HEADER_ROW + 1):  # same order as the rows
         sheet.set(i, 0, r.date, date_style)
         sheet.set(i, 1, r.kpi, text_style)
         sheet.set(i, 2, r.value, number_style)
         if r.segment:
-            sheet.set(i, 3, r.segment, text_style)
+            sheet.set(i, 3, r.segment, segment_style)
         sheet.set(i, 4, r.source, text_style)
         sheet.set(i, 5, r.imported_at, stamp_style)
     sheet.freeze = (HEADER_ROW + 1, 0)

@@ -56,7 +56,7 @@ KPI_IDS_FORMULA = "=KPIs[ID]"
 
 # How far below the table the column validations reach, so rows typed under a
 # table (which Excel then absorbs into it) keep their dropdowns.
-VALIDATION_ROWS = {"KPIs": 500, "Entries": 20000, "Targets": 2000, "Settings": 50}
+VALIDATION_ROWS = {"KPIs": 500, "Entries": 20000, "Targets": 2000, "Settings": 50, "Sources": 200}
 
 
 @dataclass(frozen=True)
@@ -142,6 +142,35 @@ SETTING_COLUMNS = [
     Column("About", 60, "What the setting does (kpisheets ignores this column)."),
 ]
 
+SOURCE_COLUMNS = [
+    Column(
+        "Source", 18, "A short unique name for this feed, e.g. hubspot-won. Imported rows carry it."
+    ),
+    Column("KPI", 14, "The KPI ID the rows count towards (pick from the list).", "list"),
+    Column(
+        "Kind",
+        11,
+        "csv, xlsx, parquet, json; hubspot, salesforce, ga4 (their export files as "
+        "downloaded); sql (a query in the database named by Settings > Database).",
+        "list",
+    ),
+    Column(
+        "Location",
+        30,
+        "A file, folder or glob relative to this workbook's folder (exports/deals.csv, "
+        "events/*.parquet); for sql, the SELECT query.",
+    ),
+    Column("Date", 14, "The column holding each row's date, as its header reads."),
+    Column("Value", 14, "The column to sum per day. Blank: count the rows."),
+    Column("Segment", 30, "Optional: a column that splits the KPI (region, channel)."),
+    Column(
+        "Filter",
+        30,
+        "Optional: column = value, column <> value, column in (a, b); joined by and. "
+        "E.g. Deal Stage = Closed Won.",
+    ),
+]
+
 SETTING_HELP = {
     "Title": "The title of the Summary and exports.",
     "As of": "Compute at this date. Blank: today.",
@@ -151,6 +180,8 @@ SETTING_HELP = {
     "History periods": "How many periods the History sheet and sparklines show.",
     "Green at": "Default score for On track.",
     "Amber at": "Default score for At risk.",
+    "Database": "For sql sources: the NAME of an environment variable holding the database "
+    "URL (e.g. KPI_DATABASE_URL). Never the URL itself.",
 }
 
 COLUMNS = {
@@ -158,6 +189,7 @@ COLUMNS = {
     "Entries": ENTRY_COLUMNS,
     "Targets": TARGET_COLUMNS,
     "Settings": SETTING_COLUMNS,
+    "Sources": SOURCE_COLUMNS,
 }
 
 
@@ -173,6 +205,7 @@ def settings_rows(title: str, as_of: dt.date | None = None) -> list[list[Any]]:
         ("History periods", 12),
         ("Green at", 1.0),
         ("Amber at", 0.9),
+        ("Database", None),
     ]
     return [_headers(SETTING_COLUMNS)] + [[k, v, SETTING_HELP[k]] for k, v in values]
 
@@ -199,19 +232,27 @@ def target_rows(rows: Sequence[tuple[str, dt.date, float]]) -> list[list[Any]]:
     return [_headers(TARGET_COLUMNS)] + [list(r) for r in rows]
 
 
+def source_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    """The Sources sheet as rows; trailing Value, Segment and Filter may be left out."""
+    width = len(SOURCE_COLUMNS)
+    return [_headers(SOURCE_COLUMNS)] + [list(r) + [None] * (width - len(r)) for r in rows]
+
+
 def input_sheets(
     title: str,
     kpis: Sequence[dict[str, Any]],
     entries: Sequence[tuple[Any, ...]],
     targets: Sequence[tuple[str, dt.date, float]],
     as_of: dt.date | None = None,
+    sources: Sequence[tuple[Any, ...]] = (),
 ) -> dict[str, list[list[Any]]]:
-    """A tracker's four input sheets as rows, the shape :func:`template_sheets` returns."""
+    """A tracker's input sheets as rows, the shape :func:`template_sheets` returns."""
     return {
         "KPIs": kpi_rows(kpis),
         "Entries": entry_rows(entries),
         "Targets": target_rows(targets),
         "Settings": settings_rows(title, as_of),
+        "Sources": source_rows(sources),
     }
 
 
@@ -541,7 +582,7 @@ def _last_quarter(reference: dt.date) -> tuple[dt.date, str]:
 def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, list[list[Any]]]:
     """A template's input sheets as rows: header row first, then example rows.
 
-    Keys are ``KPIs``, ``Entries``, ``Targets`` and ``Settings``; dates are
+    Keys are ``KPIs``, ``Entries``, ``Targets``, ``Settings`` and ``Sources``; dates are
     ``datetime.date``, percentages fractions, empty cells ``None``. The example
     entries are dated relative to ``reference`` (default: today): in its month (never
     after it) and in the period before, so a new tracker shows statuses and trends
@@ -583,6 +624,18 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
                 (day(20), "CYCLE", 52, "Enterprise deals take longer", "Maria"),
             ],
             targets=[("REVENUE", next_month, 300000)],
+            sources=[
+                (
+                    "hubspot-won",
+                    "DEALS_WON",
+                    "hubspot",
+                    "exports/hubspot-crm-exports-all-deals.csv",
+                    "Close Date",
+                    None,
+                    "Pipeline",
+                    "Deal Stage = Closed Won",
+                )
+            ],
         )
     if key == "marketing":
         return input_sheets(
@@ -599,6 +652,17 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
                 (day(22), "MQL", 240, None, "Sam"),
             ],
             targets=[("VISITS", next_month, 35000)],
+            sources=[
+                (
+                    "ga4-sessions",
+                    "VISITS",
+                    "ga4",
+                    "exports/Traffic_acquisition.csv",
+                    "Date",
+                    "Sessions",
+                    "Session primary channel group (Default channel group)",
+                )
+            ],
         )
     if key == "customer-success":
         return input_sheets(
@@ -769,6 +833,13 @@ def _column_validation(sheet: str, header: str) -> dict[str, Any] | None:
             return _kpi_validation()
         if header == "Value":
             return _number_validation()
+    if sheet == "Sources":
+        if header == "KPI":
+            return _kpi_validation()
+        if header == "Kind":
+            from kpisheets.sources.spec import KINDS
+
+            return _list_validation(list(KINDS), "Kind")
     if sheet == "Targets":
         if header == "KPI":
             return _kpi_validation()
@@ -943,6 +1014,11 @@ def build_input_sheets(
 # The Instructions sheet and `kpisheets new`.
 
 REFRESH_MACRO = "SampleCall"  # xlwings quickstart: imports <workbook name>.py, calls main()
+# The Import button calls xlwings' own RunPython with the command as its one argument
+# (Excel runs a button's macro with a quoted argument); the quickstart VBA has no other
+# Sub to bind, and RunPython puts the workbook's folder on the path as SampleCall does.
+IMPORT_COMMAND = "import kpisheets.xl; kpisheets.xl.import_main()"
+IMPORT_MACRO = f"'RunPython \"{IMPORT_COMMAND}\"'"
 XLWINGS_CONF_SHEET = "_xlwings.conf"
 
 XLWINGS_NOTICE = (
@@ -984,9 +1060,15 @@ SHEET_HELP = [
         "week start, history length and the status thresholds.",
     ),
     (
-        "Summary, History, Problems",
-        "Written by kpisheets on every refresh and replaced "
-        "whole: do not type in them. Nothing else in this workbook is ever changed.",
+        "Sources",
+        "Optional feeds that fill a KPI from files and databases: a HubSpot or Salesforce "
+        "export, a GA4 report download, CSV/Parquet/JSON/XLSX files, or a SQL query. "
+        "kpisheets import (or the Import button) pulls them into the Imported sheet.",
+    ),
+    (
+        "Summary, History, Problems, Imported",
+        "Written by kpisheets and replaced on every refresh (Imported: on every import): "
+        "do not type in them. Nothing else in this workbook is ever changed.",
     ),
 ]
 
@@ -1047,6 +1129,17 @@ def _instructions(
         )
         ws.set_row(row, 62)
         row += 1
+        ws.write_string(row, 0, "Import button", label)
+        ws.write_string(
+            row,
+            1,
+            "Click Import to pull the Sources sheet's feeds (CRM and analytics exports, data "
+            "files, a database query) into the Imported sheet, then refresh. It runs "
+            "kpisheets.xl.import_main() through xlwings.",
+            text,
+        )
+        ws.set_row(row, 32)
+        row += 1
         ws.write_string(row, 0, "Macros blocked?", label)
         ws.write_string(
             row,
@@ -1093,7 +1186,7 @@ def _instructions(
         row += 1
     row += 1
 
-    for sheet in ("KPIs", "Entries", "Targets", "Settings"):
+    for sheet in ("KPIs", "Entries", "Targets", "Settings", "Sources"):
         ws.merge_range(row, 0, row, 1, f"Columns of {sheet}", heading)
         row += 1
         if sheet == "Settings":
@@ -1214,6 +1307,13 @@ def main() -> None:
     kpisheets.xl.main()
 
 
+def import_sources() -> None:
+    """What the Import button does: import the Sources sheet's feeds, then refresh."""
+    import kpisheets.xl
+
+    kpisheets.xl.import_main()
+
+
 if __name__ == "__main__":
     # Run from an editor while the workbook is open in Excel, as xlwings suggests.
     import xlwings as xw
@@ -1306,6 +1406,18 @@ def tracker_bytes(
                 "width": 140,
                 "height": 36,
                 "x_offset": 560,
+                "y_offset": 2,
+            },
+        )
+        instructions.insert_button(
+            0,
+            1,
+            {
+                "macro": IMPORT_MACRO,
+                "caption": "Import",
+                "width": 110,
+                "height": 36,
+                "x_offset": 710,
                 "y_offset": 2,
             },
         )

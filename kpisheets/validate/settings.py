@@ -7,6 +7,7 @@ warnings: the default is used (docs/workbook.md, "Settings").
 from __future__ import annotations
 
 import difflib
+import re
 
 from kpisheets.model import CellValue, RawTable, RawTracker, Settings
 from kpisheets.validate.cells import (
@@ -39,6 +40,7 @@ SETTING_NAMES = {
     "green at": "green_at",
     "amber at": "amber_at",
     "review every": "review_every",
+    "database": "database",
 }
 
 
@@ -105,7 +107,7 @@ def _setting_field(
                 f"{shown(name_cell)} is not a setting kpisheets knows; it is ignored.",
                 (f"Did you mean {close[0].title()}? " if close else "")
                 + "Settings: Title, As of, Period, Fiscal year starts, Week starts, "
-                "History periods, Green at, Amber at, Review every.",
+                "History periods, Green at, Amber at, Review every, Database.",
                 table,
                 i,
                 name_col,
@@ -160,3 +162,30 @@ def _apply_setting(settings: Settings, field: str, value: CellValue, date1904: b
                 "Type the days between meetings, such as 7 for a weekly meeting.",
             )
         settings.review_every = int(days)
+    elif field == "database":
+        settings.database = database_variable(value)
+
+
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def database_variable(value: CellValue) -> str:
+    """Settings › Database: the NAME of an environment variable holding the URL.
+
+    A URL typed here is refused with a message that does not repeat it (it may hold a
+    password): the URL belongs in the environment, never in the workbook."""
+    name = text(value)
+    if ENV_NAME.match(name):
+        return name
+    looks_like_url = "://" in name or "@" in name or ";" in name or "=" in name
+    raise BadCell(
+        "bad-database",
+        "Settings › Database holds what looks like a database URL or connection string; "
+        "it is not used, and not repeated here because it may contain a password."
+        if looks_like_url
+        else f"{shown(value)} is not the name of an environment variable.",
+        "Delete it from the workbook, write the NAME of an environment variable instead "
+        "(e.g. KPI_DATABASE_URL), and set that variable to the URL where kpisheets runs."
+        if looks_like_url
+        else "Write a name of letters, digits and _ such as KPI_DATABASE_URL.",
+    )

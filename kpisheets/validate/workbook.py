@@ -22,6 +22,7 @@ from kpisheets.validate.entries import CheckedEntries, check_entries
 from kpisheets.validate.kpis import KnownKpis, check_kpis
 from kpisheets.validate.problems import ProblemLog
 from kpisheets.validate.settings import check_settings
+from kpisheets.validate.sources import check_sources
 from kpisheets.validate.tables import columns
 from kpisheets.validate.targets import check_targets
 
@@ -46,7 +47,18 @@ def validate(raw: RawTracker) -> Tracker:
     kpis = check_kpis(raw, log, settings)
     entries = check_entries(raw, log, kpis)
     targets = check_targets(raw, log, kpis)
-    return _tracker(raw, log, settings, kpis, entries, targets)
+    sources, source_names = check_sources(raw, log, kpis)
+    tracker = _tracker(raw, log, settings, kpis, entries, targets)
+    tracker.sources, tracker.source_names = sources, source_names
+    imported = raw.kept.get("Imported")
+    if imported is not None:
+        # Rows an earlier import wrote: counted with the entries (docs/sources.md).
+        from kpisheets.sources.imported import attach_imported, rows_from_table
+
+        rows = rows_from_table(imported)
+        if rows:
+            tracker.problems += attach_imported(tracker, rows, imported.sheet)
+    return tracker
 
 
 def _tracker(
@@ -125,8 +137,8 @@ def _owned_sheets(path: Path) -> list[str] | None:
 
 def generated_sheet_problems(sheet_names: list[str], owned: list[str] | None) -> list[Problem]:
     """A ``generated-sheet-taken`` error for each sheet of the user's named like a sheet
-    kpisheets writes (Summary, History, Problems, Snapshots; case and surrounding spaces
-    ignored)
+    kpisheets writes (Summary, History, Problems, Snapshots, Imported; case and
+    surrounding spaces ignored)
     but without kpisheets' marker: ``refresh`` refuses to overwrite it.
 
     ``owned`` lists the marked sheets; ``None`` means unknown, and gives no problem.
