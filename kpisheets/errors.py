@@ -26,3 +26,8 @@ class UsageError(KpisheetsError):
 
 class NotInExcelError(KpisheetsError):
     """An Excel entry point was called outside Excel."""
+
+
+class DateError(KpisheetsError, ValueError):
+    """A date given to the library (``as_of``, ``since``) that cannot be read; the
+    message lists the accepted forms."""

@@ -11,13 +11,18 @@ the returned result (the CLI prints them on stderr).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import os
+import sys
+import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from kpisheets.errors import UsageError
+from kpisheets.inputs import Source, as_date, is_file, workbook_path
 from kpisheets.model import OWNED_SHEETS, Tracker, normalise_name
 from kpisheets.read import cyclic_gc_paused
 from kpisheets.result import Result
@@ -248,3 +253,40 @@ def refresh_workbook(
         say(f"Writing {target.name}")
         splice(path, scratch, target, generated=True)
     return result
+
+
+def refresh_source(
+    source: Source,
+    as_of: dt.date | str | None = None,
+    output: str | os.PathLike[str] | IO[bytes] | None = None,
+) -> Result:
+    """:func:`kpisheets.refresh`: :func:`refresh_workbook` for a path or a binary file
+    object (copied to a temporary file, refreshed, and written back into the object or
+    to ``output``)."""
+    as_of = as_date(as_of, "as_of")
+    if isinstance(source, str | os.PathLike) and not is_file(output):
+        out = Path(output) if output is not None else None  # type: ignore[arg-type]
+        return refresh_workbook(Path(source), as_of=as_of, output=out)
+    with workbook_path(source) as path:
+        target = path if output is None or is_file(output) else Path(output)  # type: ignore[arg-type]
+        result = refresh_workbook(path, as_of=as_of, output=target)
+        if target == path:
+            sink: Any = output if output is not None else source
+            with contextlib.suppress(AttributeError, OSError):
+                sink.seek(0)
+            sink.write(path.read_bytes())
+            with contextlib.suppress(AttributeError, OSError):
+                sink.truncate()
+    return result
+
+
+class _CallableModule(types.ModuleType):
+    """``kpisheets.refresh(...)`` keeps working after this module is imported: Python
+    then names the module ``kpisheets.refresh`` in place of the library function, so
+    the module is callable as that function (:func:`kpisheets.refresh`)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Result:
+        return refresh_source(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

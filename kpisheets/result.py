@@ -506,22 +506,127 @@ class Result:
         }
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per KPI with the flat figures (no history), indexed by ID."""
+        """One row per KPI with the flat figures (no history), indexed by ID.
+
+        Dates (``period_start``, ``period_end``, ``last_entry``) are ``datetime64``
+        columns, missing numbers are NaN in ``float64`` columns, and a tracker without
+        KPIs still gives every column (an empty frame with the same schema).
+        """
         import pandas as pd
 
-        rows = []
-        for k in self.kpis:
-            d = k.to_dict()
-            period = d.pop("period")
-            for nested in ("history", "segments", "drivers", "actions"):
-                d.pop(nested)
-            d["period_start"] = k.period.start
-            d["period_end"] = k.period.end
-            d["period_label"] = period["label"]
-            d["elapsed"] = period["elapsed"]
-            d["last_entry"] = k.last_entry
-            rows.append(d)
-        frame = pd.DataFrame(rows)
-        if not frame.empty:
-            frame = frame.set_index("id")
+        rows = [_flat(k) for k in self.kpis]
+        blank = _flat(_blank_kpi())
+        frame = pd.DataFrame(rows, columns=list(blank))
+        for name, example in blank.items():
+            if name in FRAME_DATES:
+                frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+            elif name in FRAME_NUMBERS:
+                frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+            elif isinstance(example, bool):
+                frame[name] = frame[name].astype(bool)
+            else:  # text: the dtype pandas gives text (object, or "str" from pandas 3)
+                frame[name] = frame[name].astype(pd.Series(["text"]).dtype)
+        return frame.set_index("id")
+
+    def history_frame(self) -> pd.DataFrame:
+        """One row per KPI and history period (oldest first): ``id``, ``name``,
+        ``category``, ``period_start``, ``period_end`` (datetime64), ``period_label``,
+        ``value`` and ``target`` (float64, NaN when missing) and ``current`` (the
+        KPI's current period). Every column is there even without KPIs.
+
+        >>> # result.history_frame().pivot(index="period_start", columns="id", values="value")
+        """
+        import pandas as pd
+
+        rows = [
+            {
+                "id": k.id,
+                "name": k.name,
+                "category": k.category,
+                "period_start": point.start,
+                "period_end": point.end,
+                "period_label": point.label,
+                "value": point.value,
+                "target": point.target,
+                "current": point.start == k.period.start,
+            }
+            for k in self.kpis
+            for point in k.history
+        ]
+        frame = pd.DataFrame(rows, columns=HISTORY_FRAME_COLUMNS)
+        for name in ("period_start", "period_end"):
+            frame[name] = pd.to_datetime(frame[name]).astype("datetime64[ns]")
+        for name in ("value", "target"):
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+        frame["current"] = frame["current"].astype(bool)
         return frame
+
+
+# The frames' schemas (Result.to_frame, Result.history_frame).
+FRAME_DATES = ("period_start", "period_end", "last_entry")
+FRAME_NUMBERS = (
+    "actual",
+    "target",
+    "expected",
+    "achievement",
+    "score",
+    "forecast",
+    "forecast_achievement",
+    "previous",
+    "change",
+    "elapsed",
+    "weight",
+    "green_at",
+    "amber_at",
+)
+HISTORY_FRAME_COLUMNS = (
+    "id",
+    "name",
+    "category",
+    "period_start",
+    "period_end",
+    "period_label",
+    "value",
+    "target",
+    "current",
+)
+
+
+def _flat(k: KpiResult) -> dict[str, Any]:
+    """A KPI's row of :meth:`Result.to_frame`: its JSON fields without the nested ones,
+    the period spread into columns and dates as dates."""
+    d = k.to_dict()
+    period = d.pop("period")
+    nested = {"history", "segments", "drivers", "actions"}
+    nested |= {key for key, value in d.items() if isinstance(value, list | dict)}
+    for key in nested:
+        d.pop(key, None)
+    d["period_start"] = k.period.start
+    d["period_end"] = k.period.end
+    d["period_label"] = period["label"]
+    d["elapsed"] = period["elapsed"]
+    d["last_entry"] = k.last_entry
+    return d
+
+
+def _blank_kpi() -> KpiResult:
+    """A KPI with no figures: its row names the frame's columns for an empty tracker."""
+    day = dt.date(2000, 1, 1)
+    return KpiResult(
+        id="",
+        name="",
+        category="",
+        owner="",
+        unit="",
+        number_format="",
+        direction=Direction.HIGHER,
+        aggregation=Aggregation.SUM,
+        frequency=Frequency.MONTH,
+        period=Period(day, day, "", 0.0),
+        actual=None,
+        target=None,
+        expected=None,
+        achievement=None,
+        score=None,
+        status=Status.NO_DATA,
+    )

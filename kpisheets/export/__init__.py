@@ -13,9 +13,10 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from kpisheets.errors import UsageError
 
@@ -29,15 +30,92 @@ PAPERS = ("a4", "letter")
 Progress = Callable[[str], None]
 
 
+def export_format(fmt: str) -> str:
+    """A format name as its suffix: ``"pdf"``, ``".PDF"`` → ``".pdf"``; raises
+    :class:`~kpisheets.errors.UsageError` naming the known ones."""
+    suffix = "." + fmt.strip().lower().lstrip(".")
+    if suffix not in KNOWN_SUFFIXES:
+        raise UsageError(
+            f"Unknown export format {fmt!r}; use one of "
+            f"{', '.join(s.lstrip('.') for s in KNOWN_SUFFIXES)}."
+        )
+    return suffix
+
+
+def export_bytes(
+    result: Result, format: str, *, paper: str = "a4", progress: Progress | None = None
+) -> bytes:
+    """The export of ``result`` in ``format`` (``"pdf"``, ``"html"``, ``"md"``,
+    ``"xlsx"``, ``"pptx"``, ``"csv"``, ``"json"``) as bytes, e.g. for a web response
+    or an email attachment. Text formats are UTF-8 (CSV with a byte-order mark).
+
+    >>> # kpisheets.export_bytes(result, "html").decode("utf-8")
+    """
+    paper = paper.lower()
+    if paper not in PAPERS:
+        raise UsageError(f"Unknown paper size {paper!r}; use a4 or letter.")
+    return _render(result, export_format(format), paper, progress or _silent)
+
+
+def export(
+    result: Result,
+    out: str | os.PathLike[str] | BinaryIO,
+    format: str | None = None,
+    *,
+    paper: str = "a4",
+    progress: Progress | None = None,
+) -> None:
+    """Write the export of ``result`` to ``out``: a path (the format from its suffix
+    unless ``format`` is given; written atomically) or a binary file object (then
+    ``format`` is needed). ``kpisheets.export(result, "summary.pdf")`` calls this.
+
+    >>> # kpisheets.export(result, "summary.pdf")
+    >>> # with open("summary.html", "wb") as f: kpisheets.export(result, f, format="html")
+    """
+    if isinstance(out, str | os.PathLike):
+        path = Path(out)
+        suffix = export_format(format or path.suffix or "(no suffix)")
+        paper = paper.lower()
+        if paper not in PAPERS:
+            raise UsageError(f"Unknown paper size {paper!r}; use a4 or letter.")
+        _write_atomically(path, _render(result, suffix, paper, progress or _silent))
+        return
+    if format is None:
+        raise UsageError(
+            "A file object has no name to take the format from: pass format='pdf' (or "
+            f"{', '.join(repr(s.lstrip('.')) for s in KNOWN_SUFFIXES[1:])})."
+        )
+    out.write(export_bytes(result, format, paper=paper, progress=progress))
+
+
+class _CallableModule(types.ModuleType):
+    """This package, callable as :func:`export`: ``kpisheets.export(result, "a.pdf")``
+    (``kpisheets.export`` is this package, so the call goes through here)."""
+
+    def __call__(
+        self,
+        result: Result,
+        out: str | os.PathLike[str] | BinaryIO,
+        format: str | None = None,
+        *,
+        paper: str = "a4",
+        progress: Progress | None = None,
+    ) -> None:
+        export(result, out, format, paper=paper, progress=progress)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+
 def export_result(
-    result: Result, out: Path | str, paper: str = "a4", progress: bool = False
+    result: Result, out: Path | str, paper: str = "a4", progress: bool | Progress = False
 ) -> Path:
     """Write ``result`` to ``out`` in the format its suffix names; return the path.
 
     The file is written to a temporary file in the same folder and moved into place
     with ``os.replace``, so a failed export never leaves half a file behind.
     ``paper`` (``"a4"`` or ``"letter"``) applies to PDF. With ``progress`` a line per
-    stage goes to stderr (the CLI turns it on when stderr is a terminal).
+    stage goes to stderr; a callable is called with each stage instead.
 
     Raises :class:`~kpisheets.errors.UsageError` for an unknown suffix or paper.
     """
@@ -51,7 +129,11 @@ def export_result(
     paper = paper.lower()
     if paper not in PAPERS:
         raise UsageError(f"Unknown paper size {paper!r}; use a4 or letter.")
-    report = _stderr_progress(out.name) if progress else _silent
+    report: Progress = _silent
+    if callable(progress):
+        report = progress
+    elif progress:
+        report = _stderr_progress(out.name)
     payload = _render(result, suffix, paper, report)
     _write_atomically(out, payload)
     report("done")
