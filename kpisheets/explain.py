@@ -70,7 +70,11 @@ def _others(d: Drivers) -> list[DriverPart]:
 def _delta_words(d: Drivers, fmt: str) -> str:
     top = d.part(d.top or "")
     move = "rise" if d.change > 0 else "fall"
-    text = f"{top.segment} {_signed(top.contribution, fmt)} ({_share(top.share)} of the {move})"
+    text = f"{top.segment} {_signed(top.contribution, fmt)}"
+    if top.share is not None and top.share <= 1 + 1e-9:
+        text += f" ({_share(top.share)} of the {move})"
+    else:  # the others moved the other way: a share above 100% would puzzle a reader
+        text += f" (more than the whole {move})"
     others = _others(d)
     if others:
         shown = ", ".join(
@@ -96,16 +100,28 @@ def _rate_mix_words(d: Drivers, fmt: str) -> str:
         why = (
             f"{top.segment}'s share of {weight_of} {shift} "
             f"{_share(top.previous_weight)} → {_share(top.weight)} — "
-            f"the mix explains {_share(mix / d.change)} of the {move}"
+            f"{_explains('the mix', mix / d.change, move)}"
         )
     else:
         shift = "rose" if (top.rate or 0) > (top.previous_rate or 0) else "fell"
         why = (
             f"{top.segment} itself {shift} {format_value(top.previous_rate, fmt)} → "
-            f"{format_value(top.rate, fmt)} — the rates explain {_share(rate / d.change)} "
-            f"of the {move}"
+            f"{format_value(top.rate, fmt)} — {_explains('the rates', rate / d.change, move)}"
         )
     return f"{rates}; {why}"
+
+
+def _explains(effect: str, share: float, move: str) -> str:
+    """``"the mix explains 71% of the rise"``; past 100% the other effect pulled the
+    other way, and a share above 100% would puzzle a reader."""
+    if share > 1 + 1e-9:
+        return (
+            f"{effect} more than explain the {move}"
+            if effect.endswith("s")
+            else (f"{effect} more than explains the {move}")
+        )
+    verb = "explain" if effect.endswith("s") else "explains"
+    return f"{effect} {verb} {_share(share)} of the {move}"
 
 
 def needs_driver_sentence(k: KpiResult) -> bool:

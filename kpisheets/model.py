@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pandas is imported where frames are built, so `--help` stay
 
 Severity = Literal["error", "warning"]
 
-INPUT_SHEETS = ("KPIs", "Entries", "Targets", "Settings", "Sources")
+INPUT_SHEETS = ("KPIs", "Entries", "Targets", "Settings", "Actions", "Sources")
 # Sheets every refresh replaces whole.
 GENERATED_SHEETS = ("Summary", "History", "Problems")
 # Sheets kpisheets owns that keep rows across refreshes, each with the first header of

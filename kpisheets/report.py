@@ -24,6 +24,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kpisheets.calc.periods import Calendar, Window, one_period_before
+from kpisheets.explain import (
+    actions_summary,
+    bottleneck_sentence,
+    driver_sentence,
+    needs_driver_sentence,
+    overdue_count,
+)
 from kpisheets.formatting import (
     STATUS_COLOURS,
     figure_formats,
@@ -70,7 +77,7 @@ from kpisheets.report_model import (
     range_a1,
     sheet_range,
 )
-from kpisheets.result import KpiResult, Period, Result, Rollup
+from kpisheets.result import FunnelResult, KpiResult, Period, Result, Rollup
 from kpisheets.reviews import (
     KEEP_SNAPSHOTS,
     SNAPSHOT_COLUMNS,
@@ -119,6 +126,7 @@ SUMMARY_COLUMNS: tuple[tuple[str, str, float], ...] = (
     ("forecast", "Forecast", 14),
     ("last_entry", "Last entry", 14),
     ("note", "Latest note", 40),
+    ("actions", "Actions", 38),
 )
 COL = {key: i for i, (key, _, _) in enumerate(SUMMARY_COLUMNS)}
 SUMMARY_WIDTH = sum(width for _, _, width in SUMMARY_COLUMNS)
@@ -144,6 +152,16 @@ CHART_GAP = 12
 CHART_ROWS = 13  # rows of 20 px each chart row takes, gap included
 CHARTS_PER_ROW = 3
 CHART_PAGE_ROWS = 46  # rows of charts that fit one landscape page at fit-to-width
+
+# Funnel blocks on the Summary: the stage table over columns A..G, the chart from H.
+FUNNEL_CHART_COL = 7
+FUNNEL_CHART_WIDTH = 560
+FUNNEL_STAGE_PX = 44  # chart height per stage
+BOTTLENECK_FILL = "#FDE2E1"
+BOTTLENECK_INK = "#9C0006"
+FUNNEL_BAR = "#8EA9DB"
+ACTION_MARKER = "#ED7D31"  # the History charts' "action logged" diamonds
+SEGMENTS_SHOWN = 12  # segment rows per KPI on History before "and N more"
 
 # Problems columns: one row per group of repeated problems (kpisheets.problems).
 PROBLEM_COLUMNS: tuple[tuple[str, float], ...] = (
@@ -210,6 +228,19 @@ class HistoryRows:
     target_row: int
     first_col: int
     last_col: int  # inclusive; first_col - 1 when there is no history
+    action_row: int | None = None  # "Action logged" marks, right under Target
+    segment_rows: tuple[int, ...] = ()  # one per segment shown, largest first
+
+
+@dataclass(frozen=True)
+class FunnelRows:
+    """Where one funnel's chart data is on the History sheet: stage names in
+    ``name_col``, then the spacer, the stage and the bottleneck columns."""
+
+    first_row: int
+    last_row: int
+    name_col: int = 0
+    spacer_col: int = 2
 
 
 # KPIs by category, in the order of the tables: (rollup, category name, its KPIs).
@@ -242,13 +273,14 @@ def build_report(
         refreshed_at = dt.datetime.now().replace(second=0, microsecond=0)
     summary_name, history_name, problems_name = sheet_names
     groups = _groups(result)
-    history, rows = _history_sheet(result, groups, history_name)
+    history, rows, funnel_rows = _history_sheet(result, groups, history_name)
     summary = SummaryBuild(
         sheet=SheetReport(name=summary_name, tab_color=NAVY, zoom=100),
         result=result,
         groups=groups,
         history_rows=rows,
         history_name=history_name,
+        funnel_rows=funnel_rows,
         live_workbook=live_workbook,
         refreshed_at=refreshed_at,
         problems_name=problems_name,
@@ -298,6 +330,7 @@ class SummaryBuild:
     groups: Groups  # KPIs by category, in table order
     history_rows: dict[str, HistoryRows]  # where each KPI's history is (sparklines)
     history_name: str
+    funnel_rows: dict[str, FunnelRows]  # where each funnel's chart data is on History
     live_workbook: bool  # False for standalone exports (no Entries sheet to count)
     refreshed_at: dt.datetime
     layout: SummaryLayout = field(default_factory=SummaryLayout)
@@ -478,7 +511,7 @@ def tiles_block(s: SummaryBuild, row: int) -> int:
 def header_block(s: SummaryBuild, row: int) -> int:
     """The KPI table's column headings (frozen, and repeated on every printed page)."""
     for i, (_, header, _) in enumerate(SUMMARY_COLUMNS):
-        left = i in (COL["kpi"], COL["owner"], COL["note"])
+        left = i in (COL["kpi"], COL["owner"], COL["note"], COL["actions"])
         s.sheet.set(row, i, header, HEADER_LEFT if left else HEADER)
     s.sheet.row_heights[row] = 34
     s.layout.header_row = row
@@ -497,6 +530,10 @@ def kpi_table_block(s: SummaryBuild, row: int) -> int:
             _sparkline(s, row, k)
             s.layout.kpi_rows.append(row)
             row += 1
+            if needs_driver_sentence(k):
+                _driver_row(s.sheet, row, k)
+                s.layout.driver_rows[k.id] = row
+                row += 1
     if not s.layout.kpi_rows:
         s.sheet.merges.append(
             Merge(
@@ -535,6 +572,202 @@ def legend_block(s: SummaryBuild, row: int) -> int:
     return row
 
 
+def funnel_block(s: SummaryBuild, row: int) -> int:
+    """One block per funnel: its stages with now, before and target, the conversion
+    into each stage, the bottleneck row marked, a sentence naming it, and a funnel
+    chart beside the table (its data is on History)."""
+    for funnel in s.result.funnels:
+        row = _funnel(s, row + 1, funnel)
+    return row
+
+
+FUNNEL_HEADERS = (
+    "Stage",
+    "Now",
+    "Same day last period",
+    "Target",
+    "Conversion",
+    "Before",
+    "Target conversion",
+)
+
+
+def _funnel(s: SummaryBuild, row: int, f: FunnelResult) -> int:
+    sheet = s.sheet
+    first = row
+    s.layout.funnel_rows[f.name] = row
+    title = f"Funnel: {f.name} · {f.period.label}"
+    sheet.merges.append(Merge(row, 0, row, COL["status"], title, CATEGORY))
+    sheet.row_heights[row] = 24
+    row += 1
+    for col, header in enumerate(FUNNEL_HEADERS):
+        sheet.set(row, col, header, HEADER_LEFT if col == 0 else HEADER)
+    sheet.row_heights[row] = 34
+    row += 1
+    steps = {step.destination: step for step in f.steps}
+    for stage in f.stages:
+        step = steps.get(stage.kpi)
+        neck = bool(step and step.bottleneck)
+        fill = BOTTLENECK_FILL if neck else None
+        number = body(num_format=stage.number_format or "General", align="right", fill=fill)
+        percent = body(num_format=PERCENT_FORMAT, align="right", fill=fill)
+        name = stage.name + ("  ◀ bottleneck" if neck else "")
+        sheet.set(
+            row, 0, name, body(bold=True, fill=fill, font_color=BOTTLENECK_INK if neck else INK)
+        )
+        sheet.set(row, 1, finite(stage.actual), _with(number, bold=True))
+        sheet.set(row, 2, finite(stage.previous), number)
+        sheet.set(row, 3, finite(stage.target), number)
+        conversion = finite(step.conversion) if step else None
+        sheet.set(
+            row,
+            4,
+            conversion,
+            _with(percent, bold=True, font_color=BOTTLENECK_INK if neck else INK),
+        )
+        sheet.set(row, 5, finite(step.previous) if step else None, percent)
+        sheet.set(row, 6, finite(step.target) if step else None, percent)
+        sheet.row_heights[row] = 22
+        row += 1
+    if f.overall is not None:
+        overall = f"{f.stages[0].name} → {f.stages[-1].name}"
+        sheet.set(row, 0, f"Overall: {overall}", body(italic=True, font_color=MUTED))
+        for col in (1, 2, 3, 5, 6):
+            sheet.set(row, col, None, body())
+        sheet.set(row, 4, finite(f.overall), body(num_format=PERCENT_FORMAT, align="right"))
+        row += 1
+    sentence = bottleneck_sentence(f)
+    ink = BOTTLENECK_INK if f.bottleneck else STATUS_COLOURS[Status.ON_TRACK][0]
+    sheet.merges.append(
+        Merge(row, 0, row, COL["status"], sentence, Style(bold=True, font_size=12, font_color=ink))
+    )
+    sheet.row_heights[row] = 20
+    row += 1
+    sheet.merges.append(
+        Merge(
+            row,
+            0,
+            row,
+            COL["status"],
+            "Conversion: a stage over the one before it, this period to date; Before: the same "
+            "days of the last period. The bottleneck is the step furthest below its target "
+            "conversion (else below last period's).",
+            _with(SMALL, wrap=True, valign="top"),
+        )
+    )
+    sheet.row_heights[row] = 27
+    row += 1
+    chart_rows = s.funnel_rows.get(f.name)
+    if chart_rows is not None:
+        height = FUNNEL_STAGE_PX * len(f.stages) + 70
+        sheet.charts.append(_funnel_chart(f, chart_rows, s.history_name, first, height))
+        # Leave room for the chart when it is taller than the table beside it.
+        used = sum(sheet.row_heights.get(r, 15.0) for r in range(first, row)) * 4 / 3
+        row += max(0, math.ceil((height + 8 - used) / 20))
+    return row
+
+
+def _funnel_chart(
+    f: FunnelResult, where: FunnelRows, sheet_name: str, row: int, height: int
+) -> Chart:
+    """A funnel as a stacked bar chart: an invisible spacer centres each stage's bar,
+    stages top to bottom, the bottleneck's destination stage in red."""
+
+    def column(col: int) -> str:
+        return "=" + sheet_range(sheet_name, where.first_row, col, where.last_row, col)
+
+    categories = column(where.name_col)
+    # Stages may count different things (leads, deals): labels show plain numbers.
+    fmt = "#,##0"
+    bar = {"gap": 40}
+    return Chart(
+        kind="bar",
+        title=f"{f.name}: {f.period.label} to date",
+        series=[
+            ChartSeries(
+                "(centring)",
+                categories,
+                column(where.spacer_col),
+                {"fill": {"color": "#FFFFFF"}, "border": {"none": True}, "gap": 40},
+            ),
+            ChartSeries(
+                "Stage",
+                categories,
+                column(where.spacer_col + 1),
+                {
+                    "fill": {"color": FUNNEL_BAR},
+                    "border": {"none": True},
+                    **bar,
+                    "data_labels": {"value": True, "position": "center", "num_format": fmt},
+                },
+            ),
+            ChartSeries(
+                "Bottleneck",
+                categories,
+                column(where.spacer_col + 2),
+                {
+                    "fill": {"color": BOTTLENECK_INK},
+                    "border": {"none": True},
+                    **bar,
+                    "data_labels": {
+                        "value": True,
+                        "position": "center",
+                        "num_format": fmt,
+                        "font": {"color": "#FFFFFF", "bold": True},
+                    },
+                },
+            ),
+        ],  # fmt: skip
+        row=row,
+        col=FUNNEL_CHART_COL,
+        width=FUNNEL_CHART_WIDTH,
+        height=height,
+        options={
+            "subtype": "stacked",
+            "title_font": {"size": 12, "bold": True, "color": NAVY},
+            "x_axis": {"visible": False, "major_gridlines": {"visible": False}},
+            "y_axis": {
+                "reverse": True,
+                "num_font": {"size": 10, "color": INK},
+                "line": {"none": True},
+                "major_tick_mark": "none",
+            },
+            "legend": {"none": True},
+            "chartarea": {"border": {"color": "#D9D9D9"}},
+            "show_blanks_as": "gap",
+            "x_offset": 12,
+            "y_offset": 0,
+        },
+    )
+
+
+def _driver_row(sheet: SheetReport, row: int, k: KpiResult) -> None:
+    """The driver sentence under an At risk or Off track KPI with segments."""
+    text = "↳ " + driver_sentence(k)
+    sheet.merges.append(
+        Merge(
+            row,
+            0,
+            row,
+            SUMMARY_LAST_COL,
+            text,
+            Style(
+                italic=True,
+                font_size=11,
+                font_color=INK,
+                fill="#F7F9FC",
+                valign="vcenter",
+                wrap=True,
+                indent=2,
+                border_bottom=True,
+                border_color="#D9D9D9",
+            ),
+        )
+    )
+    width = sum(w for _, _, w in SUMMARY_COLUMNS)
+    sheet.row_heights[row] = max(20.0, 15.0 * _lines(text, width) + 5)
+
+
 SUMMARY_BLOCKS: tuple[SummaryBlock, ...] = (
     banner_block,
     title_block,
@@ -546,6 +779,7 @@ SUMMARY_BLOCKS: tuple[SummaryBlock, ...] = (
     header_block,
     kpi_table_block,
     legend_block,
+    funnel_block,
 )
 
 
@@ -708,11 +942,26 @@ def _kpi_row(sheet: SheetReport, row: int, k: KpiResult, as_of: dt.date) -> None
     sheet.set(row, COL["forecast"], finite(k.forecast), number(formats.forecast))
     sheet.set(row, COL["last_entry"], k.last_entry, body(num_format=DATE_FORMAT, align="center"))
     sheet.set(row, COL["note"], summary_note(k.note), body(font_size=11, wrap=True))
+    actions = actions_summary(k, as_of)
+    if overdue_count(k):
+        ink, italic = WARNING_INK, False  # an overdue action: the meeting asks why
+    elif k.no_action_planned:
+        ink, italic = "#9C5700", True
+    else:
+        ink, italic = INK, False
+    sheet.set(
+        row, COL["actions"], actions, body(font_size=10, wrap=True, font_color=ink, italic=italic)
+    )
     # Wrapped names and notes: rows do not autofit in every program, so give them the
     # lines they need (names are bold 13 pt, about two thirds as many characters a line).
     name_lines = _lines(k.name, SUMMARY_COLUMNS[COL["kpi"]][2] * 0.7)
     note_lines = _lines(summary_note(k.note), SUMMARY_COLUMNS[COL["note"]][2])
-    sheet.row_heights[row] = max(24.0, 17.0 * name_lines + 4, 15.0 * note_lines + 4)
+    action_lines = sum(
+        _lines(line, SUMMARY_COLUMNS[COL["actions"]][2] * 1.1) for line in actions.splitlines()
+    )
+    sheet.row_heights[row] = max(
+        24.0, 17.0 * name_lines + 4, 15.0 * note_lines + 4, 13.0 * action_lines + 4
+    )
 
 
 def summary_note(note: str | None) -> str:
@@ -865,7 +1114,7 @@ def _history_sheet(
     result: Result,
     groups: Groups,
     name: str,
-) -> tuple[SheetReport, dict[str, HistoryRows]]:
+) -> tuple[SheetReport, dict[str, HistoryRows], dict[str, FunnelRows]]:
     sheet = SheetReport(name=name, tab_color="#5B7083", zoom=100)
     periods = max((len(k.history) for k in result.kpis), default=0)
     last_col = max(HISTORY_FIRST_PERIOD_COL + max(periods, 1) - 1, 7)
@@ -903,16 +1152,31 @@ def _history_sheet(
         for k in kpis:
             n = len(k.history)
             first, end = HISTORY_FIRST_PERIOD_COL, HISTORY_FIRST_PERIOD_COL + n - 1
-            rows[k.id] = HistoryRows(row, row + 1, row + 2, first, end)
+            logged = _actions_by_period(k)
+            action_row = row + 3 if logged else None
+            shown_segments = k.segments[:SEGMENTS_SHOWN]
+            segment_first = row + 3 + (1 if logged else 0)
+            # (a KPI with more than SEGMENTS_SHOWN segments gets one "and N more" row)
+            rows[k.id] = HistoryRows(
+                row,
+                row + 1,
+                row + 2,
+                first,
+                end,
+                action_row,
+                tuple(range(segment_first, segment_first + len(shown_segments))),
+            )
             fmt = k.number_format or "General"
+            # The rule under a KPI's block goes under its last row: Target, or the
+            # action marks and segment rows below it.
+            extra = action_row is not None or bool(shown_segments)
+            rule = Style() if extra else Style(border_bottom=True, border_color=LIGHT_RULE)
             sheet.set(row, 0, k.name, Style(bold=True, font_size=11, fill=HISTORY_BAND))
             sheet.set(row, 1, "Period", _with(label, fill=HISTORY_BAND))
             sheet.set(row + 1, 0, k.owner, Style(font_size=10, font_color=MUTED))
             sheet.set(row + 1, 1, "Actual", label)
-            sheet.set(
-                row + 2, 1, "Target", _with(label, border_bottom=True, border_color=LIGHT_RULE)
-            )
-            sheet.set(row + 2, 0, None, Style(border_bottom=True, border_color=LIGHT_RULE))
+            sheet.set(row + 2, 1, "Target", _with(label, **_rule(rule)))
+            sheet.set(row + 2, 0, None, rule)
             # "Week of 2026-11-16" and Start–End windows are wider than a column: on
             # two lines, broken at the last space (not inside the date), rather than
             # cut off or run into the next label.
@@ -934,20 +1198,23 @@ def _history_sheet(
                     row + 2,
                     col,
                     finite(point.target),
-                    Style(
-                        num_format=fmt,
-                        font_color=MUTED,
-                        border_bottom=True,
-                        border_color=LIGHT_RULE,
-                    ),
+                    _with(rule, num_format=fmt, font_color=MUTED),
                 )
             for col in range(first + n, last_col + 1):
                 sheet.set(row, col, None, period_style)
-                sheet.set(row + 2, col, None, Style(border_bottom=True, border_color=LIGHT_RULE))
+                sheet.set(row + 2, col, None, rule)
             row += 3
+            extra_rows = _history_extras(k, logged, rows[k.id])
+            for i, (row_label, values, cell_style) in enumerate(extra_rows):
+                last = i == len(extra_rows) - 1
+                _history_extra_row(sheet, row, last_col, first, row_label, values, cell_style, last)
+                row += 1
     if not result.kpis:
         sheet.set(row, 0, "No KPIs to show yet.", SMALL)
         row += 1
+    funnel_rows: dict[str, FunnelRows] = {}
+    for funnel in result.funnels:
+        row = _funnel_data(sheet, row + 1, funnel, funnel_rows, label)
     table_end = row - 1
 
     # Charts of actual against target, small multiples per category, below the table,
@@ -983,7 +1250,104 @@ def _history_sheet(
         footer=PAGE_FOOTER,
         page_breaks=tuple(breaks),
     )
-    return sheet, rows
+    return sheet, rows, funnel_rows
+
+
+def _actions_by_period(k: KpiResult) -> dict[int, int]:
+    """History column index (0 = oldest) → how many actions were logged in it."""
+    out: dict[int, int] = {}
+    for a in k.actions:
+        if a.date is None:
+            continue
+        for i, point in enumerate(k.history):
+            if point.start <= a.date <= point.end:
+                out[i] = out.get(i, 0) + 1
+                break
+    return out
+
+
+def _rule(style: Style) -> dict[str, Any]:
+    """The bottom-border properties of ``style`` (to give a label the same rule)."""
+    return {"border_bottom": style.border_bottom, "border_color": style.border_color}
+
+
+# An extra History row under a KPI: (label in column A, label in column B) · values by
+# history column index · the style of its value cells.
+HistoryExtra = tuple[tuple[str, str], dict[int, Any], Style]
+
+
+def _history_extras(k: KpiResult, logged: dict[int, int], where: HistoryRows) -> list[HistoryExtra]:
+    """The rows under a KPI's Target row: "Action logged" marks, then its segments."""
+    out: list[HistoryExtra] = []
+    if where.action_row is not None:
+        # The cell holds the period's value (else its target) so that the chart's
+        # marker series sits on the line; the number format shows only the diamond.
+        marks: dict[int, Any] = {}
+        for i in logged:
+            point = k.history[i]
+            value = point.value if point.value is not None else point.target
+            marks[i] = finite(value) if value is not None else 0.0
+        mark = Style(num_format='"◆"', font_color=ACTION_MARKER, align="center", bold=True)
+        out.append((("", "Action logged"), marks, mark))
+    fmt = k.number_format or "General"
+    for segment in k.segments[: len(where.segment_rows)]:
+        values = {i: finite(v) for i, v in enumerate(segment.history)}
+        out.append(((segment.name, "Segment"), values, Style(num_format=fmt, font_size=10)))
+    hidden = len(k.segments) - len(where.segment_rows)
+    if hidden > 0:
+        out.append(((f"and {hidden} more segments", ""), {}, Style()))
+    return out
+
+
+def _history_extra_row(
+    sheet: SheetReport,
+    row: int,
+    last_col: int,
+    first_col: int,
+    labels: tuple[str, str],
+    values: dict[int, Any],
+    cell_style: Style,
+    last: bool,
+) -> None:
+    """One extra row, every column written once; the block's rule under the last."""
+    rule = Style(border_bottom=last, border_color=LIGHT_RULE if last else None)
+    name, kind = labels
+    sheet.set(row, 0, name or None, _with(rule, font_size=10, font_color=INK, indent=2))
+    colour = ACTION_MARKER if kind == "Action logged" else MUTED
+    sheet.set(row, 1, kind or None, _with(rule, font_size=11, font_color=colour, italic=True))
+    for col in range(2, last_col + 1):
+        value = values.get(col - first_col)
+        styled = _with(cell_style, **_rule(rule)) if value is not None else rule
+        sheet.set(row, col, value, styled)
+
+
+def _funnel_data(
+    sheet: SheetReport, row: int, f: FunnelResult, out: dict[str, FunnelRows], label: Style
+) -> int:
+    """A funnel's chart data: each stage's value, the spacer that centres its bar, and
+    the bottleneck stage's value in a column of its own (drawn in red)."""
+    sheet.merges.append(
+        Merge(row, 0, row, 5, f"Funnel chart data: {f.name} · {f.period.label}", CATEGORY)
+    )
+    row += 1
+    for col, header in enumerate(("Stage", "", "Centring", "Stage", "Bottleneck")):
+        if header:
+            sheet.set(row, col, header, label)
+    row += 1
+    widest = max((s.actual or 0.0 for s in f.stages), default=0.0)
+    necks = {s.destination for s in f.steps if s.bottleneck}
+    first = row
+    for stage in f.stages:
+        value = max(stage.actual or 0.0, 0.0)
+        neck = stage.kpi in necks
+        fmt = Style(num_format=stage.number_format or "General", font_size=10)
+        sheet.set(row, 0, stage.name, Style(font_size=10))
+        sheet.set(row, 2, (widest - value) / 2, _with(fmt, font_color=MUTED))
+        sheet.set(row, 3, None if neck else value, fmt)
+        sheet.set(row, 4, value if neck else None, fmt)
+        row += 1
+    out[f.name] = FunnelRows(first, row - 1)
+    return row
 
 
 def _history_chart(k: KpiResult, where: HistoryRows, sheet_name: str, row: int, slot: int) -> Chart:

@@ -236,6 +236,8 @@ class SummaryLayout:
     first_table_row: int | None = None  # the first category row under the header
     kpi_rows: list[int] = field(default_factory=list)  # one per KPI, in table order
     last_table_row: int | None = None  # the table's last row (a KPI or "No KPIs")
+    driver_rows: dict[str, int] = field(default_factory=dict)  # KPI ID → its driver sentence
+    funnel_rows: dict[str, int] = field(default_factory=dict)  # funnel name → its title row
     end_row: int = 0  # the row after the last block
 
     @property

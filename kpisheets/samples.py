@@ -94,19 +94,30 @@ class _Log:
     """Entries as people type them: date order, a note now and then."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[dt.date, int, str, Any, str | None, str]] = []
+        self.rows: list[tuple[dt.date, int, str, Any, str | None, str, str | None]] = []
 
-    def add(self, date: dt.date, kpi: str, value: Any, by: str, note: str | None = None) -> None:
+    def add(
+        self,
+        date: dt.date,
+        kpi: str,
+        value: Any,
+        by: str,
+        note: str | None = None,
+        segment: str | None = None,
+    ) -> None:
         if date > AS_OF:
             return
         if isinstance(value, float):
             value = round(value, 4)
-        self.rows.append((date, len(self.rows), kpi, value, note, by))
+        self.rows.append((date, len(self.rows), kpi, value, note, by, segment))
 
-    def entries(self) -> list[tuple[dt.date, str, Any, str | None, str]]:
+    def entries(self) -> list[tuple[Any, ...]]:
         """The Entries rows in date order, same-day rows in the order they were added."""
         ordered = sorted(self.rows, key=lambda r: (r[0], r[1]))
-        return [(d, kpi, value, note, by) for d, _, kpi, value, note, by in ordered]
+        return [
+            (d, kpi, value, note, by, *([segment] if segment else []))
+            for d, _, kpi, value, note, by, segment in ordered
+        ]
 
 
 # ---------------------------------------------------------------------------
@@ -138,7 +149,12 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
             Description="Revenue / deals won, from the month's totals.",
         ),
         _from_template(SALES_KPIS, "PIPELINE", Description=None),
-        _from_template(SALES_KPIS, "DEALS_WON", Description="One row per deal won."),
+        _from_template(SALES_KPIS, "LEADS"),
+        _from_template(SALES_KPIS, "QUALIFIED"),
+        _from_template(SALES_KPIS, "PROPOSALS"),
+        _from_template(
+            SALES_KPIS, "DEALS_WON", Description="One row per deal won; the funnel's last stage."
+        ),
         dict(
             ID="DEMOS",
             KPI="Demos held",
@@ -260,7 +276,41 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
             growth = {3: 0.11, 6: 0.09, 9: 0.17, 12: 0.14}[month.month]
             log.add(end, "GROWTH", growth, "Maria", f"Q{(month.month - 1) // 3 + 1} close")
     log.add(D(2026, 11, 15), "GROWTH", 0.16, "Maria", "Q4 forecast from Finance")
-    return input_sheets("Sales KPIs", kpis, log.entries(), targets, as_of=AS_OF)
+    _sales_funnel(log, season)
+    actions = [
+        (D(2026, 4, 20), "REVENUE", "Match the competitor's price for Initech", "Maria",
+         D(2026, 5, 15), "Done", "Initech came back after the pilot"),
+        (D(2026, 8, 3), "DEMOS", "Demo days during the summer holidays", "Tom", None, "Dropped"),
+        (D(2026, 10, 12), "WIN_RATE", "Pricing sheet that answers Globex's new offer", "Maria",
+         D(2026, 11, 6), "Done", "Won one bake-off back (Vandelay)"),
+        (D(2026, 11, 3), "PROPOSALS", "Borrow a solution engineer from the partner team",
+         "Tom", D(2026, 11, 13), "Open"),
+        (D(2026, 11, 10), "PIPELINE", "Ten more discovery calls a week until Q1 is covered",
+         "Tom", D(2026, 12, 18), "Open"),
+    ]  # fmt: skip
+    return input_sheets("Sales KPIs", kpis, log.entries(), targets, as_of=AS_OF, actions=actions)
+
+
+def _sales_funnel(log: _Log, season: dict[int, float]) -> None:
+    """Weekly leads, qualified leads and proposals; the last stage is DEALS_WON. In
+    November two solution engineers are out and proposals queue up: the funnel's
+    bottleneck is Qualified → Proposals. Its own generator, so the other KPIs'
+    figures do not depend on it."""
+    rng = random.Random(SEED + 11)
+    for month in _months():
+        factor = season[month.month]
+        short_handed = month == D(2026, 11, 1)
+        for i, day in enumerate(_days(month, 0)):  # Mondays
+            leads = round(400 * factor * 12 / 52 * rng.uniform(0.92, 1.08))
+            qualified = round(leads * rng.uniform(0.49, 0.56))
+            rate = rng.uniform(0.16, 0.19) if short_handed else rng.uniform(0.29, 0.34)
+            proposals = round(qualified * rate)
+            note = None
+            if short_handed and i == 0:
+                note = "Two solution engineers out: proposals queue up"
+            log.add(day, "LEADS", leads, "Tom")
+            log.add(day, "QUALIFIED", qualified, "Tom")
+            log.add(day, "PROPOSALS", proposals, "Tom", note)
 
 
 # ---------------------------------------------------------------------------
@@ -272,6 +322,8 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
     rng = random.Random(SEED + 2)
     kpis = [
         _from_template(MARKETING_KPIS, "VISITS"),
+        _from_template(MARKETING_KPIS, "BOUNCES", Target=None),
+        _from_template(MARKETING_KPIS, "BOUNCE_RATE", Target=0.45),
         _from_template(MARKETING_KPIS, "LEADS"),
         _from_template(
             MARKETING_KPIS, "CONVERSION", Description="Leads / visits from the month's totals."
@@ -340,8 +392,10 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
         "Webinar recap",
     ]
     targets: list[tuple[str, dt.date, float]] = []
+    devices = random.Random(SEED + 21)  # its own generator: the other figures stay put
     for month in _months():
         factor = season[month.month]
+        targets.append(("BOUNCES", month, round(40000 * factor * 0.45, -2)))
         if month >= D(2026, 1, 1):
             targets.append(("VISITS", month, round(40000 * factor, -3)))
             targets.append(("LEADS", month, round(800 * factor, -1)))
@@ -359,7 +413,7 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
                 visits *= 1.25
                 rate *= 1.3
                 note = "Webinar week: 600 registrations"
-            log.add(day, "VISITS", round(visits), "Lena", note)
+            _visits_by_device(log, devices, day, round(visits), note)
             log.add(day, "LEADS", round(visits * rate), "Lena")
             log.add(day, "CPL", rng.uniform(36, 50) * (1.35 if outage else 1), "Sam")
         end = _month_end(month)
@@ -384,7 +438,39 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
         if month >= FIRST_MONTH_QUARTERLY:
             mqls = round(early.gauss(300 * season[month.month], 25))
             log.add(_month_end(month), "MQL", mqls, "Sam")
-    return input_sheets("Marketing KPIs", kpis, log.entries(), targets, as_of=AS_OF)
+    actions = [
+        (D(2026, 3, 12), "VISITS", "Roll back the CMS upgrade", "Lena", D(2026, 3, 20), "Done",
+         "Site back up on the 20th"),
+        (D(2026, 10, 28), "CPL", "Pause the two worst ad sets", "Sam", D(2026, 11, 6), "Done",
+         "Cost per lead down by $4"),
+        (D(2026, 11, 9), "BOUNCE_RATE", "Lighter mobile landing page for the Instagram "
+         "campaign", "Lena", D(2026, 11, 18), "Open"),
+        (D(2026, 11, 12), "BOUNCE_RATE", "Move the cookie banner off the mobile menu", "Sam",
+         D(2026, 11, 27), "Open"),
+    ]  # fmt: skip
+    return input_sheets(
+        "Marketing KPIs", kpis, log.entries(), targets, as_of=AS_OF, actions=actions
+    )
+
+
+def _visits_by_device(
+    log: _Log, rng: random.Random, day: dt.date, visits: int, note: str | None
+) -> None:
+    """A week's visits and bounced visits, by device. In November an Instagram
+    campaign brings mostly phone traffic to a landing page that is slow on phones:
+    mobile's share of visits and its bounce rate both rise, and the bounce rate's
+    driver sentence finds it."""
+    campaign = day >= D(2026, 11, 1)
+    mobile_share = rng.uniform(0.58, 0.62) if campaign else rng.uniform(0.42, 0.48)
+    mobile = round(visits * mobile_share)
+    mobile_bounce = rng.uniform(0.6, 0.64) if campaign else rng.uniform(0.52, 0.56)
+    desktop_bounce = rng.uniform(0.3, 0.34)
+    if campaign and note is None:
+        note = "Instagram campaign: mostly phone traffic"
+    log.add(day, "VISITS", mobile, "Lena", note, segment="Mobile")
+    log.add(day, "VISITS", visits - mobile, "Lena", segment="Desktop")
+    log.add(day, "BOUNCES", round(mobile * mobile_bounce), "Lena", segment="Mobile")
+    log.add(day, "BOUNCES", round((visits - mobile) * desktop_bounce), "Lena", segment="Desktop")
 
 
 # ---------------------------------------------------------------------------
@@ -516,7 +602,19 @@ def customer_success_sheets() -> dict[str, list[list[Any]]]:
                 )
         if month >= D(2026, 7, 1):
             targets.append(("CHURN", month, 0.03 if month.month in (7, 8) else 0.02))
-    return input_sheets("Customer Success KPIs", kpis, log.entries(), targets, as_of=AS_OF)
+    actions = [
+        (D(2026, 7, 20), "CHURN", "Save campaign for the accounts hit by the price change",
+         "Priya", D(2026, 8, 31), "Done", "Churn back to 2.1% in September"),
+        (D(2026, 11, 2), "FIRST_RESPONSE", "Weekend on-call rota", "Jonas", D(2026, 11, 16),
+         "Open"),
+        (D(2026, 11, 4), "BACKLOG", "Move two agents from chat to tickets", "Jonas",
+         D(2026, 11, 18), "Done", "Backlog down to 24 per agent"),
+        (D(2026, 11, 11), "NPS", "Onboarding call for every new account", "Jonas",
+         D(2026, 12, 11), "Open"),
+    ]  # fmt: skip
+    return input_sheets(
+        "Customer Success KPIs", kpis, log.entries(), targets, as_of=AS_OF, actions=actions
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -668,6 +766,33 @@ def people_sheets() -> dict[str, list[list[Any]]]:
             ("TRAINING", D(2026, 1, 1), 1800),
         ],
         as_of=AS_OF,
+        actions=[
+            (
+                D(2026, 2, 5),
+                "HEADCOUNT",
+                "Hiring freeze until the budget review",
+                "Alex",
+                D(2026, 3, 31),
+                "Done",
+                "Freeze lifted in April; four offers accepted",
+            ),
+            (
+                D(2026, 11, 5),
+                "UTILISATION",
+                "Stagger the two big projects; two contractors",
+                "Kim",
+                D(2026, 11, 19),
+                "Open",
+            ),
+            (
+                D(2026, 11, 10),
+                "TIME_TO_HIRE",
+                "Second recruiter for engineering roles",
+                "Alex",
+                D(2026, 12, 15),
+                "Open",
+            ),
+        ],
     )
 
 

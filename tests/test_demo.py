@@ -32,7 +32,7 @@ def test_demo_refreshes_and_exports_every_format(tmp_path: Path) -> None:
     assert sorted(p.suffix for p in written[1:]) == sorted(KNOWN_SUFFIXES)
     assert all(p.stat().st_size > 0 for p in written)
     names = sheet_names(tracker)
-    assert names[:5] == ["Instructions", "KPIs", "Entries", "Targets", "Settings"]
+    assert names[:6] == ["Instructions", "KPIs", "Entries", "Targets", "Settings", "Actions"]
     assert {"Summary", "History", "Problems"} <= set(names)
     # The sample's own sheets came through the refresh untouched.
     shipped = ROOT / "sample_workbooks" / "sales-kpis.xlsx"

@@ -28,7 +28,7 @@ def test_summary_only_workbook_has_the_status_figures(tmp_path: Path) -> None:
     result = sample_result()
     out = export_result(result, tmp_path / "summary.xlsx")
     book = CalamineWorkbook.from_path(str(out))
-    assert not {"KPIs", "Entries", "Targets", "Settings"} & set(book.sheet_names)
+    assert not {"KPIs", "Entries", "Targets", "Settings", "Actions"} & set(book.sheet_names)
     assert "Summary" in book.sheet_names
     header, rows = _summary_rows(out)
     by_name = {row[0]: row for row in rows}

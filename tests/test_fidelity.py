@@ -294,7 +294,7 @@ def test_init_adds_only_missing_sheets_and_is_idempotent(tmp_path: Path) -> None
     book.close()
     original = tmp_path / "original.xlsx"
     shutil.copy(path, original)
-    assert init_workbook(path) == ["Entries", "Targets", "Settings", "Sources"]
+    assert init_workbook(path) == ["Entries", "Targets", "Settings", "Actions", "Sources"]
     assert_untouched(original, path)
     assert init_workbook(path) == []
     run = CliRunner().invoke(cli, ["init", str(path)])

@@ -360,7 +360,7 @@ def test_print_setup_and_freeze(report: Report) -> None:
     header = report.summary_layout.header_row
     assert header is not None and values(summary)[(header, 0)] == "KPI"
     assert setup.repeat_rows == (header, header)
-    assert setup.print_area and setup.print_area.startswith("A1:L")
+    assert setup.print_area and setup.print_area.startswith("A1:M")  # through Actions
     assert summary.freeze == (header + 1, 1)
 
 

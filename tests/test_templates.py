@@ -78,7 +78,7 @@ def validation_at(xml: str, sqref: str) -> str:
 @pytest.mark.parametrize("name", TEMPLATE_NAMES)
 def test_template_rows_match_the_sheet_columns(name: str) -> None:
     sheets = template_sheets(name)
-    assert list(sheets) == ["KPIs", "Entries", "Targets", "Settings", "Sources"]
+    assert list(sheets) == ["KPIs", "Entries", "Targets", "Settings", "Actions", "Sources"]
     for sheet, rows in sheets.items():
         assert rows[0] == [c.header for c in COLUMNS[sheet]]
         assert all(len(r) == len(rows[0]) for r in rows)
@@ -218,14 +218,14 @@ def test_input_sheets_have_tables_dropdowns_and_the_defined_name(tmp_path: Path)
     parts = members(path)
     workbook = parts["xl/workbook.xml"].decode()
     names = re.findall(r'<sheet name="([^"]+)"', workbook)
-    assert names == ["Instructions", "KPIs", "Entries", "Targets", "Settings", "Sources"]
+    assert names == ["Instructions", "KPIs", "Entries", "Targets", "Settings", "Actions", "Sources"]
     assert '<definedName name="KPI_IDs">KPIs[ID]</definedName>' in workbook
     tables = [
         re.search(r'<table [^>]*displayName="([^"]+)"', parts[n].decode()).group(1)  # type: ignore[union-attr]
         for n in parts
         if n.startswith("xl/tables/")
     ]
-    assert sorted(tables) == ["Entries", "KPIs", "Settings", "Sources", "Targets"]
+    assert sorted(tables) == ["Actions", "Entries", "KPIs", "Settings", "Sources", "Targets"]
     sources = sheet_xml(path, "Sources")
     assert "KPI_IDs" in validation_at(sources, "B2:B201")
     assert "csv,xlsx,parquet,json,hubspot,salesforce,ga4,sql" in validation_at(sources, "C2:C201")
@@ -246,6 +246,10 @@ def test_input_sheets_have_tables_dropdowns_and_the_defined_name(tmp_path: Path)
     assert 'type="date"' in validation_at(entries, "A2:A20001")
     assert 'type="decimal"' in validation_at(entries, "C2:C20001")
     assert "<formula1>KPI_IDs</formula1>" in validation_at(sheet_xml(path, "Targets"), "A2:A2001")
+    actions = sheet_xml(path, "Actions")
+    assert "<formula1>KPI_IDs</formula1>" in validation_at(actions, "B2:B1001")
+    assert "Open,Done,Dropped" in validation_at(actions, "F2:F1001")
+    assert 'type="date"' in validation_at(actions, "E2:E1001")
 
     settings = sheet_xml(path, "Settings")
     setting_rows = [r[0] for r in template_sheets("sales")["Settings"]]

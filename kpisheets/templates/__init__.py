@@ -1,7 +1,7 @@
 """Tracker templates: the input sheets a person fills in, and ``kpisheets new``.
 
 :func:`template_sheets` gives a template's content as rows (header + examples) for the
-KPIs, Entries, Targets and Settings sheets. :func:`build_input_sheets` writes those
+KPIs, Entries, Targets, Settings and Actions sheets. :func:`build_input_sheets` writes those
 sheets into an XlsxWriter workbook as Excel Tables with dropdowns, input messages on
 the headers, column widths and a frozen header; ``kpisheets new`` (:func:`new_tracker`)
 and ``kpisheets init`` both use it. An ``.xlsm`` gets a Refresh button wired to Python
@@ -35,7 +35,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from kpisheets.errors import OutputExistsError, UsageError
 from kpisheets.formatting import STATUS_COLOURS, input_number_format
-from kpisheets.model import Aggregation, Direction, Frequency, Status
+from kpisheets.model import ActionStatus, Aggregation, Direction, Frequency, Status
 
 TEMPLATE_NAMES = ("blank", "sales", "marketing", "customer-success", "people")
 
@@ -56,7 +56,15 @@ KPI_IDS_FORMULA = "=KPIs[ID]"
 
 # How far below the table the column validations reach, so rows typed under a
 # table (which Excel then absorbs into it) keep their dropdowns.
-VALIDATION_ROWS = {"KPIs": 500, "Entries": 20000, "Targets": 2000, "Settings": 50, "Sources": 200}
+VALIDATION_ROWS = {
+    "KPIs": 500,
+    "Entries": 20000,
+    "Targets": 2000,
+    "Settings": 50,
+    "Actions": 1000,
+    "Sources": 200,
+}
+ACTION_STATUSES = [s.label for s in ActionStatus]
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,12 @@ KPI_COLUMNS = [
     Column("Active", 8, "No hides the KPI from the Summary.", "list"),
     Column("Description", 44, "What the KPI measures and why it matters."),
     Column("Source", 18, "Where the numbers come from."),
+    Column(
+        "Funnel",
+        12,
+        "Optional: a funnel name shared by the Sum/Count KPIs that are its stages, in row "
+        "order (Leads, Qualified, Won). The Summary shows conversions and the bottleneck.",
+    ),
 ]
 
 ENTRY_COLUMNS = [
@@ -128,12 +142,29 @@ ENTRY_COLUMNS = [
     ),
     Column("Note", 44, "Commentary; the latest note per KPI is shown in the Summary."),
     Column("By", 12, "Who entered it."),
+    Column(
+        "Segment",
+        12,
+        "Optional breakdown label (Mobile, EMEA, Partner…): the Summary says which segment "
+        "drives a change. Blank: counted in the KPI's total only.",
+    ),
 ]
 
 TARGET_COLUMNS = [
     Column("KPI", 14, "A KPI ID from the KPIs sheet.", "list"),
     Column("Period", 12, "Any date inside the period this target applies to.", "date"),
     Column("Target", 12, "The target for that period; overrides the KPI's Target.", "number"),
+    Column("Segment", 12, "Optional: the target of one segment only (same label as in Entries)."),
+]
+
+ACTION_COLUMNS = [
+    Column("Date", 12, "When the action was decided (logged).", "date"),
+    Column("KPI", 14, "The KPI ID the action is meant to fix (pick from the list).", "list"),
+    Column("Action", 44, "What will be done."),
+    Column("Owner", 12, "Who does it."),
+    Column("Due", 12, "By when. Open actions past their Due date are marked overdue.", "date"),
+    Column("Status", 10, "Open (blank), Done or Dropped.", "list"),
+    Column("Result", 36, "What it achieved: shown with the action once it is Done."),
 ]
 
 SETTING_COLUMNS = [
@@ -189,6 +220,7 @@ COLUMNS = {
     "Entries": ENTRY_COLUMNS,
     "Targets": TARGET_COLUMNS,
     "Settings": SETTING_COLUMNS,
+    "Actions": ACTION_COLUMNS,
     "Sources": SOURCE_COLUMNS,
 }
 
@@ -227,9 +259,17 @@ def entry_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
     return [_headers(ENTRY_COLUMNS)] + [list(r) + [None] * (width - len(r)) for r in rows]
 
 
-def target_rows(rows: Sequence[tuple[str, dt.date, float]]) -> list[list[Any]]:
-    """The Targets sheet as rows from (KPI ID, period date, target) triples."""
-    return [_headers(TARGET_COLUMNS)] + [list(r) for r in rows]
+def target_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    """The Targets sheet as rows from (KPI ID, period date, target[, segment])."""
+    width = len(TARGET_COLUMNS)
+    return [_headers(TARGET_COLUMNS)] + [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def action_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
+    """The Actions sheet as rows from (Date, KPI, Action, Owner, Due, Status, Result);
+    trailing columns may be left out."""
+    width = len(ACTION_COLUMNS)
+    return [_headers(ACTION_COLUMNS)] + [list(r) + [None] * (width - len(r)) for r in rows]
 
 
 def source_rows(rows: Sequence[tuple[Any, ...]]) -> list[list[Any]]:
@@ -242,8 +282,9 @@ def input_sheets(
     title: str,
     kpis: Sequence[dict[str, Any]],
     entries: Sequence[tuple[Any, ...]],
-    targets: Sequence[tuple[str, dt.date, float]],
+    targets: Sequence[tuple[Any, ...]],
     as_of: dt.date | None = None,
+    actions: Sequence[tuple[Any, ...]] = (),
     sources: Sequence[tuple[Any, ...]] = (),
 ) -> dict[str, list[list[Any]]]:
     """A tracker's input sheets as rows, the shape :func:`template_sheets` returns."""
@@ -252,6 +293,7 @@ def input_sheets(
         "Entries": entry_rows(entries),
         "Targets": target_rows(targets),
         "Settings": settings_rows(title, as_of),
+        "Actions": action_rows(actions),
         "Sources": source_rows(sources),
     }
 
@@ -307,6 +349,45 @@ SALES_KPIS = [
         Source="CRM",
     ),
     dict(
+        ID="LEADS",
+        KPI="Sales leads",
+        Category="Pipeline",
+        Owner="Tom",
+        Unit="leads",
+        Direction="Higher is better",
+        Aggregation="Sum",
+        Frequency="Month",
+        Target=400,
+        Description="New leads handed to sales: the first stage of the sales funnel.",
+        Funnel="Sales funnel",
+    ),
+    dict(
+        ID="QUALIFIED",
+        KPI="Qualified leads",
+        Category="Pipeline",
+        Owner="Tom",
+        Unit="leads",
+        Direction="Higher is better",
+        Aggregation="Sum",
+        Frequency="Month",
+        Target=200,
+        Description="Leads sales accepted as real opportunities.",
+        Funnel="Sales funnel",
+    ),
+    dict(
+        ID="PROPOSALS",
+        KPI="Proposals sent",
+        Category="Pipeline",
+        Owner="Tom",
+        Unit="proposals",
+        Direction="Higher is better",
+        Aggregation="Sum",
+        Frequency="Month",
+        Target=60,
+        Description="Written proposals sent to qualified leads.",
+        Funnel="Sales funnel",
+    ),
+    dict(
         ID="DEALS_WON",
         KPI="Deals won",
         Category="Pipeline",
@@ -316,7 +397,9 @@ SALES_KPIS = [
         Aggregation="Count",
         Frequency="Month",
         Target=12,
-        Description="One row in Entries per deal won (Value may be blank).",
+        Description="One row in Entries per deal won (Value may be blank); the funnel's last "
+        "stage.",
+        Funnel="Sales funnel",
     ),
     dict(
         ID="WIN_RATE",
@@ -355,7 +438,34 @@ MARKETING_KPIS = [
         Aggregation="Sum",
         Frequency="Month",
         Target=40000,
+        Description="Sessions on the website, entered by device (Segment).",
         Source="Web analytics",
+    ),
+    dict(
+        ID="BOUNCES",
+        KPI="Bounced visits",
+        Category="Awareness",
+        Owner="Lena",
+        Unit="visits",
+        Direction="Lower is better",
+        Aggregation="Sum",
+        Frequency="Month",
+        Target=16000,
+        Description="Visits that left from the first page. Entered by device (Segment).",
+        Source="Web analytics",
+    ),
+    dict(
+        ID="BOUNCE_RATE",
+        KPI="Bounce rate",
+        Category="Awareness",
+        Owner="Lena",
+        Unit="%",
+        Direction="Lower is better",
+        Aggregation="Formula",
+        Formula="BOUNCES / VISITS",
+        Frequency="Month",
+        Target=0.4,
+        Description="Bounced visits / visits; by device too, from the entries' Segment.",
     ),
     dict(
         ID="LEADS",
@@ -582,7 +692,8 @@ def _last_quarter(reference: dt.date) -> tuple[dt.date, str]:
 def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, list[list[Any]]]:
     """A template's input sheets as rows: header row first, then example rows.
 
-    Keys are ``KPIs``, ``Entries``, ``Targets``, ``Settings`` and ``Sources``; dates are
+    Keys are ``KPIs``, ``Entries``, ``Targets``, ``Settings``, ``Actions`` and ``Sources``;
+    dates are
     ``datetime.date``, percentages fractions, empty cells ``None``. The example
     entries are dated relative to ``reference`` (default: today): in its month (never
     after it) and in the period before, so a new tracker shows statuses and trends
@@ -601,6 +712,7 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
         return _this_month(ref, d)
 
     previous_month_end = _month_end(ref, -1)
+    previous_month = _month_start(ref, -1)
     quarter_end, quarter = _last_quarter(ref)
     next_month = _month_start(ref, 1)
     if key == "blank":
@@ -622,6 +734,21 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
                 (day(19), "DEALS_WON", None, "Globex", "Tom"),
                 (day(20), "WIN_RATE", 0.27, None, "Tom"),
                 (day(20), "CYCLE", 52, "Enterprise deals take longer", "Maria"),
+                *[
+                    (when, kpi_id, value, None, "Tom")
+                    for when, values in (
+                        (previous_month.replace(day=6), (98, 49, 17)),
+                        (previous_month.replace(day=13), (104, 50, 16)),
+                        (day(6), (100, 48, 15)),
+                        (day(13), (95, 50, 9)),
+                        (day(20), (105, 52, 10)),
+                    )
+                    for kpi_id, value in zip(
+                        ("LEADS", "QUALIFIED", "PROPOSALS"), values, strict=True
+                    )
+                ],
+                (previous_month.replace(day=9), "DEALS_WON", None, "Initech", "Tom"),
+                (previous_month.replace(day=12), "DEALS_WON", None, "Umbrella", "Tom"),
             ],
             targets=[("REVENUE", next_month, 300000)],
             sources=[
@@ -636,15 +763,43 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
                     "Deal Stage = Closed Won",
                 )
             ],
+            actions=[
+                (day(3), "REVENUE", "Call the ten largest open deals", "Maria", _month_end(ref)),
+                (
+                    previous_month.replace(day=20),
+                    "PROPOSALS",
+                    "Proposal template with pricing options",
+                    "Tom",
+                    day(10),
+                    "Done",
+                    "Proposals go out in 2 days instead of 5",
+                ),
+            ],  # fmt: skip
         )
     if key == "marketing":
         return input_sheets(
             "Marketing KPIs",
             kpis=MARKETING_KPIS,
             entries=[
-                (day(8), "VISITS", 9800, None, "Lena"),
-                (day(15), "VISITS", 11200, "Webinar promotion", "Lena"),
-                (day(22), "VISITS", 10400, None, "Lena"),
+                *[
+                    (when, kpi_id, value, note, "Lena", device)
+                    for when, note, rows in (
+                        (previous_month.replace(day=12), None, (13000, 4700, 18000, 5900)),
+                        (day(8), None, (5300, 2900, 4500, 1600)),
+                        (day(15), "Webinar promotion", (6200, 3400, 5000, 1700)),
+                        (day(22), None, (5800, 3200, 4600, 1650)),
+                    )
+                    for (kpi_id, device), value in zip(
+                        (
+                            ("VISITS", "Mobile"),
+                            ("BOUNCES", "Mobile"),
+                            ("VISITS", "Desktop"),
+                            ("BOUNCES", "Desktop"),
+                        ),
+                        rows,
+                        strict=True,
+                    )
+                ],
                 (day(8), "LEADS", 190, None, "Lena"),
                 (day(15), "LEADS", 260, "Webinar sign-ups", "Lena"),
                 (day(22), "LEADS", 205, None, "Lena"),
@@ -652,6 +807,9 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
                 (day(22), "MQL", 240, None, "Sam"),
             ],
             targets=[("VISITS", next_month, 35000)],
+            actions=[
+                (day(9), "BOUNCE_RATE", "Lighter mobile landing page", "Lena", _month_end(ref)),
+            ],
             sources=[
                 (
                     "ga4-sessions",
@@ -681,6 +839,9 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
                 (day(20), "FIRST_RESPONSE", 3.6, None, "Jonas"),
             ],
             targets=[("CHURN", next_month, 0.025)],
+            actions=[
+                (day(10), "CHURN", "Call every account whose usage fell", "Priya", _month_end(ref)),
+            ],
         )
     return input_sheets(  # people
         "People KPIs",
@@ -698,6 +859,15 @@ def template_sheets(name: str, reference: dt.date | None = None) -> dict[str, li
             (_earlier_in_quarter(ref, 16), "ENPS", 6, "Wants clearer career paths", "Alex"),
         ],
         targets=[("TIME_TO_HIRE", _month_start(ref, 2), 30)],
+        actions=[
+            (
+                day(7),
+                "TIME_TO_HIRE",
+                "Second recruiter for engineering roles",
+                "Alex",
+                _month_end(ref, 1),
+            ),
+        ],  # fmt: skip
     )
 
 
@@ -847,6 +1017,13 @@ def _column_validation(sheet: str, header: str) -> dict[str, Any] | None:
             return _date_validation()
         if header == "Target":
             return _number_validation()
+    if sheet == "Actions":
+        if header == "KPI":
+            return _kpi_validation()
+        if header in ("Date", "Due"):
+            return _date_validation()
+        if header == "Status":
+            return _list_validation(ACTION_STATUSES, "status")
     return None
 
 
@@ -931,12 +1108,13 @@ def build_input_sheets(
     sheets: dict[str, list[list[Any]]] | None = None,
     reference: dt.date | None = None,
 ) -> None:
-    """Add the KPIs, Entries, Targets and Settings sheets of ``template`` to ``workbook``.
+    """Add the KPIs, Entries, Targets, Settings and Actions sheets of ``template`` to
+    ``workbook``.
 
     Each sheet is an Excel Table of the same name with a frozen header, column
     widths, an input message on every header, and validation: dropdowns for
     Direction, Aggregation, Frequency and Active; dates; numbers; a KPI dropdown in
-    Entries and Targets fed by the defined name ``KPI_IDs`` (``=KPIs[ID]``), so it
+    Entries, Targets and Actions (and a Status dropdown in Actions) fed by the defined name ``KPI_IDs`` (``=KPIs[ID]``), so it
     grows with the table; dropdowns for Settings' Period, Fiscal year starts and Week
     starts. Text is always written as text (``write_string``), never a formula.
     ``sheets`` replaces the template's rows (same headers), e.g. a sample's;
@@ -1046,8 +1224,9 @@ SHEET_HELP = [
     (
         "Entries",
         "One row per observation: date, KPI ID (pick from the list), value, an "
-        "optional note and who entered it. Several rows per period are normal (daily "
-        "sales are summed into the month).",
+        "optional note and who entered it, and an optional Segment (Mobile, EMEA…) "
+        "that splits the KPI. Several rows per period are normal (daily sales are "
+        "summed into the month).",
     ),
     (
         "Targets",
@@ -1058,6 +1237,12 @@ SHEET_HELP = [
         "Settings",
         "Title, As of date (blank: today), default period, fiscal year start, "
         "week start, history length and the status thresholds.",
+    ),
+    (
+        "Actions",
+        "Optional: the course corrections decided in meetings, one per row: the KPI, "
+        "what, who, by when and the status. The Summary lists open actions per KPI, "
+        "marks overdue ones and says when an off-track KPI has none.",
     ),
     (
         "Sources",
@@ -1186,7 +1371,7 @@ def _instructions(
         row += 1
     row += 1
 
-    for sheet in ("KPIs", "Entries", "Targets", "Settings", "Sources"):
+    for sheet in ("KPIs", "Entries", "Targets", "Settings", "Actions", "Sources"):
         ws.merge_range(row, 0, row, 1, f"Columns of {sheet}", heading)
         row += 1
         if sheet == "Settings":

@@ -15,7 +15,8 @@ Where things are:
   some, walking its rows;
 * one module per input sheet: :mod:`~kpisheets.validate.settings`,
   :mod:`~kpisheets.validate.kpis`, :mod:`~kpisheets.validate.entries` (a million rows:
-  numpy over whole columns), :mod:`~kpisheets.validate.targets`.
+  numpy over whole columns), :mod:`~kpisheets.validate.targets`,
+  :mod:`~kpisheets.validate.actions`.
 
 Adding a sheet: write ``validate/<sheet>.py`` with ``check_<sheet>(raw, log, kpis)``
 that reads ``raw.tables["<Sheet>"]`` (``tables.columns``, ``require_columns``,
@@ -34,7 +35,9 @@ warning elsewhere], ``uncalculated-formula`` [same], ``nps-out-of-range`` [error
 ``threshold-order`` [warning], ``entry-for-formula-kpi`` [warning],
 ``formula-syntax`` [error, a Formula KPI without a formula], ``missing-tolerance``,
 ``incomplete-window``, ``bad-value``, ``unknown-setting``, ``duplicate-setting``,
-``empty-name``, ``numeric-id`` [warnings]; :func:`check_workbook` adds ``generated-sheet-taken`` [error].
+``empty-name``, ``numeric-id`` [warnings]; on the Actions sheet ``unknown-kpi``,
+``empty-id``, ``bad-date``, ``bad-status`` and ``due-before-date`` [warnings];
+:func:`check_workbook` adds ``generated-sheet-taken`` [error].
 """
 
 from __future__ import annotations

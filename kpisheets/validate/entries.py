@@ -1,4 +1,5 @@
-"""The Entries sheet: one value a row (Date, KPI, Value, and optionally Note and By).
+"""The Entries sheet: one value a row (Date, KPI, Value, and optionally Note, By and
+Segment).
 
 The sheet can hold a million rows, so it is checked column by column with numpy:
 dates and KPI IDs repeat, so each *distinct* value is interpreted once and the answer
@@ -26,6 +27,7 @@ import numpy as np
 from kpisheets.model import (
     CellValue,
     Columns,
+    ErrorValue,
     RawTable,
     RawTracker,
     Severity,
@@ -187,8 +189,9 @@ class _EntriesCheck:
         values = self.numbers(self.column("value") or [])
         note, note_blank = self.texts(self.column("note"))
         by, by_blank = self.texts(self.column("by"))
+        segment, segment_blank = self.segments(self.column("segment"))
 
-        rows = ~(dates.blank & ids.blank & values.blank & note_blank & by_blank)
+        rows = ~(dates.blank & ids.blank & values.blank & note_blank & by_blank & segment_blank)
         entry_count = int(rows.sum())
         # Cells that read blank may be Excel errors or uncalculated formulas: look
         # them up in the file only when a needed cell is blank (or the sheet is small).
@@ -196,7 +199,7 @@ class _EntriesCheck:
         hidden_bad = np.zeros(self.n, dtype=bool)
         hidden_codes: dict[int, str] = {}
         if needed_blank.any() or self.n <= 50_000:
-            entry_count += self.hidden_cells(rows, hidden_bad, hidden_codes, note, by)
+            entry_count += self.hidden_cells(rows, hidden_bad, hidden_codes, note, by, segment)
 
         live = rows & ~hidden_bad
         bad_date = self.date_problems(live, dates)
@@ -214,7 +217,7 @@ class _EntriesCheck:
 
         good = checked & ~bad_date & ~bad_value
         left_out = self.left_out(good, rows, hidden_codes)
-        columns = self.good_columns(good, dates.day, ids, values.number, note, by)
+        columns = self.good_columns(good, dates.day, ids, values.number, note, by, segment)
         return CheckedEntries(columns, entry_count, left_out)
 
     # The rules -------------------------------------------------------------
@@ -226,12 +229,14 @@ class _EntriesCheck:
         hidden_codes: dict[int, str],
         note: np.ndarray,
         by: np.ndarray,
+        segment: np.ndarray | None,
     ) -> int:
         """Problems for the blank-looking cells that hold an Excel error or a formula
         without a result: an error in Date, KPI or Value (``hidden_bad`` marks the row
-        left out, ``hidden_codes`` its code), a warning in Note or By (read as blank).
-        A row blank but for such a cell is still a row: it is marked in ``rows`` and
-        counted in the return value."""
+        left out, ``hidden_codes`` its code), a warning in Note, By or Segment (read as
+        blank; a Segment read as blank counts in its KPI's total only). A row blank but
+        for such a cell is still a row: it is marked in ``rows`` and counted in the
+        return value."""
         cols, added = self.cols, 0
         for (r, c), value in sorted(reveal(self.table).items()):
             if not rows[r] and not hidden_bad[r]:
@@ -249,6 +254,8 @@ class _EntriesCheck:
                     note[r] = None
                 elif c == cols.get("by"):
                     by[r] = None
+                elif c == cols.get("segment") and segment is not None:
+                    segment[r] = None
         return added
 
     def date_problems(self, live: np.ndarray, dates: _Dates) -> np.ndarray:
@@ -407,15 +414,18 @@ class _EntriesCheck:
         number: np.ndarray,
         note: np.ndarray,
         by: np.ndarray,
+        segment: np.ndarray | None,
     ) -> Columns:
-        """The ``good`` rows as the entries' columns."""
+        """The ``good`` rows as the entries' columns (with ``segment`` when the sheet
+        has that column)."""
         kpi_codes = ids.codes
         row_numbers = np.fromiter(self.table.row_numbers, dtype=np.int64, count=self.n)
         if not good.all():  # on a clean sheet every array is kept whole
             idx = np.nonzero(good)[0]
             day, kpi_codes, number = day[idx], kpi_codes[idx], number[idx]
             note, by, row_numbers = note[idx], by[idx], row_numbers[idx]
-        return {
+            segment = None if segment is None else segment[idx]
+        columns: Columns = {
             "date": day.astype("datetime64[D]"),
             "kpi": ids.canon_u[kpi_codes],
             "value": number,
@@ -423,6 +433,9 @@ class _EntriesCheck:
             "by": by,
             "row": row_numbers,
         }
+        if segment is not None:
+            columns["segment"] = segment
+        return columns
 
     # Column interpreters ------------------------------------------------
 
@@ -517,6 +530,37 @@ class _EntriesCheck:
             except BadCell:
                 other[r] = True
         return _Values(column, values, blank, other)
+
+    def segments(self, column: list[CellValue] | None) -> tuple[np.ndarray | None, np.ndarray]:
+        """The Segment column: one label object per distinct segment, None for blank.
+
+        Labels are trimmed and grouped ignoring case, each written as first seen
+        (the segments of docs/arithmetic.md), so "mobile " and "Mobile" are one
+        segment. Labels typed cleanly — the usual case — are kept as they are,
+        without a Python step per row.
+        """
+        if column is None:
+            return None, np.ones(self.n, dtype=bool)
+        first_seen: dict[str, str] = {}
+        label_of: dict[CellValue, str | None] = {}
+        for u in dict.fromkeys(column):  # distinct values, in order of first appearance
+            if is_blank(u) or isinstance(u, ErrorValue):
+                label_of[u] = None
+                continue
+            label = text(u)
+            label_of[u] = first_seen.setdefault(label.casefold(), label) if label else None
+        arr = objects(column)
+        clean = all(isinstance(u, str) and canon in (u, None) for u, canon in label_of.items())
+        if clean:
+            blank = np.zeros(self.n, dtype=bool)
+            for u, canon in label_of.items():
+                if canon is None:
+                    blank |= arr == u
+            arr[blank] = None
+        else:
+            arr = np.fromiter(map(label_of.__getitem__, column), dtype=object, count=self.n)
+            blank = np.fromiter((x is None for x in arr), dtype=bool, count=self.n)
+        return arr, blank
 
     def texts(self, column: list[CellValue] | None) -> tuple[np.ndarray, np.ndarray]:
         """Note/By as object arrays with None for blanks."""

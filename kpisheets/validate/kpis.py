@@ -71,6 +71,7 @@ KPI_COLUMNS = (
     "active",
     "description",
     "source",
+    "funnel",
 )
 DIRECTIONS = {
     "higher is better": Direction.HIGHER,
@@ -363,6 +364,7 @@ def _names(row: _KpiRow, k: KpiDefinition) -> None:
     k.number_format = row.words("format")
     k.description = row.words("description")
     k.source = row.words("source")
+    k.funnel = row.words("funnel")
 
 
 def _number_format(row: _KpiRow, k: KpiDefinition) -> None:

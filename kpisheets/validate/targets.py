@@ -1,6 +1,7 @@
 """The Targets sheet: a target per KPI and period (KPI, Period, Target), overriding the
 KPI's own Target for the period that holds the Period date (docs/workbook.md,
-"Targets"). A row with a problem is left out.
+"Targets"). With a Segment the row is that segment's target only. A row with a
+problem is left out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from kpisheets.model import (
     Severity,
     empty_target_columns,
 )
-from kpisheets.validate.cells import BadCell, is_blank, kpi_key, parse_date, parse_number
+from kpisheets.validate.cells import (
+    BadCell,
+    is_blank,
+    kpi_key,
+    parse_date,
+    parse_number,
+    plain_text,
+)
 from kpisheets.validate.kpis import KnownKpis
 from kpisheets.validate.problems import ProblemLog
 from kpisheets.validate.tables import columns, require_columns, small_rows
@@ -26,7 +34,8 @@ TARGET_COLUMNS = ("kpi", "period", "target")
 
 
 def check_targets(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> Columns:
-    """The good rows of ``raw``'s Targets sheet as columns (kpi, period, target, row)."""
+    """The good rows of ``raw``'s Targets sheet as columns (kpi, period, target, row,
+    and segment when the sheet has that column: None for the KPI's own target)."""
     table = raw.tables.get("Targets")
     if table is None:
         return empty_target_columns()
@@ -34,8 +43,9 @@ def check_targets(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> Columns:
     if not require_columns(log, table, cols, TARGET_COLUMNS, "error"):
         return empty_target_columns()
     kc, pc, tc = cols["kpi"], cols["period"], cols["target"]
-    rows: list[tuple[str, dt.date, float, int]] = []
-    for i, get in small_rows(table, (kc, pc, tc)):
+    sc = cols.get("segment")
+    rows: list[tuple[str, dt.date, float, int, str | None]] = []
+    for i, get in small_rows(table, (kc, pc, tc) if sc is None else (kc, pc, tc, sc)):
         kpi_id = match_kpi(log, kpis, table, i, kc, get(kc))
         ok = kpi_id is not None
         try:
@@ -62,17 +72,27 @@ def check_targets(raw: RawTracker, log: ProblemLog, kpis: KnownKpis) -> Columns:
             severity: Severity = "warning" if is_blank(value) else "error"
             log.add_bad(bad, severity, table, i, tc, kpi=kpi_id)
             ok = False
+        segment = None
+        if sc is not None and not is_blank(get(sc)):
+            try:
+                segment = plain_text(get(sc)) or None
+            except BadCell as bad:  # an error cell: the row cannot say whose target it is
+                log.add_bad(bad, "error", table, i, sc, kpi=kpi_id)
+                ok = False
         if ok and kpi_id is not None:
-            rows.append((kpi_id, period, target, table.row_numbers[i]))
+            rows.append((kpi_id, period, target, table.row_numbers[i], segment))
     if not rows:
         return empty_target_columns()
-    ids, periods, targets, numbers = zip(*rows, strict=True)
-    return {
+    ids, periods, targets, numbers, segments = zip(*rows, strict=True)
+    columns_found: Columns = {
         "kpi": np.array(ids, dtype=object),
         "period": np.array(periods, dtype="datetime64[D]"),
         "target": np.array(targets, dtype=np.float64),
         "row": np.array(numbers, dtype=np.int64),
     }
+    if sc is not None:
+        columns_found["segment"] = np.array(segments, dtype=object)
+    return columns_found
 
 
 def match_kpi(

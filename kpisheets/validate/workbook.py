@@ -18,6 +18,7 @@ from kpisheets.model import (
     missing_sheet_problem,
 )
 from kpisheets.read import cyclic_gc_paused
+from kpisheets.validate.actions import check_actions
 from kpisheets.validate.entries import CheckedEntries, check_entries
 from kpisheets.validate.kpis import KnownKpis, check_kpis
 from kpisheets.validate.problems import ProblemLog
@@ -48,8 +49,10 @@ def validate(raw: RawTracker) -> Tracker:
     entries = check_entries(raw, log, kpis)
     targets = check_targets(raw, log, kpis)
     sources, source_names = check_sources(raw, log, kpis)
+    actions = check_actions(raw, log, kpis)
     tracker = _tracker(raw, log, settings, kpis, entries, targets)
     tracker.sources, tracker.source_names = sources, source_names
+    tracker.actions = actions
     imported = raw.kept.get("Imported")
     if imported is not None:
         # Rows an earlier import wrote: counted with the entries (docs/sources.md).

@@ -253,7 +253,10 @@ def _plain_text(text: str) -> str:
 
 
 def _insert_chart(book: Workbook, ws: Worksheet, chart: Chart) -> None:
-    xl_chart = book.add_chart({"type": chart.kind})
+    kind: dict[str, Any] = {"type": chart.kind}
+    if "subtype" in chart.options:  # stacked bars (the Summary's funnel chart)
+        kind["subtype"] = chart.options["subtype"]
+    xl_chart = book.add_chart(kind)
     if xl_chart is None:  # XlsxWriter warns and returns None for an unknown type
         raise ValueError(f"Unknown chart type {chart.kind!r}.")
     for series in chart.series:
