@@ -130,7 +130,8 @@ def needs_driver_sentence(k: KpiResult) -> bool:
 
 
 def action_text(a: ActionResult, as_of: dt.date | None = None) -> str:
-    """One action as a line: ``"Call the top ten (Ana, due 10 Nov — overdue)"``."""
+    """One action as a line: ``"Call the top ten (Ana, due 10 Nov — overdue)"``; a
+    Done action of this period ends with its Result (``"… → errors down 80%"``)."""
     details = []
     if a.owner:
         details.append(a.owner)
@@ -142,8 +143,8 @@ def action_text(a: ActionResult, as_of: dt.date | None = None) -> str:
     text = a.action
     if details:
         text += f" ({', '.join(details)})"
-    if a.done_this_period:
-        text = f"Done: {text}" + (f" → {a.result}" if a.result else "")
+    if a.done_this_period and a.result:
+        text += f" → {a.result}"
     return text
 
 
@@ -155,7 +156,7 @@ def actions_summary(k: KpiResult, as_of: dt.date | None = None) -> str:
     Overdue actions start with ``⚠``.
     """
     lines = [("⚠ " if a.overdue else "• ") + action_text(a, as_of) for a in k.open_actions]
-    lines += ["✓ " + action_text(a, as_of) for a in k.actions if a.done_this_period]
+    lines += ["✓ Done: " + action_text(a, as_of) for a in k.actions if a.done_this_period]
     if k.no_action_planned:
         lines.insert(0, "No action planned")
     return "\n".join(lines)

@@ -759,8 +759,6 @@ def _driver_row(sheet: SheetReport, row: int, k: KpiResult) -> None:
                 valign="vcenter",
                 wrap=True,
                 indent=2,
-                border_bottom=True,
-                border_color="#D9D9D9",
             ),
         )
     )

@@ -130,7 +130,37 @@ def status_table(result: Result) -> str:
         textwrap.fill(line, width=80, break_on_hyphens=False) for line in legend_lines(result)
     )
     text = f"{title}\n\n{since_text(result)}{table}\n\nOverall score {overall}; {counts}."
+    text += attention_text(result)
     return f"{text}\n\n{legend}" if result.kpis else text
+
+
+def attention_text(result: Result) -> str:
+    """What needs attention (driver sentence, actions) and each funnel's bottleneck,
+    wrapped at 80 columns; ``""`` when there is nothing to say."""
+    import textwrap
+
+    from kpisheets.export.meeting import attention, bottleneck_sentence
+
+    def wrap(text: str, indent: str) -> str:
+        return textwrap.fill(
+            text, width=80, initial_indent=indent, subsequent_indent=indent + "  ",
+            break_on_hyphens=False,
+        )  # fmt: skip
+
+    lines: list[str] = []
+    for item in attention(result):
+        k = item.kpi
+        lines.append(wrap(f"{k.name} ({k.status.label.lower()})", "- "))
+        if item.driver:
+            lines.append(wrap(item.driver, "    "))
+        for text, overdue in item.actions:
+            lines.append(wrap(("OVERDUE: " if overdue else "Action: ") + text, "    "))
+        if item.no_action_planned:
+            lines.append("    No action planned.")
+    out = "\n\nNeeds attention:\n" + "\n".join(lines) if lines else ""
+    for f in result.funnels:
+        out += "\n\n" + wrap(f"Funnel {f.name}: {bottleneck_sentence(f)}", "")
+    return out
 
 
 def since_text(result: Result) -> str:

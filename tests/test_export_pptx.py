@@ -9,8 +9,8 @@ from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
 
 from kpisheets.export import export_result
-from kpisheets.export.meeting import by_category, kpi_row
-from kpisheets.export.pptx import CHARTS_PER_SLIDE, ROWS_PER_SLIDE
+from kpisheets.export.meeting import attention, by_category, done_this_period, kpi_row
+from kpisheets.export.pptx import ATTENTION_PER_SLIDE, CHARTS_PER_SLIDE, ROWS_PER_SLIDE
 from tests.export_results import HOSTILE, hostile_result, many_kpis, sample_result
 
 
@@ -29,7 +29,8 @@ def test_title_summary_and_one_chart_slide_per_category(tmp_path: Path) -> None:
     deck = Presentation(str(export_result(result, tmp_path / "summary.pptx")))
     slides = list(deck.slides)
     categories = by_category(result)
-    assert len(slides) == 1 + 1 + len(categories)
+    needs = _attention_slides(result)
+    assert len(slides) == 1 + 1 + needs + len(categories)
     assert slides[0].shapes.title.text == "Team KPIs"
     assert "As of 2026-11-20" in " ".join(_texts(slides[0]))
 
@@ -44,7 +45,9 @@ def test_title_summary_and_one_chart_slide_per_category(tmp_path: Path) -> None:
     assert status_cell.text == result.kpis[0].status.label
     assert str(status_cell.fill.fore_color.rgb) != "FFFFFF"  # coloured by status
 
-    for slide, (category, kpis) in zip(slides[2:], categories, strict=True):
+    for slide in slides[2 : 2 + needs]:
+        assert slide.shapes.title.text.startswith("Needs attention")
+    for slide, (category, kpis) in zip(slides[2 + needs :], categories, strict=True):
         assert slide.shapes.title.text.startswith(category)
         charts = [s.chart for s in slide.shapes if s.has_chart]
         assert len(charts) == len(kpis)
@@ -73,10 +76,57 @@ def test_many_kpis_split_over_slides(tmp_path: Path) -> None:
     charts = sum(1 for s in deck.slides for shape in s.shapes if shape.has_chart)
     assert charts == 30
     per_category = math.ceil(6 / CHARTS_PER_SLIDE)  # 30 KPIs over 5 areas
-    assert len(deck.slides) == 1 + len(summary) + 5 * per_category
+    needs = _attention_slides(result)
+    assert len(deck.slides) == 1 + len(summary) + needs + 5 * per_category
+
+
+def _attention_slides(result) -> int:  # type: ignore[no-untyped-def]
+    items = len(attention(result))
+    if items:
+        return math.ceil(items / ATTENTION_PER_SLIDE)
+    return 1 if done_this_period(result) else 0
 
 
 def test_hostile_text_stays_text(tmp_path: Path) -> None:
     deck = Presentation(str(export_result(hostile_result(), tmp_path / "evil.pptx")))
     text = " ".join(t for s in deck.slides for t in _texts(s))
     assert HOSTILE[0] in text and HOSTILE[1] in text
+
+
+def test_attention_and_funnel_slides(tmp_path: Path) -> None:
+    """The sales sample: an attention slide with the off-track KPIs, their actions
+    (overdue in red) and "No action planned"; a funnel slide with the stage table,
+    the bottleneck marked, and a native stacked bar chart centred by an invisible
+    first series."""
+    import kpisheets
+    from kpisheets.samples import AS_OF
+    from tests.conftest import ROOT
+
+    result = kpisheets.status(ROOT / "sample_workbooks" / "sales-kpis.xlsx", AS_OF)
+    deck = Presentation(str(export_result(result, tmp_path / "sales.pptx")))
+    slides = list(deck.slides)
+    (needs,) = [s for s in slides if s.shapes.title.text.startswith("Needs attention")]
+    texts = _texts(needs)
+    assert "Proposals sent\n27 proposals of 60 proposals" in texts
+    assert any(t.startswith("⚠ Borrow a solution engineer") for t in texts)
+    assert "No action planned" in " ".join(texts) and "Done this period" in " ".join(texts)
+    table = next(s for s in needs.shapes if s.has_table).table
+    overdue = [
+        p.font.color.rgb
+        for row in table.rows
+        for p in row.cells[3].text_frame.paragraphs
+        if p.text.startswith("⚠")
+    ]
+    assert overdue and all(str(c) == "B3261E" for c in overdue)
+
+    (funnel,) = [s for s in slides if s.shapes.title.text.startswith("Funnel: Sales funnel")]
+    texts = _texts(funnel)
+    assert "Proposals sent  ◀ bottleneck" in texts and "17%" in texts
+    assert any(t.startswith("Bottleneck: Qualified leads → Proposals sent") for t in texts)
+    (chart,) = [s.chart for s in funnel.shapes if s.has_chart]
+    assert chart.chart_type == XL_CHART_TYPE.BAR_STACKED
+    spacer, stage, neck = chart.plots[0].series
+    assert list(chart.plots[0].categories) == [s.name for s in result.funnels[0].stages]
+    assert spacer.format.fill.type is not None  # a background (no) fill, not automatic
+    assert [v for v in neck.values if v is not None and not math.isnan(v)] == [27.0]
+    assert chart.category_axis.reverse_order

@@ -208,7 +208,10 @@ def test_summary_reads_back_as_status_json(tmp_path: Path) -> None:
     header_index = next(i for i, r in enumerate(rows) if r[:1] == ["KPI"] and "Actual" in r)
     header = rows[header_index]
     col = {h: header.index(h) for h in header if h}
-    by_name = {r[0]: r for r in rows[header_index + 1 :] if r and r[0]}
+    by_name: dict[object, list[object]] = {}
+    for r in rows[header_index + 1 :]:  # the KPI table first: a funnel block repeats names
+        if r and r[0]:
+            by_name.setdefault(r[0], r)
     labels = {s.value: s.label for s in Status}
     assert expected["kpis"], "the sales template has KPIs"
     for k in expected["kpis"]:

@@ -172,7 +172,7 @@ def test_print_setup_freeze_and_print_titles(layout: SummaryLayout, rendered: Pa
         f'<definedName name="_xlnm.Print_Titles" localSheetId="0">Summary!${header}:${header}'
         in workbook
     )
-    assert re.search(r'name="_xlnm.Print_Area" localSheetId="0">Summary!\$A\$1:\$L\$\d+', workbook)
+    assert re.search(r'name="_xlnm.Print_Area" localSheetId="0">Summary!\$A\$1:\$M\$\d+', workbook)
     history = sheet_xml(rendered, 2)
     assert "<rowBreaks" in history
 

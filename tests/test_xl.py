@@ -448,3 +448,35 @@ def test_live_summary_links_the_left_out_line_to_problems(tmp_path: Path) -> Non
     assert summary.values[key] == line and key not in summary.formulas
     xl.main()  # a second refresh clears the sheet first: still one link
     assert list(book.sheets["Summary"].impl.mem.hyperlinks.values()) == [link]
+
+
+def test_live_refresh_writes_the_funnel_drivers_actions_and_segments(tmp_path: Path) -> None:
+    """The blocks of segments, funnels and actions reach live Excel too: the funnel
+    chart as a stacked bar of three series read from History, the bottleneck row and
+    sentence, the driver sentence, the actions column, History's segment rows and the
+    "Action logged" marks (cell by cell against the file refresh in the test above)."""
+    _needs_pipeline()
+    import shutil
+
+    from kpisheets.report import FUNNEL_CHART_COL
+
+    for name in ("sales-kpis.xlsx", "marketing-kpis.xlsx"):
+        path = tmp_path / name
+        shutil.copy(ROOT / "sample_workbooks" / name, path)
+        book = open_book(path)
+        _refresh(book)
+        summary = book.sheets["Summary"].api
+        texts = [v for v in summary.values.values() if isinstance(v, str)]
+        history = book.sheets["History"].api
+        history_texts = {v for v in history.values.values() if isinstance(v, str)}
+        assert "Action logged" in history_texts
+        assert any("overdue" in t for t in texts)  # the actions column
+        if name == "sales-kpis.xlsx":
+            (funnel,) = [c for c in summary.charts if c.chart_type == "bar_stacked"]
+            assert len(funnel.series) == 3 and funnel.source and "History" in funnel.source
+            assert funnel.left > 0 and FUNNEL_CHART_COL > 0
+            assert "Proposals sent  ◀ bottleneck" in texts
+            assert any(t.startswith("Bottleneck: Qualified leads → Proposals sent") for t in texts)
+        else:
+            assert any(t.startswith("↳ Bounce rate") for t in texts)
+            assert {"Mobile", "Desktop"} <= history_texts

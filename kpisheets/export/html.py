@@ -9,15 +9,19 @@ through ``html.escape(..., quote=True)``; nothing a user typed becomes markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from collections.abc import Sequence
 
+from kpisheets.explain import action_text, driver_sentence, needs_driver_sentence
 from kpisheets.export.meeting import (
     ACTUAL_COLOUR,
     STATUS_FILL,
     STATUS_TEXT,
     TARGET_COLOUR,
+    bottleneck_sentence,
     by_category,
+    funnel_lines,
     kpi_row,
     left_out_text,
     legend_lines,
@@ -27,9 +31,11 @@ from kpisheets.export.meeting import (
 from kpisheets.formatting import format_value, percent, shorten
 from kpisheets.palette import SCORE_FILL, SCORE_TEXT, WARNING_INK
 from kpisheets.problems import errors_first, group_problems
-from kpisheets.result import KpiResult, Result
+from kpisheets.result import FunnelResult, KpiResult, Result
 
 NOTE_LIMIT = 280
+BOTTLENECK = "#C62828"
+FUNNEL_BAR = "#8EA9DB"
 
 
 def esc(text: object) -> str:
@@ -102,9 +108,10 @@ h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid var(--line); 
 /* Every category table has the same column widths (fixed layout, one colgroup), so the
    columns line up from one table to the next. */
 table { border-collapse: collapse; width: 100%; table-layout: fixed; }
-col.c-status { width: 8%; } col.c-kpi { width: 15%; } col.c-period { width: 8%; }
-col.c-actual, col.c-target, col.c-expected { width: 8%; } col.c-pct { width: 6%; }
-col.c-trend { width: 7%; } col.c-history { width: 9%; } col.c-note { width: 23%; }
+col.c-status { width: 7%; } col.c-kpi { width: 14%; } col.c-period { width: 7%; }
+col.c-actual, col.c-target, col.c-expected { width: 7%; } col.c-pct { width: 6%; }
+col.c-trend { width: 7%; } col.c-history { width: 8%; } col.c-note { width: 16%; }
+col.c-actions { width: 14%; }
 th.c-actual, th.c-target, th.c-expected, th.c-pct { text-align: right; }
 .since { margin: 4px 0 12px; padding: 8px 12px; border-left: 4px solid var(--ink);
   background: #F8F9FA; }
@@ -136,11 +143,23 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
   col.c-history { width: 0; }
   td.c-history, th.c-history { padding: 0; border-left: 0; border-right: 0; font-size: 0; }
   td.c-history > * { display: none; }
-  col.c-status { width: 10%; } col.c-kpi { width: 16%; } col.c-period { width: 9%; }
-  col.c-actual, col.c-target, col.c-expected { width: 9%; } col.c-pct { width: 7%; }
-  col.c-trend { width: 8%; } col.c-note { width: 23%; }
+  col.c-status { width: 9%; } col.c-kpi { width: 15%; } col.c-period { width: 8%; }
+  col.c-actual, col.c-target, col.c-expected { width: 8%; } col.c-pct { width: 7%; }
+  col.c-trend { width: 7%; } col.c-note { width: 16%; } col.c-actions { width: 14%; }
   .status { padding: 1px 5px; font-size: 11px; }
 }
+.actions { font-size: 12px; overflow-wrap: break-word; }
+.actions ul { margin: 0; padding-left: 14px; }
+.actions li.none { list-style: none; margin-left: -14px; color: #7A4F00; font-style: italic; }
+.actions li.done { color: var(--muted); }
+.overdue { color: #B3261E; font-weight: 600; }
+.ok { color: #2E7D32; }
+tr.driver td { border-bottom: 1px solid var(--line); font-size: 12.5px; font-style: italic;
+  background: #F7F9FC; padding: 3px 6px 5px; }
+table.funnel { width: auto; min-width: 60%; }
+table.funnel tr.bottleneck th, table.funnel tr.bottleneck td { background: #FDE2E1; }
+.fbar { width: 220px; display: flex; justify-content: center; }
+.fbar span { display: block; height: 14px; border-radius: 2px; min-width: 2px; }
 @media (max-width: 720px) {
   body { padding: 10px; }
   thead { display: none; }
@@ -173,7 +192,7 @@ def _status_badge(k: KpiResult) -> str:
     )
 
 
-def _kpi_tr(k: KpiResult) -> str:
+def _kpi_tr(k: KpiResult, as_of: dt.date) -> str:
     row = kpi_row(k)
     trend = ""
     if row.trend:
@@ -198,8 +217,63 @@ def _kpi_tr(k: KpiResult) -> str:
         f'<td data-label="Trend">{trend}</td>',
         f'<td class="c-history" data-label="History">{sparkline_svg(k)}</td>',
         f'<td class="note" data-label="Note">{esc(shorten(k.note, NOTE_LIMIT))}</td>',
+        f'<td class="actions" data-label="Actions">{_actions_cell(k, as_of)}</td>',
     ]
-    return "<tr>" + "".join(cells) + "</tr>"
+    tr = "<tr>" + "".join(cells) + "</tr>"
+    if needs_driver_sentence(k):
+        tr += (
+            f'<tr class="driver"><td></td><td colspan="{len(cells) - 1}">↳ '
+            f"{esc(driver_sentence(k))}</td></tr>"
+        )
+    return tr
+
+
+def _actions_cell(k: KpiResult, as_of: dt.date) -> str:
+    """Open actions (overdue ones marked), done this period, or "No action planned"."""
+    items = []
+    for a in k.open_actions:
+        mark = '<span class="overdue">⚠</span> ' if a.overdue else ""
+        items.append(f"<li>{mark}{esc(action_text(a, as_of))}</li>")
+    for a in k.actions:
+        if a.done_this_period:
+            items.append(f'<li class="done">✓ Done: {esc(action_text(a, as_of))}</li>')
+    if k.no_action_planned:
+        items.insert(0, '<li class="none">No action planned</li>')
+    return f"<ul>{''.join(items)}</ul>" if items else ""
+
+
+def _funnel_section(f: FunnelResult) -> str:
+    """A funnel: its stage table (bottleneck marked) beside centred bars, and the
+    sentence naming the bottleneck."""
+    lines = funnel_lines(f)
+    widest = max((line.value for line in lines), default=0.0) or 1.0
+    rows = []
+    for line in lines:
+        cls = ' class="bottleneck"' if line.bottleneck else ""
+        mark = ' <span class="overdue">◀ bottleneck</span>' if line.bottleneck else ""
+        share = 100 * line.value / widest
+        bar = (
+            f'<div class="fbar"><span style="width:{share:.1f}%;'
+            f'background:{BOTTLENECK if line.bottleneck else FUNNEL_BAR}"></span></div>'
+        )
+        rows.append(
+            f'<tr{cls}><th scope="row">{esc(line.stage)}{mark}</th>'
+            f'<td class="num">{esc(line.now)}</td><td class="num">{esc(line.before)}</td>'
+            f'<td class="num">{esc(line.target)}</td><td class="num"><b>{esc(line.conversion)}</b></td>'
+            f'<td class="num">{esc(line.conversion_before)}</td>'
+            f'<td class="num">{esc(line.conversion_target)}</td><td>{bar}</td></tr>'
+        )
+    head = "".join(
+        f'<th scope="col">{h}</th>'
+        for h in ("Stage", "Now", "Same day last period", "Target", "Conversion", "Before",
+                  "Target conversion", "")
+    )  # fmt: skip
+    sentence_class = "overdue" if f.bottleneck else "ok"
+    return (
+        f"<h2>Funnel: {esc(f.name)} · {esc(f.period.label)}</h2>"
+        f'<table class="funnel"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'<p class="{sentence_class}"><b>{esc(bottleneck_sentence(f))}</b></p>'
+    )
 
 
 def since_html(result: Result) -> str:
@@ -241,6 +315,7 @@ def result_html(result: Result) -> str:
         ("trend", "Trend"),
         ("history", "History"),
         ("note", "Latest note"),
+        ("actions", "Actions"),
     )
     colgroup = "<colgroup>" + "".join(f'<col class="c-{key}">' for key, _ in columns)
     head = (
@@ -254,7 +329,7 @@ def result_html(result: Result) -> str:
     for category, kpis in by_category(result):
         rollup = rollups.get(category)
         score = f" — score {esc(percent(rollup.score))}" if rollup else ""
-        rows = "".join(_kpi_tr(k) for k in kpis)
+        rows = "".join(_kpi_tr(k, result.as_of) for k in kpis)
         caption = f"{esc(category)}: {len(kpis)} KPI{'' if len(kpis) == 1 else 's'}{score}"
         sections.append(
             f'<h2>{esc(category)}<span class="small">{score}</span></h2>'
@@ -268,6 +343,7 @@ def result_html(result: Result) -> str:
             + "".join(f"<p>{esc(line)}</p>" for line in legend_lines(result))
             + "</div>"
         )
+    funnels = "".join(_funnel_section(f) for f in result.funnels)
     problems = ""
     if result.problems:
         # Repeats of one code in one column are one item with their cells' ranges.
@@ -295,7 +371,7 @@ def result_html(result: Result) -> str:
         f"<style>{_CSS}</style></head><body>"
         f'<header><h1>{esc(result.title)}</h1><div class="meta">{meta}</div>'
         f'{since_html(result)}{left_out}<div class="tiles">{tiles}</div></header>'
-        f"<main>{''.join(sections)}{legend}{problems}</main>"
+        f"<main>{''.join(sections)}{legend}{funnels}{problems}</main>"
         '<footer class="muted">Made with kpisheets.</footer>'
         "</body></html>\n"
     )

@@ -8,9 +8,14 @@ and Markdown or HTML in a note shows as the characters typed.
 
 from __future__ import annotations
 
+from kpisheets.explain import action_text
 from kpisheets.export.meeting import (
     STATUS_SYMBOL,
+    attention,
+    bottleneck_sentence,
     by_category,
+    done_this_period,
+    funnel_lines,
     kpi_row,
     left_out_text,
     legend_lines,
@@ -60,8 +65,56 @@ def since_markdown(result: Result) -> list[str]:
     return [*lines, ""]
 
 
+def _attention(result: Result) -> list[str]:
+    """What needs attention: each At risk/Off track KPI with its driver sentence and
+    its actions (or "no action planned"); then the actions done this period."""
+    items = attention(result)
+    done = done_this_period(result)
+    if not items and not done:
+        return []
+    lines = ["## Needs attention", ""] if items else []
+    for item in items:
+        k = item.kpi
+        head = f"- {STATUS_SYMBOL[k.status]} **{escape(k.name)}** ({k.status.label.lower()})"
+        if item.driver:
+            head += f": {escape(item.driver)}"
+        lines.append(head)
+        for text, overdue in item.actions:
+            lines.append(f"  - {'⚠ ' if overdue else ''}{escape(text)}")
+        if item.no_action_planned:
+            lines.append("  - _No action planned_")
+    if done:
+        lines += ["", "**Done this period**", ""] if items else ["## Done this period", ""]
+        for k, a in done:
+            lines.append(f"- ✓ {escape(k.name)}: {escape(action_text(a, result.as_of))}")
+    return [*lines, ""]
+
+
+def _funnels(result: Result) -> list[str]:
+    """One table per funnel: stages, conversions now / before / target, the
+    bottleneck marked, and the sentence naming it."""
+    lines: list[str] = []
+    for f in result.funnels:
+        lines += [
+            f"## Funnel: {escape(f.name)} · {escape(f.period.label)}",
+            "",
+            "| Stage | Now | Same day last period | Target | Conversion | Before | Target conversion |",
+            "|---|--:|--:|--:|--:|--:|--:|",
+        ]
+        for line in funnel_lines(f):
+            stage = (
+                f"**{escape(line.stage)}** ◀ bottleneck" if line.bottleneck else escape(line.stage)
+            )
+            cells = [stage, escape(line.now), escape(line.before), escape(line.target),
+                     line.conversion, line.conversion_before, line.conversion_target]  # fmt: skip
+            lines.append("| " + " | ".join(cells) + " |")
+        lines += ["", escape(bottleneck_sentence(f)), ""]
+    return lines
+
+
 def result_markdown(result: Result) -> str:
-    """Title, as-of line, status counts, then one table per category."""
+    """Title, as-of line, status counts, one table per category, what needs attention
+    (driver sentences and actions), then the funnels."""
     counts = " · ".join(
         f"{STATUS_SYMBOL[s]} {n} {s.label.lower()}" for s, n in status_counts(result) if n
     )
@@ -102,6 +155,7 @@ def result_markdown(result: Result) -> str:
         lines.append("")
     for line in legend_lines(result) if result.kpis else []:
         lines += [f"_{escape(line)}_", ""]  # a paragraph each
+    lines += _attention(result) + _funnels(result)
     errors = sum(1 for p in result.problems if p.severity == "error")
     warnings = len(result.problems) - errors
     if result.problems:

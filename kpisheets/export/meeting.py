@@ -12,6 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from kpisheets.explain import (
+    action_text,
+    bottleneck_sentence,
+    driver_sentence,
+    needs_driver_sentence,
+)
 from kpisheets.formatting import (
     achievement_band,
     figure_formats,
@@ -31,7 +37,7 @@ from kpisheets.palette import (
     WHITE,
 )
 from kpisheets.problems import left_out_line
-from kpisheets.result import KpiResult, Result
+from kpisheets.result import ActionResult, FunnelResult, KpiResult, Result
 
 __all__ = [
     "ACTUAL_COLOUR",
@@ -40,8 +46,13 @@ __all__ = [
     "STATUS_TEXT",
     "TARGET_COLOUR",
     "TREND_COLOUR",
+    "Attention",
+    "FunnelLine",
     "KpiRow",
+    "attention",
     "by_category",
+    "done_this_period",
+    "funnel_lines",
     "kpi_row",
     "left_out_text",
     "legend_lines",
@@ -164,3 +175,84 @@ def left_out_text(result: Result, where: str | None = None) -> str:
         name = PurePath(result.source).name if result.source else ""
         where = f"see the Problems sheet of {name}" if name else "see the Problems sheet"
     return left_out_line(result.left_out, where)
+
+
+# ---------------------------------------------------------------------------
+# Where the gap comes from and what is done about it (segments, funnels, actions).
+
+
+@dataclass(frozen=True)
+class Attention:
+    """An At risk or Off track KPI as the exports' attention list shows it: the
+    driver sentence (``""`` without segments), its open actions as lines (overdue
+    first, each with ``overdue``), and whether no action is planned."""
+
+    kpi: KpiResult
+    driver: str
+    actions: list[tuple[str, bool]]
+    no_action_planned: bool
+
+
+def attention(result: Result) -> list[Attention]:
+    """The KPIs that need attention, Off track first, in table order within each."""
+    order = {Status.OFF_TRACK: 0, Status.AT_RISK: 1}
+    kpis = sorted((k for k in result.kpis if k.status in order), key=lambda k: order[k.status])
+    return [
+        Attention(
+            kpi=k,
+            driver=driver_sentence(k) if needs_driver_sentence(k) else "",
+            actions=[(action_text(a, result.as_of), a.overdue) for a in k.open_actions],
+            no_action_planned=k.no_action_planned,
+        )
+        for k in kpis
+    ]
+
+
+def done_this_period(result: Result) -> list[tuple[KpiResult, ActionResult]]:
+    """Actions done this period, with their KPI, in table order."""
+    return [(k, a) for k in result.kpis for a in k.actions if a.done_this_period]
+
+
+@dataclass(frozen=True)
+class FunnelLine:
+    """One stage of a funnel as text: its figures, and the conversion into it from
+    the stage before (blank for the first stage)."""
+
+    stage: str
+    now: str
+    before: str
+    target: str
+    conversion: str
+    conversion_before: str
+    conversion_target: str
+    bottleneck: bool
+    value: float  # the stage's value now, for bars (0 when blank)
+
+
+def funnel_lines(f: FunnelResult) -> list[FunnelLine]:
+    """The stages of a funnel, top to bottom, with the conversion into each."""
+    steps = {step.destination: step for step in f.steps}
+    out = []
+    for stage in f.stages:
+        step = steps.get(stage.kpi)
+        fmt = stage.number_format
+        into = ("", "", "")
+        if step is not None:
+            into = (percent(step.conversion), percent(step.previous), percent(step.target))
+        out.append(
+            FunnelLine(
+                stage=stage.name,
+                now=format_value(stage.actual, fmt),
+                before=format_value(stage.previous, fmt),
+                target=format_value(stage.target, fmt),
+                conversion=into[0],
+                conversion_before=into[1],
+                conversion_target=into[2],
+                bottleneck=bool(step and step.bottleneck),
+                value=max(stage.actual or 0.0, 0.0),
+            )
+        )
+    return out
+
+
+__all__ += ["bottleneck_sentence"]

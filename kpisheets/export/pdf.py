@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, LETTER, landscape
@@ -30,6 +30,7 @@ from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
     Frame,
+    KeepTogether,
     LongTable,
     PageBreak,
     PageTemplate,
@@ -39,12 +40,17 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kpisheets.explain import action_text, driver_sentence, needs_driver_sentence
 from kpisheets.export.meeting import (
     ACTUAL_COLOUR,
     STATUS_FILL,
     STATUS_TEXT,
     TARGET_COLOUR,
+    attention,
+    bottleneck_sentence,
     by_category,
+    done_this_period,
+    funnel_lines,
     kpi_row,
     left_out_text,
     legend_lines,
@@ -62,7 +68,7 @@ from kpisheets.export.pdf_fonts import (
 )
 from kpisheets.formatting import format_value, percent, shorten
 from kpisheets.palette import SCORE_FILL, SCORE_TEXT, WARNING_INK
-from kpisheets.result import KpiResult, Result
+from kpisheets.result import FunnelResult, KpiResult, Result
 
 PAPER_SIZES = {"a4": landscape(A4), "letter": landscape(LETTER)}
 MARGIN = 28.0
@@ -77,6 +83,12 @@ CHART_ROWS = 2
 NOTE_CHARS = 400  # a note is cut to this before fitting it to its cell
 NAME_CHARS = 70  # a longer KPI name is cut so one row cannot take half a page
 CATEGORY_CHARS = 120  # a category heading longer than this is cut (two lines at most)
+OVERDUE = colors.HexColor("#B3261E")
+NO_PLAN = colors.HexColor("#7A4F00")
+BOTTLENECK = "#C62828"
+BOTTLENECK_TINT = colors.HexColor("#FDE2E1")
+FUNNEL_BAR = "#8EA9DB"
+ACTION_MARK = "#ED7D31"  # the charts' "action logged" diamonds
 
 # (font size, note lines) tried in order until the summary fits on page one.
 FIT_STEPS = (
@@ -134,6 +146,9 @@ def result_pdf(
     legend_h = sum(p.wrap(frame_w, frame_h)[1] for p in legend) + 6
     story.append(_fitted_summary_table(result, frame_w, frame_h - since_h - tiles_h - 8 - legend_h))
     story += [Spacer(1, 6), *legend]
+    story += _attention_pages(result, frame_w)
+    for funnel in result.funnels:
+        story += _funnel_flowables(funnel, frame_w)
     categories = by_category(result)
     for i, (category, kpis) in enumerate(categories, start=1):
         say(f"charts for {category} ({i} of {len(categories)})")
@@ -348,6 +363,16 @@ def _summary_table(
             pct_col = [h for h, _, _ in columns].index("% of target")
             tint = kpi_row(k).achievement_tint
             style.append(("BACKGROUND", (pct_col, r), (pct_col, r), colors.HexColor(tint)))
+            if needs_driver_sentence(k):
+                # Where the gap comes from, in one sentence under the KPI's row.
+                sentence = Paragraph("↳ " + markup(driver_sentence(k)), _style(small, colour=INK))
+                data.append(["", sentence] + [""] * (len(columns) - 2))
+                r = len(data) - 1
+                style += [
+                    ("SPAN", (1, r), (-1, r)),
+                    ("LINEBELOW", (0, r), (-1, r), 0.4, RULE),
+                    ("TOPPADDING", (0, r), (-1, r), 0.5),
+                ]
     table = LongTable(data, colWidths=col_widths, repeatRows=1, hAlign="LEFT")
     table.setStyle(TableStyle(style))
     return table, squeezed
@@ -379,6 +404,172 @@ def _left_out(result: Result) -> list[Flowable]:
     style = _style(9, bold=True, colour=colors.HexColor(WARNING_INK))
     style.spaceAfter = 4
     return [Paragraph(markup(line + "."), style)]
+
+
+def _attention_pages(result: Result, width: float) -> list[Flowable]:
+    """What needs attention — each At risk/Off track KPI with its driver sentence and
+    open actions (overdue marked, or "No action planned") — and the actions done this
+    period, on a page of their own."""
+    items = attention(result)
+    done = done_this_period(result)
+    if not items and not done:
+        return []
+    story: list[Flowable] = [PageBreak(), Paragraph("Needs attention", _style(15, True))]
+    story.append(Spacer(1, 6))
+    rows: list[list[Any]] = []
+    style: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    status_w = string_width("Off track", 8.5, True) + 14
+    for item in items:
+        k = item.kpi
+        what = [Paragraph(markup(k.name, bold=True), _style(10))]
+        if item.driver:
+            what.append(Paragraph(markup(item.driver), _style(8.5, colour=INK)))
+        actions = [
+            Paragraph(
+                ("⚠ " if overdue else "• ") + markup(text),
+                _style(8.5, colour=OVERDUE if overdue else INK),
+            )
+            for text, overdue in item.actions
+        ]
+        if item.no_action_planned:
+            actions.insert(0, Paragraph("<i>No action planned</i>", _style(8.5, colour=NO_PLAN)))
+        status = Paragraph(
+            k.status.label, _style(8.5, True, colors.HexColor(STATUS_TEXT[k.status]), TA_CENTER)
+        )
+        rows.append([status, what, actions])
+        r = len(rows) - 1
+        style += [
+            ("BACKGROUND", (0, r), (0, r), colors.HexColor(STATUS_FILL[k.status])),
+            ("LINEBELOW", (0, r), (-1, r), 0.4, RULE),
+        ]
+    if rows:
+        rest = width - status_w
+        table = Table(rows, colWidths=[status_w, rest * 0.6, rest * 0.4], hAlign="LEFT")
+        table.setStyle(TableStyle(style))
+        story.append(table)
+    if done:
+        story += [Spacer(1, 10), Paragraph("Done this period", _style(12, True))]
+        for k, a in done:
+            story.append(
+                Paragraph(
+                    f"✓ {markup(k.name, bold=True)}: {markup(action_text(a, result.as_of))}",
+                    _style(8.5),
+                )
+            )
+    return story
+
+
+def _funnel_flowables(f: FunnelResult, width: float) -> list[Flowable]:
+    """A funnel: its stage table (the bottleneck row shaded) beside a funnel chart,
+    and the sentence naming the bottleneck."""
+    lines = funnel_lines(f)
+    headers = ["Stage", "Now", "Same day last period", "Target", "Conversion", "Before",
+               "Target conversion"]  # fmt: skip
+    data: list[list[Any]] = [
+        [
+            Paragraph(h, _style(7.5, True, MUTED, 0 if i == 0 else TA_RIGHT))
+            for i, h in enumerate(headers)
+        ]
+    ]
+    style: list[tuple[Any, ...]] = [
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (0, 0), (-1, 0), 1.0, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for line in lines:
+        neck = line.bottleneck
+        ink = colors.HexColor(BOTTLENECK) if neck else INK
+        name = markup(line.stage, bold=True) + ("  ◀ bottleneck" if neck else "")
+        cells = [line.now, line.before, line.target, line.conversion, line.conversion_before,
+                 line.conversion_target]  # fmt: skip
+        data.append(
+            [Paragraph(name, _style(9, colour=ink))]
+            + [
+                Paragraph(markup(c), _style(9, i in (0, 3), ink if i == 3 else INK, TA_RIGHT))
+                for i, c in enumerate(cells)
+            ]
+        )
+        r = len(data) - 1
+        style.append(("LINEBELOW", (0, r), (-1, r), 0.4, RULE))
+        if neck:
+            style.append(("BACKGROUND", (0, r), (-1, r), BOTTLENECK_TINT))
+    table_w = width * 0.58
+    widths = [table_w * 0.31] + [table_w * 0.69 / 6] * 6
+    table = Table(data, colWidths=widths, hAlign="LEFT")
+    table.setStyle(TableStyle(style))
+    chart = funnel_chart(f, width * 0.38, max(24.0 * len(lines) + 20, 110.0))
+    side = Table([[table, chart]], colWidths=[table_w + 8, width - table_w - 8], hAlign="LEFT")
+    side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                              ("LEFTPADDING", (0, 0), (-1, -1), 0)]))  # fmt: skip
+    ink = colors.HexColor(BOTTLENECK) if f.bottleneck else colors.HexColor("#2E7D32")
+    return [
+        Spacer(1, 14),
+        KeepTogether(
+            [
+                Paragraph(
+                    markup(f"Funnel: {f.name}", bold=True)
+                    + f'<font face="{SANS}" color="#5F6368" size="10">  ·  '
+                    f"{markup(f.period.label)} to date</font>",
+                    _style(13, True),
+                ),
+                Spacer(1, 4),
+                side,
+                Spacer(1, 4),
+                Paragraph(markup(bottleneck_sentence(f), bold=True), _style(10, colour=ink)),
+            ]
+        ),
+    ]
+
+
+def funnel_chart(f: FunnelResult, width: float, height: float) -> Drawing:
+    """Stages as centred bars, widest first, each joined to the next by a trapezoid;
+    the bottleneck's stage in red, values in the bars."""
+    drawing = Drawing(width, height)
+    lines = funnel_lines(f)
+    if not lines:
+        return drawing
+    widest = max(line.value for line in lines) or 1.0
+    bar_h = (height - 8) / len(lines)
+    centre = width / 2
+    previous: tuple[float, float] | None = None
+    for i, line in enumerate(lines):
+        w = max(width * 0.96 * line.value / widest, 2.0)
+        top = height - 4 - i * bar_h
+        y = top - bar_h * 0.7
+        colour = colors.HexColor(BOTTLENECK if line.bottleneck else FUNNEL_BAR)
+        if previous is not None:
+            pw, py = previous
+            drawing.add(
+                Polygon(
+                    [centre - pw / 2, py, centre + pw / 2, py, centre + w / 2, top,
+                     centre - w / 2, top],
+                    fillColor=colors.HexColor("#E8EEF7"),
+                    strokeColor=None,
+                )
+            )  # fmt: skip
+        drawing.add(Rect(centre - w / 2, y, w, bar_h * 0.7, fillColor=colour, strokeColor=None))
+        label = f"{line.stage}: {line.now}"
+        inside = string_width(label, 7.5) < w - 6
+        drawing.add(
+            String(
+                centre if inside else centre + w / 2 + 4,
+                y + bar_h * 0.35 - 2.6,
+                label,
+                fontName=SANS_BOLD if line.bottleneck else SANS,
+                fontSize=7.5,
+                fillColor=colors.white if line.bottleneck and inside else INK,
+                textAnchor="middle" if inside else "start",
+            )
+        )
+        previous = (w, y)
+    return drawing
 
 
 def _legend(result: Result) -> list[Flowable]:

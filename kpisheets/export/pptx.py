@@ -1,7 +1,10 @@
 """The summary as slides (python-pptx): a title slide, the summary table (status
-colours; twelve KPIs a slide) and one chart slide per category with a native chart
-per KPI — columns of actual against target for Sum and Count KPIs, lines for the
-others — over the history periods. Charts stay editable in PowerPoint.
+colours; ten KPIs a slide), an "attention" slide (the At risk and Off track KPIs with
+where the gap comes from and the actions decided), a slide per funnel (its stage
+table and a native funnel chart, the bottleneck marked) and one chart slide per
+category with a native chart per KPI — columns of actual against target for Sum and
+Count KPIs, lines for the others — over the history periods. Charts stay editable in
+PowerPoint.
 """
 
 from __future__ import annotations
@@ -19,12 +22,18 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from kpisheets.explain import action_text
 from kpisheets.export.meeting import (
     ACTUAL_COLOUR,
     STATUS_FILL,
     STATUS_TEXT,
     TARGET_COLOUR,
+    Attention,
+    attention,
+    bottleneck_sentence,
     by_category,
+    done_this_period,
+    funnel_lines,
     kpi_row,
     left_out_text,
     legend_lines,
@@ -33,9 +42,15 @@ from kpisheets.export.meeting import (
 )
 from kpisheets.formatting import percent, shorten
 from kpisheets.palette import HEADER_FILL, INK, MUTED, WARNING_INK
-from kpisheets.result import KpiResult, Result
+from kpisheets.result import FunnelResult, KpiResult, Result
 
 ROWS_PER_SLIDE = 10  # leaves room for the legend under the table
+ATTENTION_PER_SLIDE = 5
+OVERDUE = "#B3261E"
+NO_PLAN = "#7A4F00"
+BOTTLENECK = "#C62828"
+BOTTLENECK_TINT = "#FDE2E1"
+FUNNEL_BAR = "#8EA9DB"
 CHARTS_PER_SLIDE = 4  # 2 × 2
 TITLE_LAYOUT, TITLE_ONLY_LAYOUT = 0, 5
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
@@ -99,6 +114,21 @@ def result_pptx(result: Result, progress: Callable[[str], None] | None = None) -
         say(f"summary slide {n} of {len(chunks)}")
         suffix = f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""
         _summary_slide(deck, result, chunk, f"Summary — as of {result.as_of.isoformat()}{suffix}")
+
+    items = attention(result)
+    done = done_this_period(result)
+    pages = [items[i : i + ATTENTION_PER_SLIDE] for i in range(0, len(items), ATTENTION_PER_SLIDE)]
+    if done and not pages:
+        pages = [[]]
+    for n, page in enumerate(pages, start=1):
+        say(f"attention slide {n} of {len(pages)}")
+        suffix = f" ({n} of {len(pages)})" if len(pages) > 1 else ""
+        _attention_slide(
+            deck, result, page, done if n == len(pages) else [], f"Needs attention{suffix}"
+        )
+    for funnel in result.funnels:
+        say(f"funnel {funnel.name}")
+        _funnel_slide(deck, funnel)
 
     categories = by_category(result)
     for i, (category, kpis) in enumerate(categories, start=1):
@@ -215,6 +245,148 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
             paragraph.font.size = Pt(12)
             paragraph.font.bold = True
             paragraph.font.color.rgb = _rgb(WARNING_INK)
+
+
+def _attention_slide(
+    deck: Any,
+    result: Result,
+    items: list[Attention],
+    done: list[tuple[KpiResult, Any]],
+    heading: str,
+) -> None:
+    """The KPIs to discuss: status, name, where the gap comes from, and the actions
+    decided (overdue in red) or "No action planned"; then what was done this period."""
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
+    _title(slide, heading)
+    top = int(Inches(1.2))
+    if items:
+        widths = [1.15, 2.6, 4.9, 3.65]  # inches, 12.3 in all
+        shape = slide.shapes.add_table(
+            len(items) + 1, 4, Inches(0.5), top, Inches(sum(widths)), Inches(0.4)
+        )
+        table = shape.table
+        for c, w in enumerate(widths):
+            table.columns[c].width = Inches(w)
+        for c, text in enumerate(("Status", "KPI", "Where the gap comes from", "Actions")):
+            _set(table.cell(0, c), text, size=12, bold=True, colour="#FFFFFF", fill=HEADER_FILL)
+        for r, item in enumerate(items, start=1):
+            k = item.kpi
+            row = kpi_row(k)
+            fill, ink = STATUS_FILL[k.status], STATUS_TEXT[k.status]
+            _set(table.cell(r, 0), k.status.label, size=11, bold=True, colour=ink, fill=fill)
+            _set(
+                table.cell(r, 1),
+                f"{clean(k.name)}\n{row.actual} of {row.target}",
+                size=11,
+                bold=True,
+                colour=INK,
+                fill="#FFFFFF",
+            )
+            _set(
+                table.cell(r, 2),
+                clean(item.driver) or "—",
+                size=10,
+                bold=False,
+                colour=INK if item.driver else MUTED,
+                fill="#FFFFFF",
+            )
+            lines = [("No action planned", NO_PLAN)] if item.no_action_planned else []
+            lines += [
+                (("⚠ " if overdue else "• ") + clean(text), OVERDUE if overdue else INK)
+                for text, overdue in item.actions
+            ]
+            _set_lines(table.cell(r, 3), lines, size=10)
+        top += int(Inches(0.4)) + int(Inches(1.0)) * len(items)
+    if done:
+        box = slide.shapes.add_textbox(
+            Inches(0.5), min(top, int(Inches(6.2))), Inches(12.3), Inches(1)
+        )
+        frame = box.text_frame
+        frame.word_wrap = True
+        frame.paragraphs[0].text = "Done this period"
+        frame.paragraphs[0].font.bold = True
+        frame.paragraphs[0].font.size = Pt(12)
+        for k, a in done:
+            paragraph = frame.add_paragraph()
+            paragraph.text = f"✓ {clean(k.name)}: {clean(action_text(a, result.as_of))}"
+            paragraph.font.size = Pt(10)
+
+
+def _set_lines(cell: Any, lines: list[tuple[str, str]], size: int) -> None:
+    """A cell of several lines, each in its own colour."""
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = _rgb("#FFFFFF")
+    cell.margin_left = cell.margin_right = Emu(Inches(0.06))
+    frame = cell.text_frame
+    frame.word_wrap = True
+    for i, (text, colour) in enumerate(lines or [("", INK)]):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        paragraph.text = text
+        paragraph.font.size = Pt(size)
+        paragraph.font.color.rgb = _rgb(colour)
+
+
+def _funnel_slide(deck: Any, f: FunnelResult) -> None:
+    """A funnel: the stage table (bottleneck row shaded) and a native funnel chart —
+    a stacked bar chart whose first, invisible series centres the bars — with the
+    bottleneck's stage in red, and the sentence naming it."""
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
+    _title(slide, f"Funnel: {clean(f.name)} · {clean(f.period.label)} to date")
+    lines = funnel_lines(f)
+    headers = ["Stage", "Now", "Last period, same day", "Target", "Conversion", "Before",
+               "Target conv."]  # fmt: skip
+    widths = [1.6, 0.95, 1.05, 0.95, 1.1, 0.75, 0.8]  # inches, 7.2 in all
+    shape = slide.shapes.add_table(
+        len(lines) + 1, len(headers), Inches(0.5), Inches(1.3), Inches(sum(widths)), Inches(0.4)
+    )
+    table = shape.table
+    for c, w in enumerate(widths):
+        table.columns[c].width = Inches(w)
+    for c, text in enumerate(headers):
+        _set(table.cell(0, c), text, size=10, bold=True, colour="#FFFFFF", fill=HEADER_FILL,
+             right=c > 0)  # fmt: skip
+    for r, line in enumerate(lines, start=1):
+        fill = BOTTLENECK_TINT if line.bottleneck else "#FFFFFF"
+        ink = BOTTLENECK if line.bottleneck else INK
+        values = [clean(line.stage) + ("  ◀ bottleneck" if line.bottleneck else ""), line.now,
+                  line.before, line.target, line.conversion, line.conversion_before,
+                  line.conversion_target]  # fmt: skip
+        for c, text in enumerate(values):
+            _set(table.cell(r, c), text, size=11 if c else 12, bold=c in (0, 4),
+                 colour=ink if c in (0, 4) else INK, fill=fill, right=c > 0)  # fmt: skip
+    widest = max((line.value for line in lines), default=0.0)
+    data = CategoryChartData(number_format="#,##0")
+    data.categories = [clean(line.stage) for line in lines]
+    data.add_series("(centring)", [(widest - line.value) / 2 for line in lines])
+    data.add_series("Stage", [None if line.bottleneck else line.value for line in lines])
+    data.add_series("Bottleneck", [line.value if line.bottleneck else None for line in lines])
+    chart = slide.shapes.add_chart(
+        XL_CHART_TYPE.BAR_STACKED, Inches(8.0), Inches(1.2), Inches(4.9), Inches(4.6), data
+    ).chart
+    chart.has_legend = False
+    chart.category_axis.reverse_order = True  # the first stage at the top
+    chart.category_axis.tick_labels.font.size = Pt(11)
+    chart.category_axis.format.line.fill.background()
+    chart.value_axis.visible = False
+    chart.value_axis.has_major_gridlines = False
+    plot = chart.plots[0]
+    plot.gap_width = 40
+    spacer, stage, neck = plot.series
+    spacer.format.fill.background()  # invisible: it only centres the bars
+    for series, colour in ((stage, FUNNEL_BAR), (neck, BOTTLENECK)):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = _rgb(colour)
+        series.data_labels.show_value = True
+        series.data_labels.number_format = "#,##0"
+        series.data_labels.number_format_is_linked = False
+        series.data_labels.font.size = Pt(11)
+    neck.data_labels.font.color.rgb = _rgb("#FFFFFF")
+    box = slide.shapes.add_textbox(Inches(0.5), Inches(6.1), Inches(12.3), Inches(0.6))
+    paragraph = box.text_frame.paragraphs[0]
+    paragraph.text = clean(bottleneck_sentence(f))
+    paragraph.font.size = Pt(16)
+    paragraph.font.bold = True
+    paragraph.font.color.rgb = _rgb(BOTTLENECK if f.bottleneck else "#2E7D32")
 
 
 def _set(

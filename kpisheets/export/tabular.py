@@ -16,6 +16,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from kpisheets.explain import driver_sentence
 from kpisheets.result import KpiResult, Result
 
 # The columns of the CSV, in order, and how each is read from a KPI's result; the
@@ -47,6 +48,12 @@ CSV_FIELDS: dict[str, Callable[[KpiResult], Any]] = {
     "last_entry": lambda k: k.last_entry,
     "stale": lambda k: k.stale,
     "note": lambda k: k.note,
+    # Where the gap comes from and what is done about it (docs/arithmetic.md).
+    "top_driver": lambda k: k.drivers.top if k.drivers else None,
+    "driver": lambda k: driver_sentence(k) or None,
+    "open_actions": lambda k: len(k.open_actions),
+    "overdue_actions": lambda k: sum(1 for a in k.open_actions if a.overdue),
+    "no_action_planned": lambda k: k.no_action_planned,
 }
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,0 +1,106 @@
+"""Driver sentences, actions and funnels in every export (PDF, HTML, Markdown, CSV,
+JSON; the slides and the summary workbook have tests of their own), from the sample
+trackers, and user text in actions kept as text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+import kpisheets
+from kpisheets.export import export_result
+from kpisheets.result import Result
+from kpisheets.samples import AS_OF
+from tests.builders import action, kpi, seg, tracker
+from tests.conftest import ROOT
+
+BOUNCE = "Bounce rate 49.7% (41.6% → 49.7%): Mobile 61.5% vs Desktop 32.1%"
+NECK = "Bottleneck: Qualified leads → Proposals sent converts 17% against a target of 30%"
+
+
+def sample(name: str) -> Result:
+    return kpisheets.status(ROOT / "sample_workbooks" / f"{name}-kpis.xlsx", AS_OF)
+
+
+def test_markdown(tmp_path: Path) -> None:
+    md = export_result(sample("marketing"), tmp_path / "m.md").read_text(encoding="utf-8")
+    assert "## Needs attention" in md and BOUNCE in md
+    assert "  - ⚠ Lighter mobile landing page" in md and "_No action planned_" in md
+    assert "- ✓ Cost per lead: Pause the two worst ad sets" in md
+    md = export_result(sample("sales"), tmp_path / "s.md").read_text(encoding="utf-8")
+    assert "## Funnel: Sales funnel · Nov 2026" in md and NECK in md
+    assert "| **Proposals sent** ◀ bottleneck | 27 proposals | 47 proposals |" in md
+
+
+def test_html(tmp_path: Path) -> None:
+    page = export_result(sample("marketing"), tmp_path / "m.html").read_text(encoding="utf-8")
+    assert '<tr class="driver">' in page and "↳ " + BOUNCE in page
+    assert '<span class="overdue">⚠</span> Lighter mobile landing page' in page
+    assert '<li class="none">No action planned</li>' in page
+    page = export_result(sample("sales"), tmp_path / "s.html").read_text(encoding="utf-8")
+    assert '<table class="funnel">' in page and '<tr class="bottleneck">' in page
+    assert NECK in page
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+def test_pdf(tmp_path: Path) -> None:
+    def text(name: str) -> str:
+        pdf = export_result(sample(name), tmp_path / f"{name}.pdf")
+        out = subprocess.run(
+            ["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"],
+            check=True, capture_output=True, text=True, timeout=60,
+        ).stdout  # fmt: skip
+        return " ".join(out.split())
+
+    marketing = text("marketing")
+    first_page = marketing.split("\f")[0]
+    assert "↳ " + BOUNCE in first_page  # under the KPI in the table
+    assert "Needs attention" in marketing and "No action planned" in marketing
+    assert "⚠ Lighter mobile landing page" in marketing
+    sales = text("sales")
+    assert "Funnel: Sales funnel" in sales and NECK in sales
+    assert "Proposals sent ◀ bottleneck" in sales
+
+
+def test_csv_and_json(tmp_path: Path) -> None:
+    result = sample("marketing")
+    rows = {
+        r["id"]: r
+        for r in csv.DictReader(
+            io.StringIO(export_result(result, tmp_path / "m.csv").read_text(encoding="utf-8-sig"))
+        )
+    }
+    bounce = rows["BOUNCE_RATE"]
+    assert bounce["top_driver"] == "Mobile" and bounce["driver"].startswith(BOUNCE)
+    assert (bounce["open_actions"], bounce["overdue_actions"]) == ("2", "1")
+    assert rows["VISITS"]["no_action_planned"] == "true"
+    data = json.loads(export_result(sample("sales"), tmp_path / "s.json").read_text())
+    assert data["funnels"][0]["bottleneck"] == {"from": "QUALIFIED", "to": "PROPOSALS"}
+
+
+def test_action_and_segment_text_stays_text(tmp_path: Path) -> None:
+    """User text in actions and segment labels: never markup in HTML or Markdown,
+    never a formula in CSV."""
+    entries = [
+        seg("2026-10-02", "S", 100, "<b>Web</b>"),
+        seg("2026-11-02", "S", 10, "<b>Web</b>"),
+        seg("2026-11-02", "S", 5, "=cmd|' /C calc'!A0"),
+    ]
+    actions = [action("S", "<script>alert(1)</script>", owner="[x](http://evil)")]
+    result = kpisheets.compute(
+        tracker([kpi("S", name="=Sales", target=1000)], entries, actions=actions, as_of=AS_OF)
+    )
+    page = export_result(result, tmp_path / "h.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>Web</b>" not in page and "&lt;b&gt;Web&lt;/b&gt;" in page
+    md = export_result(result, tmp_path / "h.md").read_text(encoding="utf-8")
+    assert "\\<script\\>" in md and "\\[x\\](http://evil)" in md
+    text = export_result(result, tmp_path / "h.csv").read_text(encoding="utf-8-sig")
+    header, row = list(csv.reader(io.StringIO(text)))
+    assert row[header.index("driver")].startswith("'=Sales")
