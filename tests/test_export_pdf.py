@@ -11,7 +11,7 @@ import pytest
 
 from kpisheets.calc import compute
 from kpisheets.export import export_result
-from kpisheets.export.meeting import kpi_row
+from kpisheets.export.meeting import attention, done_this_period, kpi_row
 from kpisheets.export.pdf_fonts import REPLACEMENT, runs
 from kpisheets.result import Result
 from tests.builders import kpi, tracker
@@ -40,6 +40,11 @@ def _pages(result: Result, tmp_path: Path, paper: str = "a4") -> list[str]:
     return pages[:-1] if pages and not pages[-1].strip() else pages
 
 
+def _attention_pages(result: Result) -> int:
+    """The "Needs attention" page after the summary (one page for these trackers)."""
+    return 1 if attention(result) or done_this_period(result) else 0
+
+
 def _squash(text: str) -> str:
     return " ".join(text.split())
 
@@ -49,7 +54,9 @@ def test_summary_page_has_every_kpi_and_figure(tmp_path: Path, paper: str) -> No
     result = sample_result()
     pages = _pages(result, tmp_path, paper)
     categories = {k.category for k in result.kpis}
-    assert len(pages) == 1 + len(categories)  # summary + one chart page per category
+    extra = _attention_pages(result)
+    # summary, needs attention, then one chart page per category
+    assert len(pages) == 1 + extra + len(categories)
     first = _squash(pages[0])
     assert "Team KPIs" in first and "As of 2026-11-20" in first and "Nov 2026" in first
     for k in result.kpis:
@@ -60,7 +67,7 @@ def test_summary_page_has_every_kpi_and_figure(tmp_path: Path, paper: str) -> No
     for label in ("On track", "At risk", "Off track", "No data", "No target", "Overall score"):
         assert label in first
     assert "▲" in first and "▼" in first  # trend arrows
-    for page, rollup in zip(pages[1:], result.categories, strict=True):
+    for page, rollup in zip(pages[1 + extra :], result.categories, strict=True):
         assert rollup.name in page and "actual against target" in page
 
 
@@ -70,7 +77,7 @@ def test_up_to_25_kpis_fit_page_one(tmp_path: Path) -> None:
         pages = _pages(result, tmp_path, paper)
         first = _squash(pages[0])
         assert all(k.name in first for k in result.kpis), paper
-        assert "actual against target" in pages[1]
+        assert "actual against target" in pages[1 + _attention_pages(result)]
 
 
 def test_more_kpis_flow_onto_further_pages_with_the_header_repeated(tmp_path: Path) -> None:
@@ -84,7 +91,7 @@ def test_more_kpis_flow_onto_further_pages_with_the_header_repeated(tmp_path: Pa
     text = _squash(" ".join(summary))
     assert all(k.name in text for k in result.kpis)
     # five categories of eight KPIs at six charts a page: two pages each
-    assert len(pages) == len(summary) + 10
+    assert len(pages) == len(summary) + _attention_pages(result) + 10
 
 
 def test_polish_and_japanese_text_extracts(tmp_path: Path) -> None:
