@@ -89,6 +89,7 @@ BOTTLENECK = "#C62828"
 BOTTLENECK_TINT = colors.HexColor("#FDE2E1")
 FUNNEL_BAR = "#8EA9DB"
 ACTION_MARK = "#ED7D31"  # the charts' "action logged" diamonds
+ACTIONS_SHOWN = 8  # open actions listed per KPI on the attention page
 
 # (font size, note lines) tried in order until the summary fits on page one.
 FIT_STEPS = (
@@ -427,16 +428,20 @@ def _attention_pages(result: Result, width: float) -> list[Flowable]:
     status_w = string_width("Off track", 8.5, True) + 14
     for item in items:
         k = item.kpi
-        what = [Paragraph(markup(k.name, bold=True), _style(10))]
+        # Cut to lengths that keep a row shorter than a page (a table row cannot split).
+        what = [Paragraph(markup(shorten(k.name, NAME_CHARS), bold=True), _style(10))]
         if item.driver:
-            what.append(Paragraph(markup(item.driver), _style(8.5, colour=INK)))
+            what.append(Paragraph(markup(shorten(item.driver, 600)), _style(8.5, colour=INK)))
         actions = [
             Paragraph(
-                ("⚠ " if overdue else "• ") + markup(text),
+                ("⚠ " if overdue else "• ") + markup(shorten(text, 240)),
                 _style(8.5, colour=OVERDUE if overdue else INK),
             )
-            for text, overdue in item.actions
+            for text, overdue in item.actions[:ACTIONS_SHOWN]
         ]
+        if len(item.actions) > ACTIONS_SHOWN:
+            more = len(item.actions) - ACTIONS_SHOWN
+            actions.append(Paragraph(f"and {more} more", _style(8.5, colour=MUTED)))
         if item.no_action_planned:
             actions.insert(0, Paragraph("<i>No action planned</i>", _style(8.5, colour=NO_PLAN)))
         status = Paragraph(
@@ -458,7 +463,8 @@ def _attention_pages(result: Result, width: float) -> list[Flowable]:
         for k, a in done:
             story.append(
                 Paragraph(
-                    f"✓ {markup(k.name, bold=True)}: {markup(action_text(a, result.as_of))}",
+                    f"✓ {markup(shorten(k.name, NAME_CHARS), bold=True)}: "
+                    f"{markup(shorten(action_text(a, result.as_of), 400))}",
                     _style(8.5),
                 )
             )
@@ -486,7 +492,9 @@ def _funnel_flowables(f: FunnelResult, width: float) -> list[Flowable]:
     for line in lines:
         neck = line.bottleneck
         ink = colors.HexColor(BOTTLENECK) if neck else INK
-        name = markup(line.stage, bold=True) + ("  ◀ bottleneck" if neck else "")
+        name = markup(shorten(line.stage, NAME_CHARS), bold=True) + (
+            "  ◀ bottleneck" if neck else ""
+        )
         cells = [line.now, line.before, line.target, line.conversion, line.conversion_before,
                  line.conversion_target]  # fmt: skip
         data.append(
@@ -514,7 +522,7 @@ def _funnel_flowables(f: FunnelResult, width: float) -> list[Flowable]:
         KeepTogether(
             [
                 Paragraph(
-                    markup(f"Funnel: {f.name}", bold=True)
+                    markup(f"Funnel: {shorten(f.name, NAME_CHARS)}", bold=True)
                     + f'<font face="{SANS}" color="#5F6368" size="10">  ·  '
                     f"{markup(f.period.label)} to date</font>",
                     _style(13, True),
@@ -956,7 +964,37 @@ def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
                 strokeWidth=1.1,
             )
         )
+    # Where an action was logged: an orange diamond on the period's value.
+    marked = False
+    for i, point in enumerate(k.history):
+        if not any(a.date and point.start <= a.date <= point.end for a in k.actions):
+            continue
+        v = point.value if point.value is not None else point.target
+        if v is None:
+            continue
+        x, y = x_of(i), y_of(v)
+        drawing.add(
+            Polygon(
+                [x, y + 4.5, x + 3.5, y, x, y - 4.5, x - 3.5, y],
+                fillColor=colors.HexColor(ACTION_MARK),
+                strokeColor=colors.white,
+                strokeWidth=0.6,
+            )
+        )
+        marked = True
     legend_y = height - 9
+    if marked:
+        x = left + 96
+        drawing.add(
+            Polygon(
+                [x, legend_y + 6, x + 3, legend_y + 2.5, x, legend_y - 1, x - 3, legend_y + 2.5],
+                fillColor=colors.HexColor(ACTION_MARK),
+                strokeColor=None,
+            )
+        )
+        drawing.add(
+            String(x + 6, legend_y, "Action logged", fontName=SANS, fontSize=6.5, fillColor=MUTED)
+        )
     if bars:
         drawing.add(Rect(left, legend_y, 8, 5, fillColor=actual, strokeColor=None))
     else:

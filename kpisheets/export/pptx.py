@@ -276,7 +276,7 @@ def _attention_slide(
             _set(table.cell(r, 0), k.status.label, size=11, bold=True, colour=ink, fill=fill)
             _set(
                 table.cell(r, 1),
-                f"{clean(k.name)}\n{row.actual} of {row.target}",
+                f"{clean(shorten(k.name, 80))}\n{row.actual} of {row.target}",
                 size=11,
                 bold=True,
                 colour=INK,
@@ -284,7 +284,7 @@ def _attention_slide(
             )
             _set(
                 table.cell(r, 2),
-                clean(item.driver) or "—",
+                clean(shorten(item.driver, 400)) or "—",
                 size=10,
                 bold=False,
                 colour=INK if item.driver else MUTED,
@@ -292,8 +292,11 @@ def _attention_slide(
             )
             lines = [("No action planned", NO_PLAN)] if item.no_action_planned else []
             lines += [
-                (("⚠ " if overdue else "• ") + clean(text), OVERDUE if overdue else INK)
-                for text, overdue in item.actions
+                (
+                    ("⚠ " if overdue else "• ") + clean(shorten(text, 160)),
+                    OVERDUE if overdue else INK,
+                )
+                for text, overdue in item.actions[:6]
             ]
             _set_lines(table.cell(r, 3), lines, size=10)
         top += int(Inches(0.4)) + int(Inches(1.0)) * len(items)
