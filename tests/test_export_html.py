@@ -139,9 +139,11 @@ def test_columns_line_up_across_category_tables_and_notes_keep_room(
     tables, page_width = _measure(result_html(sample_result()), width, tmp_path)
     assert len(tables) >= 2
     assert all(t == tables[0] for t in tables)  # same left and width, table after table
-    note_left, note_width = tables[0][-1]
+    note_left, note_width = tables[0][-2]  # the Actions column comes last
     assert note_width >= 150  # was ~50 px between 721 and 1000 px
-    assert note_left + note_width <= width and page_width <= width  # no sideways scroll
+    actions_left, actions_width = tables[0][-1]
+    assert actions_width >= 100
+    assert actions_left + actions_width <= width and page_width <= width  # no sideways scroll
 
 
 def test_notes_wrap_between_words() -> None:

@@ -108,10 +108,10 @@ h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid var(--line); 
 /* Every category table has the same column widths (fixed layout, one colgroup), so the
    columns line up from one table to the next. */
 table { border-collapse: collapse; width: 100%; table-layout: fixed; }
-col.c-status { width: 7%; } col.c-kpi { width: 14%; } col.c-period { width: 7%; }
+col.c-status { width: 7%; } col.c-kpi { width: 13%; } col.c-period { width: 7%; }
 col.c-actual, col.c-target, col.c-expected { width: 7%; } col.c-pct { width: 6%; }
-col.c-trend { width: 7%; } col.c-history { width: 8%; } col.c-note { width: 16%; }
-col.c-actions { width: 14%; }
+col.c-trend { width: 6%; } col.c-history { width: 8%; } col.c-note { width: 19%; }
+col.c-actions { width: 13%; }
 th.c-actual, th.c-target, th.c-expected, th.c-pct { text-align: right; }
 .since { margin: 4px 0 12px; padding: 8px 12px; border-left: 4px solid var(--ink);
   background: #F8F9FA; }
@@ -143,9 +143,9 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: now
   col.c-history { width: 0; }
   td.c-history, th.c-history { padding: 0; border-left: 0; border-right: 0; font-size: 0; }
   td.c-history > * { display: none; }
-  col.c-status { width: 9%; } col.c-kpi { width: 15%; } col.c-period { width: 8%; }
-  col.c-actual, col.c-target, col.c-expected { width: 8%; } col.c-pct { width: 7%; }
-  col.c-trend { width: 7%; } col.c-note { width: 16%; } col.c-actions { width: 14%; }
+  col.c-status { width: 8%; } col.c-kpi { width: 13%; } col.c-period { width: 7%; }
+  col.c-actual, col.c-target, col.c-expected { width: 7%; } col.c-pct { width: 6%; }
+  col.c-trend { width: 6%; } col.c-note { width: 25%; } col.c-actions { width: 14%; }
   .status { padding: 1px 5px; font-size: 11px; }
 }
 .actions { font-size: 12px; overflow-wrap: break-word; }
