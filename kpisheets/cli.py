@@ -20,6 +20,7 @@ import click
 from kpisheets.terminal import left_out_sentence, problem_lines, problems_table, status_table
 
 if TYPE_CHECKING:
+    from kpisheets.console import Console
     from kpisheets.model import Problem
     from kpisheets.result import Result
 
@@ -74,6 +75,33 @@ def output_format(*choices: str) -> Callable[[F], F]:
 
 
 UNEXPECTED_DETAIL_CHARS = 200
+
+
+def verbosity(fn: F) -> F:
+    """The shared ``-q/--quiet`` and ``-v/--verbose`` options of every command; the
+    command receives a :class:`kpisheets.console.Console` as ``console``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
+        from kpisheets.console import Console
+
+        if quiet and verbose:
+            raise click.UsageError("-q/--quiet and -v/--verbose ask for opposite things; use one.")
+        return fn(*args, console=Console(quiet=quiet, verbose=verbose), **kwargs)
+
+    wrapper = click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        help="Show each stage with its time, and every problem (not one line per group).",
+    )(wrapper)
+    wrapper = click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        help="Show only the result and the problems: no progress, no 'Wrote …' lines.",
+    )(wrapper)
+    return wrapper  # type: ignore[return-value]
 
 
 def handle_errors(fn: F) -> F:
@@ -168,8 +196,9 @@ def template_option(help_text: str) -> Callable[[F], F]:
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @template_option("Example KPIs and entries to start from.")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+@verbosity
 @handle_errors
-def new(path: Path, template: str, force: bool) -> None:
+def new(path: Path, template: str, force: bool, console: Console) -> None:
     """Create a new tracker workbook from a template.
 
     A PATH ending in .xlsm gets a Refresh button wired to Python through xlwings,
@@ -182,9 +211,12 @@ def new(path: Path, template: str, force: bool) -> None:
     """
     from kpisheets.templates import new_tracker
 
-    written = new_tracker(path, template=template.lower(), force=force)
-    for p in written:
-        click.echo(f"Wrote {p}")
+    with console.progress() as stage:
+        stage(f"Writing {path.name}")
+        written = new_tracker(path, template=template.lower(), force=force)
+    if not console.quiet:
+        for p in written:
+            click.echo(f"Wrote {p}")
 
 
 @cli.command(
@@ -192,8 +224,9 @@ def new(path: Path, template: str, force: bool) -> None:
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @template_option("Example rows to put in the new sheets.")
+@verbosity
 @handle_errors
-def init(path: Path, template: str) -> None:
+def init(path: Path, template: str, console: Console) -> None:
     """Add the KPIs, Entries, Targets and Settings sheets to an existing workbook.
 
     Nothing that was in the workbook changes.
@@ -204,8 +237,13 @@ def init(path: Path, template: str) -> None:
     """
     from kpisheets.init import init_workbook
 
-    added = init_workbook(path, template=template.lower())
-    click.echo(f"Added {', '.join(added)} to {path}" if added else f"{path} is already a tracker.")
+    with console.progress() as stage:
+        stage(f"Adding the input sheets to {path.name}")
+        added = init_workbook(path, template=template.lower())
+    if not console.quiet:
+        click.echo(
+            f"Added {', '.join(added)} to {path}" if added else f"{path} is already a tracker."
+        )
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
@@ -218,7 +256,6 @@ def init(path: Path, template: str) -> None:
     default=None,
     help="Write the refreshed workbook here and leave PATH untouched.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but problems.")
 @click.option(
     "--import",
     "import_first",
@@ -231,14 +268,15 @@ def init(path: Path, template: str) -> None:
     default=None,
     help="With --import: import only this source.",
 )
+@verbosity
 @handle_errors
 def refresh(
     path: Path,
     as_of: dt.date | None,
     output: Path | None,
-    quiet: bool,
     import_first: bool,
     source: str | None,
+    console: Console,
 ) -> None:
     """Compute and rewrite the Summary, History and Problems sheets.
 
@@ -255,17 +293,19 @@ def refresh(
 
     if source is not None and not import_first:
         raise click.UsageError("--source names a source to import: use it with --import.")
-    result = refresh_workbook(
-        path,
-        as_of=as_of,
-        output=output,
-        import_sources=import_first,
-        source=source,
-        source_progress=source_progress() if import_first else None,
-    )
-    print_problems(result.problems, path, as_of)
+    with console.progress() as stage:
+        result = refresh_workbook(
+            path,
+            as_of=as_of,
+            output=output,
+            progress=stage,
+            import_sources=import_first,
+            source=source,
+            source_progress=source_progress(stage) if import_first else None,
+        )
+    print_problems(result.problems, path, as_of, verbose=console.verbose)
     print_left_out(result)
-    if not quiet:
+    if not console.quiet:
         target = output or path
         counts = result.overall.counts
         from kpisheets.model import Status
@@ -281,8 +321,9 @@ def refresh(
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @as_of_option
 @output_format("table", "json")
+@verbosity
 @handle_errors
-def check(path: Path, as_of: dt.date | None, fmt: str) -> None:
+def check(path: Path, as_of: dt.date | None, fmt: str, console: Console) -> None:
     """Validate a tracker without writing anything.
 
     Exit code 1 when there is an error-level problem.
@@ -294,13 +335,17 @@ def check(path: Path, as_of: dt.date | None, fmt: str) -> None:
     """
     from kpisheets.validate import check_workbook
 
-    problems = check_workbook(path, as_of=as_of)
+    with console.progress() as stage:
+        stage(f"Checking {path.name}")
+        problems = check_workbook(path, as_of=as_of)
     if fmt == "json":
         import json
 
         click.echo(json.dumps([p.to_dict() for p in problems], indent=2, ensure_ascii=False))
+    elif console.quiet:
+        pass  # the exit code says it
     elif problems:
-        click.echo(problems_table(problems))
+        click.echo(problems_table(problems, grouped=not console.verbose))
     else:
         click.echo(f"{path}: no problems.")
     if any(p.severity == "error" for p in problems):
@@ -321,8 +366,11 @@ def check(path: Path, as_of: dt.date | None, fmt: str) -> None:
     "instead of the last review.",
 )
 @output_format("table", "json", "csv")
+@verbosity
 @handle_errors
-def status(path: Path, as_of: dt.date | None, since: dt.date | None, fmt: str) -> None:
+def status(
+    path: Path, as_of: dt.date | None, since: dt.date | None, fmt: str, console: Console
+) -> None:
     """Print every KPI's figures and status, and what changed since the last review;
     writes nothing.
 
@@ -332,9 +380,8 @@ def status(path: Path, as_of: dt.date | None, since: dt.date | None, fmt: str) -
         kpisheets status tracker.xlsx --since 2026-11-01
         kpisheets status tracker.xlsx --format json > status.json
     """
-    import kpisheets
-
-    result = kpisheets.status(path, as_of, since)
+    with console.progress() as stage:
+        result = read_and_compute(path, as_of, since, stage)
     if fmt == "json":
         from kpisheets.export.tabular import result_json
 
@@ -346,8 +393,11 @@ def status(path: Path, as_of: dt.date | None, since: dt.date | None, fmt: str) -
     else:
         click.echo(status_table(result))
     # Every format: stdout stays the figures alone, stderr says what is missing from them.
-    print_problems(result.problems, path, as_of)
+    print_problems(result.problems, path, as_of, verbose=console.verbose)
     print_left_out(result)
+
+
+TEXT_FORMATS = ("md", "html", "csv", "json")
 
 
 @cli.command(
@@ -358,9 +408,19 @@ def status(path: Path, as_of: dt.date | None, since: dt.date | None, fmt: str) -
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    "outputs",
+    metavar="OUT",
+    multiple=True,
     required=True,
-    help="The file to write; its suffix picks the format (.pdf .html .md .xlsx .pptx .csv .json).",
+    help="The file to write; its suffix picks the format (.pdf .html .md .xlsx .pptx .csv "
+    ".json). Repeat it for several formats in one run; '-' writes a text format to stdout.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(TEXT_FORMATS, case_sensitive=False),
+    default=None,
+    help="With -o -: the text format to write to stdout.",
 )
 @as_of_option
 @click.option(
@@ -370,34 +430,92 @@ def status(path: Path, as_of: dt.date | None, since: dt.date | None, fmt: str) -
     show_default=True,
     help="Paper size for PDF.",
 )
+@verbosity
 @handle_errors
-def export(path: Path, output: Path, as_of: dt.date | None, paper: str) -> None:
-    """Write a meeting-ready summary; the format comes from OUTPUT's suffix.
+def export(
+    path: Path,
+    outputs: tuple[str, ...],
+    fmt: str | None,
+    as_of: dt.date | None,
+    paper: str,
+    console: Console,
+) -> None:
+    """Write a meeting-ready summary; the format comes from OUT's suffix.
 
     \b
     Example:
         kpisheets export tracker.xlsx -o summary.pdf
-        kpisheets export tracker.xlsx -o summary.html --as-of 2026-11-28
+        kpisheets export tracker.xlsx -o summary.pdf -o summary.pptx -o summary.html
+        kpisheets export tracker.xlsx -o - --format md | pbcopy
     """
-    from kpisheets.export import KNOWN_SUFFIXES, export_result
+    from kpisheets.export import KNOWN_SUFFIXES, export_bytes, export_result
 
-    if output.suffix.lower() not in KNOWN_SUFFIXES:
-        raise click.UsageError(
-            f"Unknown export format {output.suffix or '(no suffix)'!r}; "
-            f"use one of {', '.join(KNOWN_SUFFIXES)}."
-        )
-    if output.exists() and output.samefile(path):
-        raise click.UsageError(
-            f"-o {output} is the tracker itself, and the export would replace it; "
-            f"write the summary to another file, e.g. -o {path.stem}-summary{output.suffix}."
-        )
+    targets: list[Path | None] = []  # None: stdout
+    for out in outputs:
+        if out == "-":
+            if fmt is None:
+                raise click.UsageError(
+                    f"-o - writes to stdout: say which text format with --format "
+                    f"({'|'.join(TEXT_FORMATS)})."
+                )
+            targets.append(None)
+            continue
+        output = Path(out)
+        if output.suffix.lower() not in KNOWN_SUFFIXES:
+            raise click.UsageError(
+                f"Unknown export format {output.suffix or '(no suffix)'!r} in -o {out}; "
+                f"use one of {', '.join(KNOWN_SUFFIXES)}."
+            )
+        if output.exists() and output.samefile(path):
+            raise click.UsageError(
+                f"-o {output} is the tracker itself, and the export would replace it; "
+                f"write the summary to another file, e.g. -o {path.stem}-summary{output.suffix}."
+            )
+        targets.append(output)
+    if fmt is not None and None not in targets:
+        raise click.UsageError("--format is for -o - (stdout); a file's suffix gives its format.")
+    if targets.count(None) > 1:
+        raise click.UsageError("-o - can be given once: stdout takes one format.")
+
+    text: str | None = None  # the summary for stdout (-o -)
+    written: list[Path] = []
+    with console.progress() as stage:
+        result = read_and_compute(path, as_of, None, stage)
+        for target in targets:
+            if target is None:
+                assert fmt is not None
+                stage(f"Writing the {fmt} summary")
+                text = export_bytes(result, fmt, paper=paper.lower()).decode("utf-8-sig")
+                continue
+            name = target.name
+            stage(f"Writing {name}")
+            export_result(
+                result,
+                target,
+                paper=paper.lower(),
+                progress=lambda message, name=name: stage(f"Writing {name}: {message}"),  # type: ignore[misc]
+            )
+            written.append(target)
+    if text is not None:
+        click.echo(text, nl=not text.endswith("\n"))
+    print_problems(result.problems, path, as_of, verbose=console.verbose)
+    print_left_out(result)
+    if not console.quiet:
+        for output in written:
+            # On stderr when stdout carries the summary itself.
+            click.echo(f"Wrote {output}", err=text is not None)
+
+
+def read_and_compute(
+    path: Path, as_of: dt.date | None, since: dt.date | None, stage: Callable[[str], None]
+) -> Result:
+    """:func:`kpisheets.status` with a progress stage for reading and for computing."""
     import kpisheets
 
-    result = kpisheets.status(path, as_of)
-    export_result(result, output, paper=paper.lower(), progress=sys.stderr.isatty())
-    print_problems(result.problems, path, as_of)
-    print_left_out(result)
-    click.echo(f"Wrote {output}")
+    stage(f"Reading {path.name}")
+    tracker = kpisheets.load(path)
+    stage(f"Computing {len(tracker.kpis):,} KPIs")
+    return kpisheets.compute(tracker, as_of, since)
 
 
 @cli.command(
@@ -407,8 +525,9 @@ def export(path: Path, output: Path, as_of: dt.date | None, paper: str) -> None:
 )
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--source", metavar="NAME", default=None, help="Import only this source.")
+@verbosity
 @handle_errors
-def import_(path: Path, source: str | None) -> None:
+def import_(path: Path, source: str | None, console: Console) -> None:
     """Read every source on the Sources sheet and rewrite the Imported sheet.
 
     Each source's earlier rows are replaced; a source that fails keeps them and is
@@ -422,9 +541,11 @@ def import_(path: Path, source: str | None) -> None:
     """
     from kpisheets.refresh import import_workbook
 
-    outcome = import_workbook(path, source=source, progress=source_progress())
-    print_problems(outcome.problems, path)
-    for name, count in outcome.imported.items():
+    with console.progress() as stage:
+        stage(f"Importing the sources of {path.name}")
+        outcome = import_workbook(path, source=source, progress=source_progress(stage))
+    print_problems(outcome.problems, path, verbose=console.verbose)
+    for name, count in outcome.imported.items() if not console.quiet else ():
         click.echo(f"Imported {name}: {count:,} daily row{'s' if count != 1 else ''}.")
     if outcome.failed:
         click.echo(
@@ -433,23 +554,23 @@ def import_(path: Path, source: str | None) -> None:
             err=True,
         )
         sys.exit(1)
+    if console.quiet:
+        return
     if not outcome.imported:
         click.echo(f"{path} has no sources to import: fill in its Sources sheet.")
     else:
         click.echo(f"Wrote the Imported sheet of {path}; refresh to update the Summary.")
 
 
-def source_progress() -> Callable[[Any], Callable[[float], None] | None] | None:
-    """Progress lines on stderr while a large source is read; nothing when stderr is
-    not a terminal (piped, CI), so logs stay clean."""
-    if not sys.stderr.isatty():
-        return None
+def source_progress(
+    stage: Callable[[str], None],
+) -> Callable[[Any], Callable[[float], None] | None]:
+    """How far a large source has been read, as the progress stage ("Reading
+    hubspot-won: 42%"); shown only where progress is (on a terminal, or with -v)."""
 
     def for_source(spec: Any) -> Callable[[float], None]:
         def show(share: float) -> None:
-            click.echo(f"\rReading {spec.name}: {share:4.0%}", err=True, nl=False)
-            if share >= 1:
-                click.echo("", err=True)
+            stage(f"Reading {spec.name}: {share:.0%}")
 
         return show
 
@@ -462,8 +583,9 @@ def source_progress() -> Callable[[Any], Callable[[float], None] | None] | None:
 @click.argument(
     "directory", type=click.Path(file_okay=False, path_type=Path), default="kpisheets-demo"
 )
+@verbosity
 @handle_errors
-def demo(directory: Path) -> None:
+def demo(directory: Path, console: Console) -> None:
     """Build a sample tracker, refresh it, export it, and say which files to open.
 
     \b
@@ -473,7 +595,13 @@ def demo(directory: Path) -> None:
     """
     from kpisheets.demo import run_demo
 
-    run_demo(directory, echo=click.echo, warn=lambda line: click.echo(line, err=True))
+    with console.progress() as stage:
+        run_demo(
+            directory,
+            echo=(lambda line: None) if console.quiet else stage.echo,
+            warn=lambda line: click.echo(line, err=True),
+            progress=stage,
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -481,11 +609,14 @@ def demo(directory: Path) -> None:
 
 
 def print_problems(
-    problems: list[Problem], path: Path | None = None, as_of: dt.date | None = None
+    problems: list[Problem],
+    path: Path | None = None,
+    as_of: dt.date | None = None,
+    verbose: bool = False,
 ) -> None:
     """Problems on stderr, errors first, repeated ones grouped
-    (:func:`kpisheets.terminal.problem_lines`)."""
-    for line in problem_lines(problems, path, as_of):
+    (:func:`kpisheets.terminal.problem_lines`); with ``verbose`` every one."""
+    for line in problem_lines(problems, path, as_of, grouped=not verbose):
         click.echo(line, err=True)
 
 

@@ -37,13 +37,15 @@ def run_demo(
     directory: Path | str,
     echo: Callable[[str], object] = print,
     warn: Callable[[str], object] = _to_stderr,
+    progress: Callable[[str], None] | None = None,
 ) -> list[Path]:
     """Copy a sample tracker into ``directory``, refresh it, export the meeting summary
     in every available format, print the status table and say which files to open.
 
     Files of an earlier demo in ``directory`` are replaced; a folder holding anything
     else is refused. Returns the files written. ``echo`` prints a line of the story,
-    ``warn`` a line about a problem of the sample (stderr by default).
+    ``warn`` a line about a problem of the sample (stderr by default); ``progress`` is
+    called with each stage ("Exporting meeting-summary.pdf").
 
     >>> run_demo("kpisheets-demo")  # doctest: +SKIP
     """
@@ -52,6 +54,7 @@ def run_demo(
     from kpisheets.samples import sample_bytes, sample_file_name
     from kpisheets.terminal import left_out_sentence, problem_lines, status_table
 
+    stage = progress or (lambda message: None)
     directory = Path(directory)
     _check_directory(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -63,7 +66,7 @@ def run_demo(
     tracker = directory / sample_file_name(DEMO_SAMPLE)
     tracker.write_bytes(sample_bytes(DEMO_SAMPLE))
     echo(f"Copied a sample tracker to {tracker}")
-    result = refresh_workbook(tracker)
+    result = refresh_workbook(tracker, progress=stage)
     echo(f"Refreshed it as of {result.as_of.isoformat()} (Settings › As of).")
     for line in [*problem_lines(result.problems), left_out_sentence(result)]:
         if line:
@@ -73,6 +76,7 @@ def run_demo(
     skipped = []
     for suffix in KNOWN_SUFFIXES:
         out = directory / f"{SUMMARY_STEM}{suffix}"
+        stage(f"Exporting {out.name}")
         try:
             written.append(export_result(result, out))
         except ImportError as exc:  # an optional format whose library is missing
@@ -86,12 +90,27 @@ def run_demo(
     echo("")
     echo("Open these:")
     echo(f"  {tracker}  — the tracker: KPIs, Entries, and the Summary sheet it refreshed")
-    for suffix, about in (
-        (".pdf", "the one-page meeting summary"),
-        (".html", "the same, in a browser"),
+    pdf = directory / f"{SUMMARY_STEM}.pdf"
+    for path, about in (
+        (pdf, f"the meeting summary: the KPI table on page one, {_chart_pages(pdf)}"),
+        (directory / f"{SUMMARY_STEM}.html", "the summary page, in a browser or on a phone"),
+        (directory / f"{SUMMARY_STEM}.pptx", "the slides: summary table and charts"),
     ):
-        path = directory / f"{SUMMARY_STEM}{suffix}"
         if path in written:
             echo(f"  {path}  — {about}")
     echo(f"Then make your own: kpisheets new my_kpis.xlsx --template {DEMO_SAMPLE}")
     return written
+
+
+def _chart_pages(pdf: Path) -> str:
+    """ "then N pages of charts" for the demo's PDF (its page count read from the file)."""
+    import re
+
+    try:
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    except OSError:
+        return "then charts by category"
+    charts = pages - 1
+    if charts <= 0:
+        return "on one page"
+    return f"then {charts} page{'s' if charts != 1 else ''} of charts by category"

@@ -15,14 +15,25 @@ if TYPE_CHECKING:
 
 
 def problem_lines(
-    problems: list[Problem], path: Path | None = None, as_of: dt.date | None = None
+    problems: list[Problem],
+    path: Path | None = None,
+    as_of: dt.date | None = None,
+    grouped: bool = True,
 ) -> list[str]:
     """Problems as lines for stderr, errors first, one line per group of repeated
     problems (one code in one column, :mod:`kpisheets.problems`): its cells as compact
     ranges, its count and the first problem's message; then, when some were grouped,
-    the command that lists each one (``kpisheets check PATH --format json``)."""
+    the command that lists each one (``kpisheets check PATH --format json``). With
+    ``grouped=False`` (``-v``) one line per problem."""
     from kpisheets.problems import errors_first, group_problems
 
+    if not grouped:
+        ordered = sorted(problems, key=lambda p: p.severity != "error")
+        return [
+            f"{p.severity}: {p.cell or p.sheet or ''}{': ' if p.cell or p.sheet else ''}"
+            f"{p.message} ({p.code}) — {p.hint}"
+            for p in ordered
+        ]
     lines: list[str] = []
     grouped = False
     for g in errors_first(group_problems(problems)):
@@ -47,52 +58,167 @@ def left_out_sentence(result: Result) -> str:
     return line + "." if line else ""
 
 
-def text_table(headers: list[str], rows: list[list[str]], right: set[int] | None = None) -> str:
-    """A plain fixed-width table for terminals; a line break or tab typed in a cell
-    (a KPI name on two lines) becomes a space so every row stays on one line."""
+# The width tables are fitted to: the terminal's (or $COLUMNS), 80 when piped.
+DEFAULT_WIDTH = 80
+
+
+def terminal_width() -> int:
+    """The columns of the terminal stdout goes to, $COLUMNS when set, else 80."""
+    import shutil
+
+    return max(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, 40)
+
+
+def text_table(
+    headers: list[str],
+    rows: list[list[str]],
+    right: set[int] | None = None,
+    *,
+    width: int | None = None,
+    shrink: list[tuple[int, int] | None] | None = None,
+) -> str:
+    """A fixed-width table for terminals, at most ``width`` columns wide (default: the
+    terminal's, 80 when piped).
+
+    A line break or tab typed in a cell (a KPI name on two lines) becomes a space.
+    When the table is too wide, the columns in ``shrink`` ((column, the narrowest it
+    may get), in the order they give way; ``None``: first try one space between
+    columns) give up room, and their cells wrap at
+    spaces (a word longer than the column is cut with "…"); headers wrap too. Every
+    line fits ``width`` as long as the columns' minimums do.
+
+    >>> print(text_table(["KPI", "Actual"], [["Net revenue retention", "104%"]], {1},
+    ...                  width=16, shrink=[(0, 6)]))
+    KPI       Actual
+    --------  ------
+    Net         104%
+    revenue
+    retenti…
+    """
+    import textwrap
+
     right = right or set()
+    shrink = shrink or []
+    width = width or terminal_width()
     rows = [[" ".join(v.split()) for v in r] for r in rows]
-    widths = [len(h) for h in headers]
+    natural = [len(h) for h in headers]
     for r in rows:
         for i, v in enumerate(r):
-            widths[i] = max(widths[i], len(v))
+            natural[i] = max(natural[i], len(v))
 
-    def line(values: list[str]) -> str:
-        return "  ".join(
-            v.rjust(widths[i]) if i in right else v.ljust(widths[i]) for i, v in enumerate(values)
-        ).rstrip()
+    def fitted(gap: int, steps: list[tuple[int, int] | None]) -> tuple[list[int], int]:
+        """Widths within ``width`` at this gap (as near as the minimums allow): the
+        columns give up room in the order of ``steps``, each down to its minimum; a
+        column listed twice gives a first share, then more after the others."""
+        widths = list(natural)
+        excess = sum(widths) + gap * (len(widths) - 1) - width
+        for step in steps:
+            if excess <= 0:
+                break
+            if step is None:
+                continue
+            i, least = step
+            least = max(least, longest_word([headers[i]]))  # headers wrap, never cut
+            give = min(max(widths[i] - least, 0), excess)
+            widths[i] -= give
+            excess -= give
+        return widths, excess
 
-    out = [line(headers), line(["-" * w for w in widths])]
-    out += [line(r) for r in rows]
+    # Two spaces between columns; where the table does not fit by the steps before
+    # ``None`` in ``shrink``, one space, and then the rest of the steps.
+    steps = list(shrink)
+    cheap = steps[: steps.index(None)] if None in steps else steps
+    gap = 2
+    widths, excess = fitted(gap, cheap)
+    if excess > 0:
+        gap = 1
+        widths, _ = fitted(gap, steps)
+
+    def cell_lines(text: str, w: int) -> list[str]:
+        if len(text) <= w:
+            return [text]
+        lines = textwrap.wrap(text, w, break_long_words=False, break_on_hyphens=False)
+        return [line if len(line) <= w else line[: max(w - 1, 0)] + "…" for line in lines]
+
+    def block(values: list[str]) -> list[str]:
+        cells = [cell_lines(v, widths[i]) for i, v in enumerate(values)]
+        height = max((len(c) for c in cells), default=1)
+        out = []
+        for n in range(height):
+            parts = []
+            for i, c in enumerate(cells):
+                v = c[n] if n < len(c) else ""
+                parts.append(v.rjust(widths[i]) if i in right else v.ljust(widths[i]))
+            out.append((" " * gap).join(parts).rstrip())
+        return out
+
+    out = block(headers) + [(" " * gap).join("-" * w for w in widths)]
+    for r in rows:
+        out += block(r)
     return "\n".join(out)
 
 
-def problems_table(problems: list[Problem]) -> str:
+def problems_table(problems: list[Problem], width: int | None = None, grouped: bool = True) -> str:
     """Problems as a terminal table, errors first, then by sheet and row; repeated
-    problems of one code in one column are one line (:mod:`kpisheets.problems`)."""
+    problems of one code in one column are one line (:mod:`kpisheets.problems`).
+    Fitted to ``width`` columns (default: the terminal's, 80 when piped)."""
     from kpisheets.problems import group_problems
 
+    if not grouped:  # -v: one row per problem
+        rows = [
+            [p.severity, p.cell or p.sheet or "", p.code, f"{p.message} Hint: {p.hint}"]
+            for p in sorted(
+                problems, key=lambda p: (p.severity != "error", p.sheet or "", p.row or 0)
+            )
+        ]
+        return text_table(
+            ["severity", "where", "code", "problem and what to do"],
+            rows,
+            width=width,
+            shrink=[(3, 30), (1, 12), (2, 12), None, (3, 20)],
+        )
     groups = sorted(
         group_problems(problems),
         key=lambda g: (g.severity != "error", g.sheet or "", g.first.row or 0),
     )
-    rows = [[g.severity, g.where(), g.code, g.message(), g.first.hint] for g in groups]
-    return text_table(["severity", "where", "code", "message", "hint"], rows)
+    # Message and hint share one column, the hint on its own line: two narrow
+    # columns of prose would wrap into a word a line at 80 columns.
+    rows = [[g.severity, g.where(), g.code, f"{g.message()} Hint: {g.first.hint}"] for g in groups]
+    return text_table(
+        ["severity", "where", "code", "problem and what to do"],
+        rows,
+        width=width,
+        shrink=[(3, 30), (1, 12), (2, 12), None, (3, 20)],
+    )
 
 
-def status_table(result: Result) -> str:
-    """The ``status --format table`` text: a title, one line per KPI, the status counts."""
+SHORT_TREND = {"improving": "good", "worsening": "bad"}
+
+
+def longest_word(texts: list[str]) -> int:
+    """The length of the longest word in ``texts`` (at least 1)."""
+    return max((len(word) for text in texts for word in text.split()), default=1)
+
+
+def status_table(result: Result, width: int | None = None) -> str:
+    """The ``status --format table`` text: a title, what changed since the last review,
+    one row per KPI, the status counts and the legend, all within ``width`` columns
+    (default: the terminal's, 80 when piped): long names, periods and trends wrap."""
     import textwrap
 
     from kpisheets.export.meeting import kpi_row
     from kpisheets.formatting import percent
     from kpisheets.legend import legend_lines
 
+    width = width or terminal_width()
+    # No colour here: the word after the arrow says whether the move is good; a
+    # terminal under 100 columns gets the short word so the figures keep their room.
+    judgement = SHORT_TREND if width < 100 else {}
     rows = []
     for k in result.kpis:
         row = kpi_row(k)
-        # No colour here: the word after the arrow says whether the move is good.
-        trend = f"{row.trend_arrow} {row.trend_label}".strip() if row.trend_arrow else ""
+        label = judgement.get(row.trend_label, row.trend_label)
+        trend = f"{row.trend_arrow} {label}".strip() if row.trend_arrow else ""
         rows.append(
             [
                 k.id,
@@ -124,26 +250,46 @@ def status_table(result: Result) -> str:
         ],
         rows,
         right={3, 4, 5, 6},
+        width=width,
+        # What gives way first: long names, the "% of target" header, trend words,
+        # periods and statuses (wrapping), then names again; IDs last. A period's
+        # date ("2026-11-16") is never cut, and the figures keep their width.
+        shrink=[
+            (1, 14),
+            (6, 6),
+            None,
+            (8, 6),
+            (2, min(longest_word([r[2] for r in rows]), 12)),
+            (7, 8),
+            (1, 8),
+            (0, min(longest_word([r[0] for r in rows]), 10)),
+        ],
     )
     overall = percent(result.overall.score)
     legend = "\n".join(
-        textwrap.fill(line, width=80, break_on_hyphens=False) for line in legend_lines(result)
+        textwrap.fill(line, width=width, break_on_hyphens=False) for line in legend_lines(result)
     )
-    text = f"{title}\n\n{since_text(result)}{table}\n\nOverall score {overall}; {counts}."
-    text += attention_text(result)
+    title = textwrap.fill(title, width=width)
+    text = f"{title}\n\n{since_text(result, width)}{table}\n\n" + textwrap.fill(
+        f"Overall score {overall}; {counts}.", width=width
+    )
+    text += attention_text(result, width)
     return f"{text}\n\n{legend}" if result.kpis else text
 
 
-def attention_text(result: Result) -> str:
+def attention_text(result: Result, width: int | None = None) -> str:
     """What needs attention (driver sentence, actions) and each funnel's bottleneck,
-    wrapped at 80 columns; ``""`` when there is nothing to say."""
+    wrapped at ``width`` columns (default: the terminal's, 80 when piped); ``""`` when
+    there is nothing to say."""
     import textwrap
+
+    width = width or terminal_width()
 
     from kpisheets.export.meeting import attention, bottleneck_sentence
 
     def wrap(text: str, indent: str) -> str:
         return textwrap.fill(
-            text, width=80, initial_indent=indent, subsequent_indent=indent + "  ",
+            text, width=width, initial_indent=indent, subsequent_indent=indent + "  ",
             break_on_hyphens=False,
         )  # fmt: skip
 
@@ -163,15 +309,24 @@ def attention_text(result: Result) -> str:
     return out
 
 
-def since_text(result: Result) -> str:
-    """What changed since the last review, a heading and an indented line per kind,
-    followed by a blank line; empty when the result was not compared."""
+def since_text(result: Result, width: int | None = None) -> str:
+    """What changed since the last review, a heading and an indented paragraph per
+    kind within ``width`` columns, followed by a blank line; empty when the result was
+    not compared."""
     if result.since is None:
         return ""
+    import textwrap
+
     from kpisheets.reviews import since_heading, since_lines
 
+    width = width or terminal_width()
     lines = [since_heading(result.since)]
-    lines += [
-        f"  {label}: {text}" if label else f"  {text}" for label, text in since_lines(result.since)
-    ]
+    for label, text in since_lines(result.since):
+        lines += textwrap.wrap(
+            f"{label}: {text}" if label else text,
+            width=width,
+            initial_indent="  ",
+            subsequent_indent="    ",
+            break_on_hyphens=False,
+        )
     return "\n".join(lines) + "\n\n"

@@ -135,7 +135,8 @@ def test_status_table_keeps_a_two_line_kpi_name_on_one_row(tmp_path: Path) -> No
     kpis = simple_tracker_sheets()["KPIs"]
     kpis[1][1] = "Sales\nthis month\t🚀"
     book = tracker_file(tmp_path / "t.xlsx", KPIs=kpis)
-    result = run("status", str(book), *AS_OF)
+    # A wide terminal: at 80 columns the name wraps within its column (test_cli_status).
+    result = CliRunner().invoke(cli, ["status", str(book), *AS_OF], env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
     rows = [line for line in result.stdout.splitlines() if line.startswith("SALES")]
     assert len(rows) == 1
@@ -241,7 +242,7 @@ def test_an_unexpected_failure_is_one_sentence(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise NameError("name 'shorten' is not defined")
 
-    monkeypatch.setattr(kpisheets, "status", broken)
+    monkeypatch.setattr(kpisheets, "load", broken)
     monkeypatch.delenv("KPISHEETS_DEBUG", raising=False)
     result = run("status", str(book))
     assert result.exit_code == 1
@@ -263,7 +264,7 @@ def test_an_unexpected_failure_does_not_repeat_huge_user_text(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise ValueError("exceeded 255 char limit for property, got:\n\n'" + "T" * 5000 + "'")
 
-    monkeypatch.setattr(kpisheets, "status", broken)
+    monkeypatch.setattr(kpisheets, "load", broken)
     monkeypatch.delenv("KPISHEETS_DEBUG", raising=False)
     result = run("status", str(book))
     assert result.exit_code == 1

@@ -1,0 +1,146 @@
+"""What the command line prints and how much: tables that fit 80 columns, -q and -v on
+every command, a progress display on a terminal only, several exports in one run."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kpisheets.cli import cli
+from tests.builders import simple_tracker_sheets, write_workbook
+
+AS_OF = ["--as-of", "2026-11-20"]
+COMMANDS = ["new", "init", "refresh", "check", "status", "export", "import", "demo"]
+
+
+def run(*args: str, **env: str) -> Any:
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": "", **env})
+
+
+def wordy_tracker(path: Path) -> Path:
+    """A tracker whose names, periods and problems are long."""
+    sheets = simple_tracker_sheets()
+    sheets["KPIs"][1][1] = "Net new annual recurring revenue from enterprise customers in EMEA " * 3
+    sheets["Entries"].append(["not a date at all, typed by someone in a hurry", "SALES", 1])
+    sheets["Entries"].append(["2026-11-03", "SALES", "a few thousand, give or take"])
+    return write_workbook(path, sheets)
+
+
+@pytest.mark.parametrize("command", ["status", "check"])
+def test_tables_fit_80_columns(command: str, tmp_path: Path) -> None:
+    path = wordy_tracker(tmp_path / "t.xlsx")
+    result = run(command, str(path), *AS_OF)
+    assert result.stdout.strip()
+    widths = [len(line) for line in result.stdout.splitlines()]
+    assert max(widths) <= 80, result.stdout
+    if command == "status":
+        assert "Net new annual" in result.stdout and "$" in result.stdout
+    else:
+        assert "bad-date" in result.stdout and "bad-number" in result.stdout
+    wide = run(command, str(path), *AS_OF, COLUMNS="200")
+    assert max(len(line) for line in wide.stdout.splitlines()) > 80  # uses the room there is
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_takes_quiet_and_verbose(command: str) -> None:
+    result = run(command, "--help")
+    assert result.exit_code == 0
+    assert "-q, --quiet" in result.stdout and "-v, --verbose" in result.stdout
+
+
+def test_quiet_verbose_and_no_progress_when_piped(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets())
+    plain = run("refresh", str(path), *AS_OF)
+    assert plain.exit_code == 0 and plain.stdout.startswith("Refreshed ")
+    assert "Reading" not in plain.stderr  # piped: no progress display
+
+    quiet = run("refresh", str(path), *AS_OF, "-q")
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+
+    verbose = run("refresh", str(path), *AS_OF, "-v")
+    stages = [line.split(" s  ", 1)[1] for line in verbose.stderr.splitlines() if " s  " in line]
+    assert stages[0] == "Reading t.xlsx" and stages[-1] == "Done"
+    assert "Checking 8 entries" in stages and any(s.startswith("Writing ") for s in stages)
+
+    both = run("status", str(path), "-q", "-v")
+    assert both.exit_code == 2 and "opposite" in both.output
+    check = run("check", str(path), "-q")
+    assert check.exit_code == 0 and check.stdout == ""
+
+
+def test_verbose_lists_every_problem(tmp_path: Path) -> None:
+    sheets = simple_tracker_sheets()
+    for day in (21, 22, 23):  # three entries after the as-of date: one group
+        sheets["Entries"].append([f"2026-11-{day}", "SALES", 1])
+    path = write_workbook(tmp_path / "t.xlsx", sheets)
+    grouped = run("status", str(path), *AS_OF)
+    every = run("status", str(path), *AS_OF, "-v")
+    count = sum("(future-date)" in line for line in grouped.stderr.splitlines())
+    assert count == 1
+    assert sum("(future-date)" in line for line in every.stderr.splitlines()) == 3
+
+
+def test_export_writes_several_formats_and_text_to_stdout(tmp_path: Path) -> None:
+    path = write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets())
+    pdf, pptx, html = (tmp_path / f"s.{x}" for x in ("pdf", "pptx", "html"))
+    result = run("export", str(path), "-o", str(pdf), "-o", str(pptx), "-o", str(html))
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pptx.read_bytes()[:2] == b"PK"
+    assert "<!DOCTYPE html>" in html.read_text(encoding="utf-8")
+    assert result.stdout.splitlines() == [f"Wrote {pdf}", f"Wrote {pptx}", f"Wrote {html}"]
+
+    md = run("export", str(path), "-o", "-", "--format", "md", "-o", str(tmp_path / "a.json"))
+    assert md.exit_code == 0, md.output
+    assert md.stdout.startswith("# Team KPIs") and "Wrote" not in md.stdout
+    assert f"Wrote {tmp_path / 'a.json'}" in md.stderr
+    csv = run("export", str(path), "-o", "-", "--format", "csv")
+    assert csv.stdout.splitlines()[0].startswith("id,name,")
+    assert not csv.stdout.startswith("\ufeff")  # no byte-order mark on a terminal/pipe
+
+    missing = run("export", str(path), "-o", "-")
+    assert missing.exit_code == 2 and "--format" in missing.output
+    twice = run("export", str(path), "-o", "-", "-o", "-", "--format", "md")
+    assert twice.exit_code == 2
+    bad = run("export", str(path), "-o", str(pdf), "-o", str(tmp_path / "a.docx"))
+    assert bad.exit_code == 2 and "a.docx" in bad.output
+
+
+def test_progress_is_shown_on_a_terminal_and_erased(tmp_path: Path) -> None:
+    """stderr on a pseudo-terminal: the live line appears and is cleared at the end."""
+    path = write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets())
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kpisheets.cli", "refresh", str(path), *AS_OF],
+        stdout=subprocess.PIPE,
+        stderr=secondary,
+        env={**os.environ, "COLUMNS": "80"},
+    )
+    os.close(secondary)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([main], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.wait(timeout=60) == 0
+    os.close(main)
+    text = seen.decode("utf-8", "replace")
+    assert "Reading t.xlsx" in text and "\r" in text
+    assert text.rstrip(" ").endswith("\r")  # the line is erased: nothing is left behind
+    assert proc.stdout is not None
+    with proc.stdout:
+        assert proc.stdout.read().startswith(b"Refreshed ")
