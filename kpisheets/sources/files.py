@@ -269,12 +269,14 @@ def _aggregate(
 
     day_params: list[Any] = []
     day, day_is_text = _day_expression(date_col, relation, day_params)
-    segment = (
-        f"coalesce(trim(CAST({quote_identifier(segment_col[0])} AS VARCHAR)), '')"
-        if segment_col
-        else "''"
-    )
-    if value_col is not None:
+    # Segments are grouped as written and trimmed afterwards (in _totals): a few
+    # distinct labels, not a string made per row.
+    segment = f"CAST({quote_identifier(segment_col[0])} AS VARCHAR)" if segment_col else "NULL"
+    if value_col is not None and _is_numeric(value_col[1]):
+        # Numbers already: nothing to count as unreadable (and no text to make).
+        value, raw = _number_expression(value_col), "NULL"
+        measured, bad_value, example_value = "sum(k_value)", "0", "NULL"
+    elif value_col is not None:
         value = _number_expression(value_col)
         raw = f"nullif(trim(CAST({quote_identifier(value_col[0])} AS VARCHAR)), '')"
         measured = "sum(k_value)"
@@ -322,23 +324,20 @@ def _day_expression(
     return f"nullif(regexp_replace({text}, '(T|\\s).*$', ''), '')", True
 
 
+NUMERIC_TYPES = (
+    "DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT",
+    "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT", "UHUGEINT",
+)  # fmt: skip
+
+
+def _is_numeric(typ: str) -> bool:
+    return typ in NUMERIC_TYPES or typ.startswith("DECIMAL")
+
+
 def _number_expression(value_col: tuple[str, str]) -> str:
     name, typ = value_col
     ident = quote_identifier(name)
-    if typ in (
-        "DOUBLE",
-        "FLOAT",
-        "REAL",
-        "BIGINT",
-        "INTEGER",
-        "SMALLINT",
-        "TINYINT",
-        "HUGEINT",
-        "UBIGINT",
-        "UINTEGER",
-        "USMALLINT",
-        "UTINYINT",
-    ) or typ.startswith("DECIMAL"):
+    if _is_numeric(typ):
         return f"CAST({ident} AS DOUBLE)"
     if typ == "BOOLEAN":
         return f"CAST(CAST({ident} AS INTEGER) AS DOUBLE)"
@@ -375,7 +374,7 @@ def _totals(groups: list[tuple[Any, ...]], day_is_text: bool) -> DailyTotals:
             day = day_value.date() if isinstance(day_value, dt.datetime) else day_value
         if measure is None:
             continue  # every value of the group was blank: nothing to add
-        key = (day, str(segment))
+        key = (day, "" if segment is None else str(segment).strip())
         summed[key] = summed.get(key, 0.0) + float(measure)
     rows = [(d, s, v) for (d, s), v in sorted(summed.items())]
     return DailyTotals(rows, skipped_dates, skipped_values, example_date, example_value)
