@@ -84,3 +84,54 @@ def test_every_date_excel_holds_reads_computes_and_writes(tmp_path: Path, date19
         assert run.exit_code == 0, (command, run.output)
     cells = [c for row in _summary_rows(book) for c in row]
     assert last in cells
+
+
+@pytest.mark.parametrize("as_table", [False, True])
+def test_cells_beyond_what_the_reader_converts_are_problems_with_their_cell(
+    tmp_path: Path, as_table: bool
+) -> None:
+    # A [h]:mm:ss cell of 1.5E+9 days overflows Python's timedelta and a date cell
+    # of -1.07E+11 makes python-calamine panic: check failed "unexpectedly" for the
+    # whole workbook. Such a row is read from the sheet XML as plain numbers instead.
+    import xlsxwriter
+
+    path = tmp_path / "t.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    duration = book.add_format({"num_format": "[h]:mm:ss"})
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    book.add_worksheet("KPIs").write_row(0, 0, ["ID", "KPI", "Target"])
+    book.get_worksheet_by_name("KPIs").write_row(1, 0, ["SALES", "Sales", 10])
+    sheet = book.add_worksheet("Entries")
+    sheet.write_row(0, 0, ["Date", "KPI", "Value", "Note"])
+    sheet.write_datetime(1, 0, D(2026, 11, 3), date)
+    sheet.write_row(1, 1, ["SALES", 5, "fine"])
+    sheet.write_datetime(2, 0, D(2026, 11, 4), date)
+    sheet.write_string(2, 1, "SALES")
+    sheet.write_number(2, 2, 1.5e9, duration)  # a duration of 1.5E+9 days
+    sheet.write_string(2, 3, "a long wait")
+    sheet.write_number(3, 0, 1.5e9, duration)
+    sheet.write_row(3, 1, ["SALES", 1])
+    sheet.write_number(4, 0, -1.07e11, date)
+    sheet.write_row(4, 1, ["SALES", 1])
+    if as_table:
+        sheet.add_table(0, 0, 4, 3, {"name": "Entries", "header_row": True,
+                                     "columns": [{"header": h} for h in
+                                                 ("Date", "KPI", "Value", "Note")]})  # fmt: skip
+    settings = book.add_worksheet("Settings")
+    settings.write_row(0, 0, ["Setting", "Value"])
+    settings.write_row(1, 0, ["As of", "2026-11-20"])
+    book.close()
+    runner = CliRunner()
+    check = runner.invoke(cli, ["check", str(path), "--format", "json"])
+    assert check.exit_code == 1, check.output
+    import json
+
+    problems = json.loads(check.stdout)
+    assert {(p["code"], p["cell"]) for p in problems} == {
+        ("bad-date", "Entries!A4"),
+        ("bad-date", "Entries!A5"),
+    }
+    status = runner.invoke(cli, ["status", str(path), "--format", "json", "--as-of", "2026-11-20"])
+    assert status.exit_code == 0, status.output
+    (sales,) = json.loads(status.stdout)["kpis"]
+    assert sales["actual"] == 5 + 1.5e9 and sales["note"] == "a long wait"
