@@ -135,3 +135,26 @@ def test_cells_beyond_what_the_reader_converts_are_problems_with_their_cell(
     assert status.exit_code == 0, status.output
     (sales,) = json.loads(status.stdout)["kpis"]
     assert sales["actual"] == 5 + 1.5e9 and sales["note"] == "a long wait"
+
+
+def test_a_refreshed_workbook_with_huge_figures_in_a_duration_format_reads_again(
+    tmp_path: Path,
+) -> None:
+    # Found by the fuzz test: the Snapshots sheet keeps each KPI's figures in its
+    # Format; 1.7E+308 as [h]:mm made the next read of the workbook panic.
+    sheets = simple_tracker_sheets()
+    sheets["KPIs"][0] = [*sheets["KPIs"][0], "Format"]
+    sheets["KPIs"].append(["WAIT", "Wait", "", "", "", "Lower", "Last", "Month", 1e308, "[h]:mm"])
+    sheets["Entries"].append([D(2026, 11, 5), "WAIT", 1.7e308])
+    book = write_workbook(tmp_path / "t.xlsx", sheets)
+    runner = CliRunner()
+    for command in (["refresh", str(book)], ["check", str(book)], ["refresh", str(book)]):
+        run = runner.invoke(cli, command)
+        assert (
+            run.exit_code in (0, 1)
+            and run.exception is None
+            or isinstance(run.exception, SystemExit)
+        ), (command, run.output)
+        assert "unexpectedly" not in run.output
+    status = runner.invoke(cli, ["status", str(book), "--format", "json"])
+    assert status.exit_code == 0, status.output

@@ -12,14 +12,12 @@ when validation asks (:meth:`WorkbookTable.hidden_values`).
 from __future__ import annotations
 
 import itertools
-import re
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from xml.etree import ElementTree
 
 from python_calamine import (
     CalamineError,
@@ -31,7 +29,6 @@ from kpisheets.errors import NotATrackerError
 from kpisheets.model import (
     INPUT_SHEETS,
     CellValue,
-    ErrorValue,
     RawTable,
     RawTracker,
     column_letter,
@@ -41,13 +38,13 @@ from kpisheets.model import (
 from kpisheets.read import cyclic_gc_paused
 from kpisheets.read.package import (
     Package,
-    column_index,
     command_path,
     damaged,
     open_package,
     scan_hidden_cells,
     sniff,
 )
+from kpisheets.read.rows import sheet_rows
 
 REQUIRED_SHEETS = ("KPIs", "Entries")
 
@@ -162,7 +159,7 @@ def _read(path: Path, package: Package, strict: bool) -> RawTracker:
             date1904=package.date1904,
             problems=[missing_sheet_problem(s) for s in missing],
             sheet_names=list(book.sheet_names),
-            kept=kept_tables_in_book(book, package.owned_sheets),
+            kept=kept_tables_in_book(book, package.owned_sheets, path, package.sheet_parts),
         )
 
 
@@ -197,7 +194,7 @@ def _read_sheet(
         return WorkbookTable(sheet, [], [], [], [], hidden=hidden)
     first_row, first_col = start
     # iter_rows() yields every row from row 1, its cells from the first used column.
-    rows = itertools.islice(_sheet_rows(worksheet, hidden), first_row, None)
+    rows = itertools.islice(sheet_rows(worksheet, hidden.path, hidden.part), first_row, None)
     header_row = next(rows, None)
     if header_row is None:
         return WorkbookTable(sheet, [], [], [], [], hidden=hidden)
@@ -221,82 +218,6 @@ def _read_sheet(
 # object per distinct value, as the rows are read. At Excel's 1,048,575 entries that
 # is about 150 MiB less at the peak (check stays under 600 MiB) for no extra time.
 REPEATING_COLUMNS = frozenset({"date", "kpi", "by", "segment", "period", "owner", "source"})
-
-
-def _sheet_rows(worksheet: Any, hidden: _HiddenCells) -> Iterator[list[Any]]:
-    """``worksheet.iter_rows()``, except that a row python-calamine cannot convert — a
-    cell formatted as a date or a duration (``[h]:mm:ss``) whose number is beyond
-    what Python's timedeltas (1.5E+9 days) or calamine's dates (−1.07E+11) hold — is
-    read from the sheet's XML as plain numbers and text, so validation names the bad
-    cell instead of the whole read failing."""
-    rows = iter(worksheet.iter_rows())
-    index = 0  # iter_rows() starts at row 1 (index 0)
-    while True:
-        try:
-            for row in rows:
-                yield row
-                index += 1
-            return
-        except BaseException as exc:  # noqa: BLE001 - a Rust panic is a BaseException
-            # Python's OverflowError for a timedelta of more than 999,999,999 days; a
-            # PyO3 PanicException from chrono for a date-formatted number beyond about
-            # ±1.07E+11 days. Anything else is not ours to handle here.
-            if not isinstance(exc, OverflowError) and type(exc).__name__ != "PanicException":
-                raise
-            yield _raw_row(hidden, index + 1, worksheet.start[1], worksheet.width)
-            index += 1
-
-
-def _raw_row(hidden: _HiddenCells, excel_row: int, first_col: int, width: int) -> list[Any]:
-    """The cells of one row as the XML stores them: numbers, text (shared or inline),
-    booleans and error values, without any date conversion; ``""`` where empty."""
-    cells: list[Any] = [""] * width
-    if hidden.part is None:
-        return cells
-    with zipfile.ZipFile(hidden.path) as package:
-        shared = _shared_strings(package)
-        with package.open(hidden.part) as stream:
-            for _, element in ElementTree.iterparse(stream):
-                if not element.tag.endswith("}row"):
-                    continue
-                if int(element.get("r") or 0) == excel_row:
-                    for cell in element:
-                        col = column_index(re.sub(r"\d", "", cell.get("r") or "")) - first_col
-                        if 0 <= col < width:
-                            cells[col] = _raw_value(cell, shared)
-                    break
-                element.clear()
-    return cells
-
-
-def _shared_strings(package: zipfile.ZipFile) -> list[str]:
-    name = next((n for n in package.namelist() if n.lower().endswith("sharedstrings.xml")), None)
-    if name is None:
-        return []
-    root = ElementTree.fromstring(package.read(name))
-    return ["".join(t.text or "" for t in si.iter() if t.tag.endswith("}t")) for si in root]
-
-
-def _raw_value(cell: Any, shared: list[str]) -> Any:
-    kind = cell.get("t") or "n"
-    value = next((c.text for c in cell if c.tag.endswith("}v")), None)
-    if kind == "inlineStr":
-        return "".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t"))
-    if value is None:
-        return ""
-    if kind == "s":
-        index = int(value)
-        return shared[index] if 0 <= index < len(shared) else ""
-    if kind == "b":
-        return value.strip() == "1"
-    if kind == "e":
-        return ErrorValue(value.strip())
-    if kind in ("str", "d"):
-        return value
-    try:
-        return float(value)
-    except ValueError:
-        return value
 
 
 def _shared_values(rows: Iterator[list[Any]], headers: list[str]) -> list[list[Any]]:
@@ -349,7 +270,9 @@ def table_from_listobject(table: Any, hidden: _HiddenCells, worksheet: Any = Non
         left = worksheet.start[1]
         last_row, last_col = table.end
         c0, c1 = first_col - left, last_col - left + 1
-        cells = itertools.islice(_sheet_rows(worksheet, hidden), first_row, last_row + 1)
+        cells = itertools.islice(
+            sheet_rows(worksheet, hidden.path, hidden.part), first_row, last_row + 1
+        )
         rows = _shared_values((row[c0:c1] for row in cells), headers)
     else:
         rows = table.to_python()

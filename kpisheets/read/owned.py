@@ -19,11 +19,13 @@ writes them back with its changes. This module is that one reader for both:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kpisheets.model import KEPT_SHEETS, CellValue, RawTable, column_letter, normalise_name
+from kpisheets.read.rows import sheet_rows
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -47,31 +49,52 @@ def owned_table(path: str | Path, sheet: str, first_header: str) -> RawTable | N
     if real is None:
         return None
     with CalamineWorkbook.from_path(str(path)) as book:
-        return owned_table_in_book(book, real, first_header)
+        return owned_table_in_book(book, real, first_header, path, None)
 
 
-def owned_table_in_book(book: CalamineWorkbook, real: str, first_header: str) -> RawTable | None:
+def owned_table_in_book(
+    book: CalamineWorkbook,
+    real: str,
+    first_header: str,
+    path: Path | None = None,
+    part: str | None = None,
+) -> RawTable | None:
     """:func:`owned_table` from a python-calamine workbook already open (the tracker
-    reader's), for the sheet named ``real`` that is known to carry the marker."""
+    reader's), for the sheet named ``real`` that is known to carry the marker.
+
+    ``path`` and ``part`` (the sheet's part in the package) let a row that the reader
+    cannot convert (a KPI's huge figure in a date or duration format) be read from the
+    XML (:func:`~kpisheets.read.rows.sheet_rows`); without them it reads blank."""
     worksheet = book.get_sheet_by_name(real)
-    rows: list[list[Any]] = worksheet.to_python(skip_empty_area=True)
-    start = worksheet.start if rows else None
-    if not rows or start is None:
+    start = worksheet.start
+    if start is None:
+        return None
+    rows: list[list[Any]] = list(
+        itertools.islice(sheet_rows(worksheet, path, part), start[0], None)
+    )
+    if not rows:
         return None
     first_row, first_col = start
     return table_from_rows(real, rows, first_row + 1, first_col + 1, first_header)
 
 
-def kept_tables_in_book(book: CalamineWorkbook, owned: Iterable[str]) -> dict[str, RawTable]:
+def kept_tables_in_book(
+    book: CalamineWorkbook,
+    owned: Iterable[str],
+    path: Path | None = None,
+    sheet_parts: dict[str, str] | None = None,
+) -> dict[str, RawTable]:
     """Every sheet of :data:`~kpisheets.model.KEPT_SHEETS` among ``owned`` (the real
     names of the sheets carrying the marker), read from the open workbook, by
-    canonical name. The tracker reader calls this so a refresh opens the file once."""
+    canonical name. The tracker reader calls this so a refresh opens the file once;
+    ``path`` and ``sheet_parts`` (sheet name → part) are for rows read from the XML."""
     real = {normalise_name(name): name for name in owned}
     out: dict[str, RawTable] = {}
     for canonical, first_header in KEPT_SHEETS.items():
         name = real.get(normalise_name(canonical))
         if name is not None:
-            table = owned_table_in_book(book, name, first_header)
+            part = (sheet_parts or {}).get(name)
+            table = owned_table_in_book(book, name, first_header, path, part)
             if table is not None:
                 out[canonical] = table
     return out
