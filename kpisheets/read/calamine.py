@@ -36,6 +36,7 @@ from kpisheets.model import (
     normalise_name,
 )
 from kpisheets.read import cyclic_gc_paused
+from kpisheets.read.listobjects import ListObject, list_objects
 from kpisheets.read.package import (
     Package,
     command_path,
@@ -146,11 +147,12 @@ def _read(path: Path, package: Package, strict: bool) -> RawTracker:
         if missing and strict:
             raise NotATrackerError(missing_sheets_sentence(path, missing))
         tables: dict[str, RawTable] = {}
+        finder = _TableFinder(book, table_names, list_objects(path, package.sheet_parts))
         for canonical in INPUT_SHEETS:
             real = by_name.get(normalise_name(canonical))
             if real is not None:
                 hidden = _HiddenCells(path, package.sheet_parts.get(real))
-                tables[canonical] = _read_sheet(book, real, canonical, table_names, hidden)
+                tables[canonical] = _read_sheet(book, real, canonical, finder, hidden)
         from kpisheets.read.owned import kept_tables_in_book
 
         return RawTracker(
@@ -182,10 +184,10 @@ def _read_sheet(
     book: CalamineWorkbook,
     sheet: str,
     canonical: str,
-    table_names: list[str],
+    finder: _TableFinder,
     hidden: _HiddenCells,
 ) -> WorkbookTable:
-    table = _table_on_sheet(book, sheet, canonical, table_names)
+    table = finder.on_sheet(sheet, canonical)
     worksheet = book.get_sheet_by_name(sheet)  # reads the sheet's cells: call once
     if table is not None:
         return table_from_listobject(table, hidden, worksheet)
@@ -238,23 +240,40 @@ def _shared_values(rows: Iterator[list[Any]], headers: list[str]) -> list[list[A
     return data
 
 
-def _table_on_sheet(
-    book: CalamineWorkbook, sheet: str, canonical: str, table_names: list[str]
-) -> Any:
-    """The ListObject to read on ``sheet``: the one named like the sheet (spaces as
-    underscores), else the first table found on it; ``None`` for a plain range."""
-    if not table_names:
+class _TableFinder:
+    """Finds the Excel Table (ListObject) to read on an input sheet: the one named like
+    the sheet (spaces as underscores), else the first on it; ``None`` for a plain
+    range. The package's Table parts answer without parsing any sheet
+    (:mod:`kpisheets.read.listobjects`); when they cannot be read, python-calamine
+    does, each Table fetched once (every fetch parses the Table's whole sheet)."""
+
+    def __init__(
+        self, book: CalamineWorkbook, names: list[str], listed: list[ListObject] | None
+    ) -> None:
+        self.book = book
+        self.names = names
+        self.listed = listed
+        self.fetched: dict[str, Any] = {}
+
+    def on_sheet(self, sheet: str, canonical: str) -> Any:
+        wanted = {normalise_name(canonical), normalise_name(sheet).replace(" ", "_")}
+
+        def rank(name: str) -> bool:
+            return normalise_name(name) not in wanted
+
+        if self.listed is not None:
+            here = [t for t in self.listed if t.sheet == sheet]
+            return min(here, key=lambda t: rank(t.name)) if here else None
+        for name in sorted(self.names, key=rank):
+            if name not in self.fetched:
+                try:
+                    self.fetched[name] = self.book.get_table_by_name(name)
+                except CalamineError:
+                    self.fetched[name] = None
+            table = self.fetched[name]
+            if table is not None and table.sheet == sheet and table.start is not None:
+                return table
         return None
-    wanted = {normalise_name(canonical), normalise_name(sheet).replace(" ", "_")}
-    ordered = sorted(table_names, key=lambda n: normalise_name(n) not in wanted)
-    for name in ordered:
-        try:
-            table = book.get_table_by_name(name)
-        except CalamineError:
-            continue
-        if table.sheet == sheet and table.start is not None:
-            return table
-    return None
 
 
 def table_from_listobject(table: Any, hidden: _HiddenCells, worksheet: Any = None) -> WorkbookTable:
@@ -274,6 +293,8 @@ def table_from_listobject(table: Any, hidden: _HiddenCells, worksheet: Any = Non
             sheet_rows(worksheet, hidden.path, hidden.part), first_row, last_row + 1
         )
         rows = _shared_values((row[c0:c1] for row in cells), headers)
+    elif isinstance(table, ListObject):
+        rows = []  # the sheet has no cells: the Table's rows are all blank
     else:
         rows = table.to_python()
     return WorkbookTable(
