@@ -7,11 +7,15 @@ quiet cores)::
     python benchmarks/refresh.py --sizes 10000 --repeat 9    # one size, more pairs
     python benchmarks/refresh.py --segments 5                # a Segment column, 5 labels
     python benchmarks/refresh.py --workdir /tmp/bench        # keep (and reuse) the files
+    python benchmarks/refresh.py --baseline /tmp/old         # before/after (a worktree)
 
 Trackers have 50 KPIs of mixed aggregations and frequencies and daily entries over
 two years, a note on every 50th (XlsxWriter writes the small sheets; the Entries
 sheet is streamed in the XML that XlsxWriter's constant_memory mode writes, ten
-times faster; the sheets are plain ranges with a header row). Each tracker is
+times faster). Each size is built twice: Entries as a plain range with a header row
+("range") and as an Excel Table named Entries ("table", as ``kpisheets new`` and
+``init`` make it; python-calamine reads a Table without the extra pass over the
+sheet that it makes for merged cells when it reads a sheet). Each tracker is
 measured twice: at the date of its last entry, and ten days earlier, so
 that 1.4 % of the entries are dated after the as-of date (``future-date``
 warnings), as happens when a tracker is refreshed at a past date.
@@ -28,8 +32,9 @@ Reported per size and as-of:
   burst of load from other processes falls on both sides alike. Wall time, CPU time
   (user + system, steadier on a shared machine) and the peak RSS of each process
   (``wait4``) are reported.
-* **stages**: one in-process refresh split into read, validate, compute, render and
-  splice + write (seconds), with the garbage collector paused as the refresh does.
+* **stages**: one in-process ``refresh_workbook`` split into read, validate, compute,
+  render and splice + write at the progress messages it gives (wall seconds, CPU
+  seconds in brackets).
 * **openpyxl**: ``load_workbook`` + ``save`` of the same file, what a refresh through
   openpyxl would at least cost (sizes up to ``--openpyxl-max``).
 
@@ -69,10 +74,13 @@ SEGMENT_NAMES = ["Mobile", "Desktop", "Tablet", "EMEA", "Americas", "APAC", "Par
 # Building the trackers
 
 
-def build_tracker(path: Path, entries: int, seed: int = 7, segments: int = 0) -> Path:
+def build_tracker(
+    path: Path, entries: int, seed: int = 7, segments: int = 0, table: bool = False
+) -> Path:
     """A tracker with ``KPI_COUNT`` KPIs and ``entries`` daily entries over two years
-    (the last on :data:`AS_OF`); with ``segments`` > 0 a Segment
-    column cycles through that many labels."""
+    (the last on :data:`AS_OF`); with ``segments`` > 0 a Segment column cycles
+    through that many labels; with ``table`` the Entries sheet is an Excel Table named
+    Entries (as ``kpisheets new`` makes it), else a plain range."""
     import xlsxwriter
 
     columns = ["Date", "KPI", "Value", "Note", "By"] + (["Segment"] if segments else [])
@@ -107,6 +115,9 @@ def build_tracker(path: Path, entries: int, seed: int = 7, segments: int = 0) ->
     sheet.write_row(0, 0, columns)
     # One data row through XlsxWriter, so the date style exists; the rest is streamed.
     sheet.write_datetime(1, 0, dt.datetime(2000, 1, 1), date_format)
+    if table:
+        headers = [{"header": c} for c in columns]
+        sheet.add_table(0, 0, 1, len(columns) - 1, {"name": "Entries", "columns": headers})
     settings = book.add_worksheet("Settings")
     settings.write_row(0, 0, ["Setting", "Value"])
     settings.write_row(1, 0, ["Title", "Benchmark KPIs"])
@@ -118,6 +129,11 @@ def build_tracker(path: Path, entries: int, seed: int = 7, segments: int = 0) ->
             if info.filename == "xl/worksheets/sheet2.xml":
                 with out.open(info.filename, "w") as part:
                     _stream_entries(part, data, entries, len(columns), seed, segments)
+            elif info.filename.startswith("xl/tables/"):
+                # The Table grows to every streamed row.
+                last = f"{'ABCDEFGH'[len(columns) - 1]}{entries + 1}"
+                text = re.sub(r'ref="A1:[A-Z]+2"', f'ref="A1:{last}"', data.decode())
+                out.writestr(info, text.encode())
             else:
                 out.writestr(info, data)
     return path
@@ -187,11 +203,11 @@ def kpisheets_command() -> list[str]:
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "kpisheets.cli"]
 
 
-def run_process(command: list[str]) -> dict[str, float]:
+def run_process(command: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
     """Wall time, CPU time (user + system) and peak RSS (KiB) of one child process."""
     t = time.perf_counter()
     proc = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=CHILD_ENV
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or CHILD_ENV
     )
     assert proc.stderr is not None
     stderr = proc.stderr.read()
@@ -208,26 +224,35 @@ def run_process(command: list[str]) -> dict[str, float]:
     }
 
 
-def paired_processes(path: Path, out: Path, as_of: dt.date, repeat: int) -> dict[str, Any]:
+def paired_processes(
+    path: Path, out: Path, as_of: dt.date, repeat: int, baseline: Path | None = None
+) -> dict[str, Any]:
     """``repeat`` refresh processes and calamine-only processes, alternating, after
-    one unmeasured pair."""
-    refresh = [*kpisheets_command(), "refresh", str(path), "-o", str(out), "--as-of"]
-    refresh += [as_of.isoformat(), "-q"]
+    one unmeasured round; with ``baseline`` (a checkout of another kpisheets) its
+    refresh runs in each round too, right after the read."""
+    args = ["refresh", str(path), "-o", str(out), "--as-of", as_of.isoformat(), "-q"]
+    refresh = [*kpisheets_command(), *args]
     read = [sys.executable, "-c", CALAMINE_ONLY, str(path)]
-    run_process(refresh)
-    run_process(read)
-    refreshes, reads = [], []
-    for _ in range(repeat):
-        refreshes.append(run_process(refresh))
-        reads.append(run_process(read))
-    return {
-        "refresh": refreshes,
-        "read": reads,
-        "ratios": sorted(
-            a["seconds"] / b["seconds"] for a, b in zip(refreshes, reads, strict=True)
-        ),
-        "cpu_ratios": sorted(a["cpu"] / b["cpu"] for a, b in zip(refreshes, reads, strict=True)),
+    # -P: no current folder on sys.path, so PYTHONPATH picks the baseline's kpisheets.
+    old = [sys.executable, "-P", "-m", "kpisheets.cli", *args]
+    old_env = {**CHILD_ENV, "PYTHONPATH": str(baseline)} if baseline else None
+    rounds: list[tuple[dict[str, float], ...]] = []
+    for i in range(repeat + 1):
+        runs = (run_process(refresh), run_process(read))
+        if baseline:
+            runs += (run_process(old, old_env),)
+        if i:  # the first round warms the page cache and writes the .pyc files
+            rounds.append(runs)
+    result: dict[str, Any] = {
+        "refresh": [r[0] for r in rounds],
+        "read": [r[1] for r in rounds],
+        "ratios": sorted(r[0]["seconds"] / r[1]["seconds"] for r in rounds),
+        "cpu_ratios": sorted(r[0]["cpu"] / r[1]["cpu"] for r in rounds),
     }
+    if baseline:
+        result["baseline"] = [r[2] for r in rounds]
+        result["baseline_ratios"] = sorted(r[2]["seconds"] / r[1]["seconds"] for r in rounds)
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -244,20 +269,22 @@ def report(seconds, **extra):
 
 SNIPPETS = {
     "stages": """
-from kpisheets.read import read_workbook
-from kpisheets.validate import validate
-from kpisheets.calc import compute
-from kpisheets.refresh import cyclic_gc_paused, render_generated_sheets
-from kpisheets.write.package import splice
-times = {}
-cyclic_gc_paused().__enter__()  # as refresh_workbook does
-t = time.perf_counter(); raw = read_workbook(path); times["read"] = time.perf_counter() - t
-t = time.perf_counter(); tracker = validate(raw); times["validate"] = time.perf_counter() - t
-t = time.perf_counter(); result = compute(tracker, as_of)
-times["compute"] = time.perf_counter() - t
-t = time.perf_counter(); scratch = render_generated_sheets(result); times["render"] = time.perf_counter() - t
-t = time.perf_counter(); splice(path, scratch, out, generated=True); times["splice"] = time.perf_counter() - t
-report(sum(times.values()), stages=times, problems=len(result.problems),
+# The refresh's own progress messages mark where each stage starts, so the stages are
+# timed inside the real refresh_workbook, whatever it calls.
+from kpisheets.refresh import refresh_workbook
+marks = []
+def progress(message):
+    marks.append((message.split()[0], time.perf_counter(), time.process_time()))
+t, c = time.perf_counter(), time.process_time()
+marks.append(("start", t, c))  # to "Reading": the modules it imports, the file checks
+result = refresh_workbook(path, as_of=as_of, output=out, progress=progress)
+marks.append(("end", time.perf_counter(), time.process_time()))
+names = {"start": "start", "Reading": "read", "Checking": "validate", "Computing": "compute",
+         "Laying": "render", "Writing": "splice"}
+stages = {names.get(m[0], m[0]): n[1] - m[1] for m, n in zip(marks, marks[1:])}
+cpu = {names.get(m[0], m[0]): n[2] - m[2] for m, n in zip(marks, marks[1:])}
+report(time.perf_counter() - t, stages=stages, cpu=cpu, total_cpu=time.process_time() - c,
+       problems=len(result.problems),
        future=sum(p.code == "future-date" for p in result.problems))
 """,
     "openpyxl": """
@@ -325,6 +352,13 @@ def main() -> None:
         "--segments", type=int, default=0, help="add a Segment column with this many labels"
     )
     parser.add_argument(
+        "--layouts",
+        nargs="+",
+        choices=["range", "table"],
+        default=["range", "table"],
+        help="Entries as a plain range, as an Excel Table (as kpisheets new makes it), or both",
+    )
+    parser.add_argument(
         "--no-future", action="store_true", help="measure only at the as-of after the last entry"
     )
     parser.add_argument("--no-stages", action="store_true", help="skip the in-process stages")
@@ -333,6 +367,13 @@ def main() -> None:
     )
     parser.add_argument("--openpyxl-budget", type=float, default=120.0, help="seconds")
     parser.add_argument("--workdir", type=Path, default=None, help="keep built trackers here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="a checkout of another kpisheets version (git worktree add DIR COMMIT) whose "
+        "refresh process runs in every round too, for a before/after table",
+    )
     args = parser.parse_args()
 
     began = time.perf_counter()
@@ -343,12 +384,14 @@ def main() -> None:
     process_rows: list[list[str]] = []
     stage_rows: list[list[str]] = []
     openpyxl_rows: list[list[str]] = []
-    for size in args.sizes:
-        suffix = f"-seg{args.segments}" if args.segments else ""
+    baseline_rows: list[list[str]] = []
+    for size, layout in [(n, kind) for n in args.sizes for kind in args.layouts]:
+        label = f"{size:,} {layout}"
+        suffix = f"-{layout}" + (f"-seg{args.segments}" if args.segments else "")
         path = workdir / f"tracker-{size}{suffix}.xlsx"
         if not path.exists():
             t = time.perf_counter()
-            build_tracker(path, size, segments=args.segments)
+            build_tracker(path, size, segments=args.segments, table=layout == "table")
             print(
                 f"built {path.name} ({path.stat().st_size / 1e6:.1f} MB) "
                 f"in {time.perf_counter() - t:.1f} s",
@@ -357,14 +400,31 @@ def main() -> None:
         out = workdir / f"out-{size}{suffix}.xlsx"
         for as_of, future in cases:
             load = load_average().split()[0]
-            runs = paired_processes(path, out, as_of, args.repeat)
+            runs = paired_processes(path, out, as_of, args.repeat, args.baseline)
             refresh, read = runs["refresh"], runs["read"]
+            if args.baseline:
+                old = runs["baseline"]
+                baseline_rows.append(
+                    [
+                        label,
+                        future,
+                        spread([r["seconds"] for r in old], " s"),
+                        f"{statistics.median(r['cpu'] for r in old):.2f} s",
+                        spread(runs["baseline_ratios"]),
+                        mib(max(r["maxrss_kib"] for r in old)),
+                        spread([r["seconds"] for r in refresh], " s"),
+                        f"{statistics.median(r['cpu'] for r in refresh):.2f} s",
+                        spread(runs["ratios"]),
+                    ]
+                )
             process_rows.append(
                 [
-                    f"{size:,}",
+                    label,
                     future,
                     spread([r["seconds"] for r in refresh], " s"),
                     spread([r["seconds"] for r in read], " s"),
+                    f"{statistics.median(r['cpu'] for r in refresh):.2f} s / "
+                    f"{statistics.median(r['cpu'] for r in read):.2f} s",
                     f"**{spread(runs['ratios'])}**",
                     spread(runs["cpu_ratios"]),
                     mib(max(r["maxrss_kib"] for r in refresh)),
@@ -375,18 +435,24 @@ def main() -> None:
             if not args.no_stages:
                 stages = measure("stages", path, out, as_of)
                 assert stages
-                s = stages["stages"]
+                s, c = stages["stages"], stages["cpu"]
                 stage_rows.append(
-                    [f"{size:,}", future, f"{stages['future']:,}", f"{stages['problems']:,}"]
-                    + [f"{s[k]:.2f}" for k in ("read", "validate", "compute", "render", "splice")]
-                    + [f"{stages['seconds']:.2f}", mib(stages["maxrss_kib"])]
+                    [label, future, f"{stages['future']:,}", f"{stages['problems']:,}"]
+                    + [
+                        f"{s.get(k, 0):.2f} ({c.get(k, 0):.2f})"
+                        for k in ("start", "read", "validate", "compute", "render", "splice")
+                    ]
+                    + [
+                        f"{stages['seconds']:.2f} ({stages['total_cpu']:.2f})",
+                        mib(stages["maxrss_kib"]),
+                    ]
                 )
-            print(f"measured {size:,} (future-dated: {future})", file=sys.stderr)
+            print(f"measured {label} (future-dated: {future})", file=sys.stderr)
         if size <= args.openpyxl_max:
             run = measure("openpyxl", path, workdir / "openpyxl.xlsx", AS_OF, args.openpyxl_budget)
             openpyxl_rows.append(
                 [
-                    f"{size:,}",
+                    label,
                     f"{path.stat().st_size / 1e6:.1f} MB",
                     f"{run['seconds']:.1f} s / {mib(run['maxrss_kib'])}"
                     if run
@@ -402,10 +468,11 @@ def main() -> None:
     print(
         table(
             [
-                "entries",
+                "entries, layout",
                 "future-dated",
                 "refresh process",
                 "calamine read process",
+                "CPU refresh / read",
                 "refresh ÷ read (wall)",
                 "refresh ÷ read (CPU)",
                 "refresh peak RSS",
@@ -415,15 +482,34 @@ def main() -> None:
             process_rows,
         )
     )
-    if stage_rows:
-        print("\n## Stages of one in-process refresh (seconds)\n")
+    if baseline_rows:
+        print(f"\n## Before ({args.baseline}) and after, in the same rounds\n")
         print(
             table(
                 [
-                    "entries",
+                    "entries, layout",
+                    "future-dated",
+                    "before: process",
+                    "CPU",
+                    "÷ read",
+                    "peak RSS",
+                    "after: process",
+                    "CPU",
+                    "÷ read",
+                ],
+                baseline_rows,
+            )
+        )
+    if stage_rows:
+        print("\n## Stages of one in-process refresh (seconds; CPU seconds in brackets)\n")
+        print(
+            table(
+                [
+                    "entries, layout",
                     "future-dated",
                     "future-date problems",
                     "problems",
+                    "imports + checks",
                     "read",
                     "validate",
                     "compute",
@@ -437,7 +523,13 @@ def main() -> None:
         )
     if openpyxl_rows:
         print("\n## openpyxl load + save\n")
-        print(table(["entries", "file", "openpyxl load+save"], openpyxl_rows))
+        print(table(["entries, layout", "file", "openpyxl load+save"], openpyxl_rows))
+    bare = [run_process([sys.executable, "-c", "pass"]) for _ in range(args.repeat)]
+    print(
+        f"\nA bare `python -c pass` (what any Python process costs before kpisheets): "
+        f"{spread([b['seconds'] for b in bare], ' s')} wall, "
+        f"{statistics.median(b['cpu'] for b in bare):.2f} s CPU."
+    )
     print(
         f"\nLoad average at the end {load_average()}; the whole benchmark took "
         f"{time.perf_counter() - began:.0f} s."
