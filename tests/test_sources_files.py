@@ -302,3 +302,30 @@ def test_filter_values_are_never_sql(tmp_path: Path) -> None:
     assert got.rows == [(dt.date(2026, 1, 1), "", 1.0)]
     got = read_source(spec("csv", "t.csv", "date", filter="name = \"x' OR '1'='1\""), tmp_path)
     assert got.rows == []
+
+
+def test_progress_is_reported_while_a_query_runs_and_closed_at_the_end() -> None:
+    import time
+
+    from kpisheets.sources.files import _progress
+
+    class Query:
+        def query_progress(self) -> float:
+            return 40.0
+
+    seen: list[float] = []
+    with _progress(Query(), seen.append):
+        time.sleep(0.7)  # longer than the half-second poll
+    assert seen[0] == 0.4 and seen[-1] == 1.0
+
+
+def test_source_progress_becomes_a_progress_stage() -> None:
+    """The CLI shows a source's progress as a stage of its progress line (which the
+    console prints on a terminal only)."""
+    from kpisheets.cli import source_progress
+
+    stages: list[str] = []
+    show = source_progress(stages.append)(spec("csv", "x.csv", "date", name="events"))
+    assert show is not None
+    show(0.43)
+    assert stages == ["Reading events: 43%"]
