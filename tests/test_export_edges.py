@@ -142,3 +142,22 @@ def test_pdf_shows_huge_figures_and_long_text_within_the_page(tmp_path: Path) ->
     long_text = pdf_text(export_result(_long(), tmp_path / "l.pdf"))
     assert "CCCC" in long_text and "…" in long_text
     assert re.search(r"3 U{5,}…", long_text)
+
+
+def test_slides_show_huge_figures_compactly(tmp_path: Path) -> None:
+    # 1.7E+308 written out is 309 digits: a summary or attention cell ran off the slide.
+    deck = Presentation(str(export_result(_huge(), tmp_path / "h.pptx")))
+    cells = [
+        cell.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_table
+        for row in shape.table.rows
+        for cell in row.cells
+    ]
+    assert any("1.7E+308" in c for c in cells)
+    assert max(len(c) for c in cells) < 200
+    titles = [
+        s.chart.chart_title.text_frame.text for sl in deck.slides for s in sl.shapes if s.has_chart
+    ]
+    assert titles and max(len(t) for t in titles) < 120

@@ -23,6 +23,7 @@ from kpisheets.formatting import (
     figure_formats,
     format_value,
     percent,
+    shorten,
     trend_arrow,
 )
 from kpisheets.legend import legend_lines
@@ -118,6 +119,24 @@ def kpi_row(k: KpiResult) -> KpiRow:
         trend_colour=TREND_COLOURS.get(trend, MUTED),
         achievement_tint=STATUS_TINT[band] if band else WHITE,
     )
+
+
+FIGURE_CHARS = 24  # a figure longer than this is compacted where space is fixed
+
+
+def compact_figure(text: str, value: float | None, limit: int = FIGURE_CHARS) -> str:
+    """A figure's text for a cell of fixed size: as formatted when it has at most
+    ``limit`` characters; a huge or tiny number in scientific notation (``1.7E+308``,
+    not 309 digits); otherwise cut with an ellipsis (a unit of a thousand characters).
+
+    >>> compact_figure("170,000,000,000,000,000,000", 1.7e26), compact_figure("12 km", 12.0)
+    ('1.7E+26', '12 km')
+    """
+    if len(text) <= limit:
+        return text
+    if value is not None and value != 0 and not 1e-6 <= abs(value) < 1e15:
+        text = f"{value:.3G}"
+    return shorten(text, limit)
 
 
 def _signed_percent(change: float | None) -> str:

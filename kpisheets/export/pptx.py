@@ -32,6 +32,7 @@ from kpisheets.export.meeting import (
     attention,
     bottleneck_sentence,
     by_category,
+    compact_figure,
     done_this_period,
     funnel_lines,
     kpi_row,
@@ -201,9 +202,9 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
             k.status.label,
             f"{clean(k.name)} ({clean(k.id)})",
             clean(k.owner),
-            row.actual,
-            row.target,
-            row.expected,
+            compact_figure(row.actual, k.actual),
+            compact_figure(row.target, k.target),
+            compact_figure(row.expected, k.expected),
             row.achievement,
             row.trend,
             clean(shorten(k.note, 60)),
@@ -276,7 +277,8 @@ def _attention_slide(
             _set(table.cell(r, 0), k.status.label, size=11, bold=True, colour=ink, fill=fill)
             _set(
                 table.cell(r, 1),
-                f"{clean(shorten(k.name, 80))}\n{row.actual} of {row.target}",
+                f"{clean(shorten(k.name, 80))}\n{compact_figure(row.actual, k.actual)} of "
+                f"{compact_figure(row.target, k.target)}",
                 size=11,
                 bold=True,
                 colour=INK,
@@ -433,7 +435,8 @@ def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> 
     chart.has_title = True
     row = kpi_row(k)
     chart.chart_title.text_frame.text = (
-        f"{clean(k.name)} — {k.status.label}, {row.actual} of {row.target}"
+        f"{clean(k.name)} — {k.status.label}, {compact_figure(row.actual, k.actual)} of "
+        f"{compact_figure(row.target, k.target)}"
     )
     title_font = chart.chart_title.text_frame.paragraphs[0].font
     title_font.size, title_font.bold = Pt(13), True
