@@ -1313,10 +1313,10 @@ def _history_extra_row(
     sheet.set(row, 0, name or None, _with(rule, font_size=10, font_color=INK, indent=2))
     colour = ACTION_MARKER if kind == "Action logged" else MUTED
     sheet.set(row, 1, kind or None, _with(rule, font_size=11, font_color=colour, italic=True))
+    filled = _with(cell_style, **_rule(rule))  # one style object for the row's values
     for col in range(2, last_col + 1):
         value = values.get(col - first_col)
-        styled = _with(cell_style, **_rule(rule)) if value is not None else rule
-        sheet.set(row, col, value, styled)
+        sheet.set(row, col, value, filled if value is not None else rule)
 
 
 def _funnel_data(

@@ -6,7 +6,9 @@
   in ``tests/report_samples.py``, rendered with XlsxWriter and printed by LibreOffice;
 * ``problems.png``: the Problems sheet of the same tracker computed ten days earlier,
   its future-dated entries grouped into one row per column;
-* ``summary-pdf.png``: page one of the PDF export of ``tests/export_results.py``.
+* ``summary-pdf.png``: page one of the PDF export of ``tests/export_results.py``;
+* ``summary-sales.png`` and ``slide-funnel.png``: the sales sample's Summary (driver
+  sentences, actions, the funnel block and chart) and the funnel slide of its deck.
 """
 
 from __future__ import annotations
@@ -75,10 +77,39 @@ def render_pdf_page(folder: Path, dpi: int = 100) -> Path:
     return out
 
 
+def render_sales_sample(folder: Path, dpi: int = 110) -> list[Path]:
+    """summary-sales.png and slide-funnel.png from the sales sample at its as-of date."""
+    import kpisheets
+    from kpisheets.samples import AS_OF as SAMPLE_AS_OF
+    from tests.conftest import ROOT
+
+    result = kpisheets.status(ROOT / "sample_workbooks" / "sales-kpis.xlsx", SAMPLE_AS_OF)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        report = build_report(result, live_workbook=False, refreshed_at=REFRESHED_AT)
+        book = work / "sales.xlsx"
+        render_report(report, book)
+        (png,) = pdf_to_png(convert(book, "pdf", work), work / "sales", 1, 1, dpi)
+        written.append(crop(png, folder / "summary-sales.png"))
+        deck = export_result(result, work / "deck.pptx")
+        pdf = convert(deck, "pdf", work)
+        pages = pdf_text(pdf).split("\f")
+        page = next(i for i, text in enumerate(pages) if text.strip().startswith("Funnel")) + 1
+        (png,) = pdf_to_png(pdf, work / "slide", page, page, 80)
+        written.append(crop(png, folder / "slide-funnel.png"))
+    return written
+
+
 def main(argv: list[str]) -> None:
     folder = Path(argv[0] if argv else "docs/images")
     folder.mkdir(parents=True, exist_ok=True)
-    for path in [*render_sheets(folder), render_problems(folder), render_pdf_page(folder)]:
+    for path in [
+        *render_sheets(folder),
+        render_problems(folder),
+        render_pdf_page(folder),
+        *render_sales_sample(folder),
+    ]:
         print(path)
 
 
