@@ -151,3 +151,11 @@ def test_sample_summary_stays_inside_the_margins(book: Path, tmp_path: Path) -> 
     assert right_edges and max(right_edges) <= page_width - MARGIN + 1
     first = _squash(pdf_text(out).split("\f")[0])
     assert all(k.name in first for k in result.kpis)
+
+
+def test_an_infinite_target_gets_a_chart_without_it(tmp_path: Path) -> None:
+    """A Target typed as 1e400 reads as infinity: the history chart leaves it out (it
+    raised StopIteration while placing axis ticks)."""
+    t = tracker([kpi("S", frequency="week", target=float("inf"))], [("2026-11-16", "S", 5)])
+    pages = _pages(compute(t, AS_OF), tmp_path)
+    assert any("S" in page for page in pages)

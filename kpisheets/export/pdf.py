@@ -66,7 +66,7 @@ from kpisheets.export.pdf_fonts import (
     register,
     string_width,
 )
-from kpisheets.formatting import format_value, percent, shorten
+from kpisheets.formatting import finite, format_value, percent, shorten
 from kpisheets.palette import SCORE_FILL, SCORE_TEXT, WARNING_INK
 from kpisheets.result import FunnelResult, KpiResult, Result
 
@@ -672,8 +672,8 @@ def sparkline(k: KpiResult, width: float, height: float) -> Drawing:
     """The history as a small line: actual solid, target dashed, the last point
     coloured by status."""
     drawing = Drawing(width, height)
-    values = [h.value for h in k.history]
-    targets = [h.target for h in k.history]
+    values = [finite(h.value) for h in k.history]
+    targets = [finite(h.target) for h in k.history]
     known = [v for v in values + targets if v is not None]
     if len([v for v in values if v is not None]) < 2 or not known:
         drawing.add(
@@ -841,8 +841,9 @@ def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
     """Actual (columns for Sum/Count KPIs, a line otherwise) against the target
     (a dashed line) over the history periods, with labelled axes."""
     drawing = Drawing(width, height)
-    values = [h.value for h in k.history]
-    targets = [h.target for h in k.history]
+    # A target typed as 1e400 reads as infinite: nothing a chart can place.
+    values = [finite(h.value) for h in k.history]
+    targets = [finite(h.target) for h in k.history]
     labels = [h.label for h in k.history]
     known = [v for v in values + targets if v is not None]
     if not known:
@@ -969,7 +970,7 @@ def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
     for i, point in enumerate(k.history):
         if not any(a.date and point.start <= a.date <= point.end for a in k.actions):
             continue
-        v = point.value if point.value is not None else point.target
+        v = values[i] if values[i] is not None else targets[i]
         if v is None:
             continue
         x, y = x_of(i), y_of(v)
