@@ -34,10 +34,13 @@ DOCUMENTED_CODES = {
     "division-by-zero",
     "entry-for-formula-kpi",
     "number-too-large",
+    "funnel-stage",
+    "bad-status",
+    "due-before-date",
 }
 
 KPI_HEADER = ["ID", "KPI", "Direction", "Aggregation", "Formula", "Frequency", "Target",
-              "Green at", "Amber at"]  # fmt: skip
+              "Green at", "Amber at", "Funnel"]  # fmt: skip
 
 
 def crafted(path: Path) -> Path:
@@ -64,6 +67,7 @@ def crafted(path: Path) -> Path:
         ["ZERO", "Zero", "Higher", "Sum", None, "Month", 1],
         ["RATE", "Rate", "Higher", "Formula", "SALES / ZERO", "Month", 1],
         ["HUGE", "Huge", "Higher", "Sum", None, "Month", 1],  # number-too-large
+        ["LONELY", "Lonely", "Higher", "Sum", None, "Month", 1, None, None, "Solo"],  # funnel-stage
         ["ERR", "Err", "Higher", "Sum", None, "Month"],
     ]
     for r, row in enumerate(rows):
@@ -99,6 +103,12 @@ def crafted(path: Path) -> Path:
     settings = book.add_worksheet("Settings")
     settings.write_row(0, 0, ["Setting", "Value"])
     settings.write_row(1, 0, ["As of", "2026-11-20"])
+    actions = book.add_worksheet("Actions")
+    actions.write_row(0, 0, ["Date", "KPI", "Action", "Owner", "Due", "Status"])
+    actions.write_row(1, 1, ["SALES", "Call the top ten", "Ana", None, "Finished"])  # bad-status
+    actions.write_datetime(2, 0, dt.datetime(2026, 11, 10), date)
+    actions.write_row(2, 1, ["SALES", "Due before logged", "Ana"])
+    actions.write_datetime(2, 4, dt.datetime(2026, 11, 1), date)  # due-before-date
     book.close()
     return path
 
@@ -129,7 +139,7 @@ def test_every_problem_is_located_and_explained(tmp_path: Path) -> None:
     assert located["bad-date"].column == "Date" and "03/11/2026" in located["bad-date"].message
     assert located["bad-number"].cell == "Entries!C8" and "'five'" in located["bad-number"].message
     assert located["duplicate-kpi-id"].cell == "KPIs!A6"
-    assert located["excel-error"].cell == "KPIs!G20" and "#DIV/0!" in located["excel-error"].message
+    assert located["excel-error"].cell == "KPIs!G21" and "#DIV/0!" in located["excel-error"].message
 
 
 def test_problems_found_by_compute_name_their_kpi_cell(tmp_path: Path) -> None:

@@ -203,3 +203,26 @@ def test_the_samples_tell_their_stories() -> None:
         assert any(a.overdue for a in actions), name
         assert any(a.is_open and not a.overdue for a in actions), name
         assert any(a.status is ActionStatus.DONE for a in actions), name
+
+
+def test_init_adds_the_actions_sheet_to_an_older_tracker(tmp_path: Path) -> None:
+    """A tracker made before the Actions sheet existed gets it from `init` — a Table
+    with the KPI and Status dropdowns — and nothing else in the file changes."""
+    import zipfile
+
+    from kpisheets.init import init_workbook
+
+    sheets = tracker_sheets()
+    del sheets["Actions"]
+    path = write_workbook(tmp_path / "old.xlsx", sheets, as_tables=True)
+    before = {i.filename: zipfile.ZipFile(path).read(i) for i in zipfile.ZipFile(path).infolist()}
+    assert "Actions" in init_workbook(path)
+    with zipfile.ZipFile(path) as after:
+        for name, data in before.items():
+            if name.startswith("xl/worksheets/") or name.startswith("xl/tables/"):
+                assert after.read(name) == data, name  # the user's sheets, byte for byte
+        actions = [n for n in after.namelist() if n.startswith("xl/tables/")]
+        xml = "".join(after.read(n).decode() for n in actions)
+    assert 'displayName="Actions"' in xml
+    result = kpisheets.status(path)
+    assert result.kpi("BR").actions == [] and result.kpi("BR").no_action_planned
