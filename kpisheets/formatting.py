@@ -37,7 +37,7 @@ __all__ = [
 CURRENCY_UNITS = {"$": "$", "€": "€", "£": "£"}
 
 
-def default_number_format(unit: str, format_override: str = "") -> str:
+def default_number_format(unit: str, format_override: str = "", whole: bool = False) -> str:
     """The Excel number format for a KPI: Format when given, else from Unit.
 
     >>> default_number_format("$")
@@ -46,12 +46,14 @@ def default_number_format(unit: str, format_override: str = "") -> str:
     '0.0%'
     >>> default_number_format("visits")
     '#,##0 "visits"'
-    >>> default_number_format("")
-    '#,##0.0#'
+    >>> default_number_format(""), default_number_format("", whole=True)
+    ('#,##0.0#', '#,##0')
 
-    Without a unit the figures keep one or two decimals (an NPS of 39.66, a target of
-    40.0): ``#,##0.##`` would show whole numbers with a trailing point in Excel
-    (``40.``), since Excel keeps the decimal point when no decimal is shown.
+    Without a unit, a KPI whose figures are all whole numbers (``whole``: a Count, a
+    Sum of whole entries, whole targets) reads as whole numbers, as the General format
+    of the cells they were typed into shows them; otherwise the figures keep one or
+    two decimals (an NPS of 39.66, an average of 12.5). ``#,##0.##`` is no way out:
+    Excel shows a whole number in it with a bare trailing point (``40.``).
     """
     if format_override.strip():
         return format_override.strip()
@@ -63,7 +65,7 @@ def default_number_format(unit: str, format_override: str = "") -> str:
     if unit:
         safe = unit.replace('"', "")
         return f'#,##0 "{safe}"'
-    return "#,##0.0#"
+    return "#,##0" if whole else "#,##0.0#"
 
 
 def input_number_format(unit: str, format_override: str = "") -> str:
@@ -125,8 +127,8 @@ def figure_formats(k: KpiResult) -> FigureFormats:
     the figure not to seem to reach a value it does not reach (or to miss one it
     reaches): Actual against Target and Expected by now (reaching means at or above
     for Higher is better, at or below for Lower is better) and against the edges of a
-    Within-range band; % of target against 100% and, where it is the score, against
-    Green at and Amber at.
+    Within-range band; Target and Expected by now against Actual; % of target against
+    100% and, where it is the score, against Green at and Amber at.
 
     Voluntary attrition at 10.03% against a 10.0% target (lower is better) shows
     ``10.03%`` and ``99.7%``, not ``10.0%`` and ``100%`` beside "At risk"; uptime at
@@ -151,10 +153,15 @@ def figure_formats(k: KpiResult) -> FigureFormats:
     ):
         score_limits += [(k.green_at, 1), (k.amber_at, 1)]
     forecast_sense = -1 if k.direction is Direction.LOWER else 1
+    # Target and Expected by now get decimals too where they would round onto the
+    # actual (a count of 12 against 12.4 expected by now reads "12" and "12" in #,##0).
+    reference_limits: list[tuple[float | None, int]] = []
+    if k.direction is not Direction.RANGE:
+        reference_limits = [(k.actual, -1 if k.direction is Direction.HIGHER else 1)]
     return FigureFormats(
         actual=distinct_format(k.actual, base, actual_limits),
-        target=base,
-        expected=base,
+        target=distinct_format(k.target, base, reference_limits),
+        expected=distinct_format(k.expected, base, reference_limits),
         forecast=distinct_format(k.forecast, base, [(k.target, forecast_sense)]),
         achievement=distinct_format(k.achievement, ACHIEVEMENT_FORMAT, score_limits),
     )

@@ -126,13 +126,6 @@ class Trend(StrEnum):
     WORSENING = "worsening"
     FLAT = "flat"
 
-    @property
-    def arrow(self) -> str:
-        """▲ improving, ▼ worsening, ▶ flat: the judgement as a symbol. The Trend
-        column shows the value's direction instead (▲ up, ▼ down; a falling churn is
-        ▼ and improving): use :func:`kpisheets.formatting.trend_arrow` for display."""
-        return {"improving": "▲", "worsening": "▼", "flat": "▶"}[self.value]
-
 
 @dataclass(frozen=True)
 class Problem:

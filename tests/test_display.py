@@ -266,3 +266,40 @@ def test_libreoffice_shows_the_summary_figures_as_the_exports_do(tmp_path: Path)
         row = next(r for r in rows if r and r[0] == k.name)
         texts = kpi_row(k)
         assert row[2:6] == [texts.actual, texts.target, texts.expected, texts.achievement], k.id
+
+
+def test_kpis_without_unit_read_as_whole_numbers_when_their_figures_are_whole() -> None:
+    """A count with no Unit read `12.0` against `30.0`; the cells it was typed into
+    (General) show whole numbers, so the Summary and the exports do too."""
+    kpis = [
+        kpi("CALLS", name="Support calls", aggregation="count", target=30),
+        kpi("DEMOS", name="Demos", target=40),  # Sum of whole entries
+        kpi("HOURS", name="Hours billed", target=40),  # Sum with a half hour
+        kpi("AVG", name="Calls per agent", aggregation="average", target=8),
+    ]
+    entries = [(dt.date(2026, 11, d), "CALLS", None) for d in range(1, 13)]
+    entries += [(dt.date(2026, 11, 3), "DEMOS", 12), (dt.date(2026, 11, 9), "DEMOS", 9)]
+    entries += [(dt.date(2026, 11, 3), "HOURS", 7.5), (dt.date(2026, 11, 9), "HOURS", 8)]
+    entries += [(dt.date(2026, 11, 3), "AVG", 7), (dt.date(2026, 11, 9), "AVG", 8)]
+    result = compute(tracker(kpis, entries), dt.date(2026, 11, 12))
+    calls, demos, hours, average = (_kpi(result, i) for i in ("CALLS", "DEMOS", "HOURS", "AVG"))
+    assert (calls.number_format, demos.number_format) == ("#,##0", "#,##0")
+    assert (hours.number_format, average.number_format) == ("#,##0.0#", "#,##0.0#")
+    row = kpi_row(calls)  # 12 calls against 30 × 12/30 = 12 expected by now
+    assert (row.actual, row.target, row.expected) == ("12", "30", "12")
+    assert kpi_row(hours).actual == "15.5" and kpi_row(average).actual == "7.5"
+    assert "| 12 | 30 |" in result_markdown(result).replace("\\", "")
+
+
+def test_expected_by_now_gets_the_decimal_that_shows_it_is_not_reached() -> None:
+    """12 calls against 12.4 expected read "12" and "12" beside "At risk"."""
+    kpis = [kpi("CALLS", name="Support calls", aggregation="count", target=31, amber_at=0.9)]
+    entries = [(dt.date(2026, 11, d), "CALLS", None) for d in range(1, 13)]
+    calls = compute(tracker(kpis, entries), dt.date(2026, 11, 12)).kpis[0]
+    assert calls.expected == pytest.approx(31 * 12 / 30) and calls.status is Status.AT_RISK
+    row = kpi_row(calls)
+    assert (row.actual, row.target, row.expected) == ("12", "31", "12.4")
+    reached = compute(tracker(kpis, [*entries, (dt.date(2026, 11, 12), "CALLS", None)]),
+                      dt.date(2026, 11, 12)).kpis[0]  # fmt: skip
+    assert reached.status is Status.ON_TRACK
+    assert (kpi_row(reached).actual, kpi_row(reached).expected) == ("13", "12")

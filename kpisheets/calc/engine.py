@@ -1029,6 +1029,16 @@ def _kpi_result(
     else:
         result.stale = True
     result.note = note
+    if not k.unit.strip() and not k.number_format.strip():
+        # Without Unit and Format the figures read as the General cells they were typed
+        # into: whole numbers without decimals (docs/number-formats.md).
+        figures = np.concatenate(
+            [values, targets, [np.nan if x is None else x for x in (previous, k.baseline)]]
+        )
+        shown = figures[np.isfinite(figures)]
+        result.number_format = default_number_format(
+            "", "", whole=bool(np.all(shown == np.floor(shown)))
+        )
     return result
 
 
