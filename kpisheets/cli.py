@@ -50,6 +50,10 @@ class IsoDate(click.ParamType):
 
 ISO_DATE = IsoDate()
 
+# readable=False: a file that exists but cannot be read is the file's problem (exit 1
+# and a sentence naming it), not a usage error (exit 2 and the usage text).
+TRACKER_PATH = click.Path(exists=True, dir_okay=False, readable=False, path_type=Path)
+
 as_of_option = click.option(
     "--as-of",
     type=ISO_DATE,
@@ -222,7 +226,7 @@ def new(path: Path, template: str, force: bool, console: Console) -> None:
 @cli.command(
     context_settings=CONTEXT_SETTINGS, short_help="Add the input sheets to an existing workbook."
 )
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=TRACKER_PATH)
 @template_option("Example rows to put in the new sheets.")
 @verbosity
 @handle_errors
@@ -247,7 +251,7 @@ def init(path: Path, template: str, console: Console) -> None:
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=TRACKER_PATH)
 @as_of_option
 @click.option(
     "-o",
@@ -318,7 +322,7 @@ def refresh(
 
 
 @cli.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=TRACKER_PATH)
 @as_of_option
 @output_format("table", "json")
 @verbosity
@@ -356,7 +360,7 @@ def check(path: Path, as_of: dt.date | None, fmt: str, console: Console) -> None
     context_settings=CONTEXT_SETTINGS,
     short_help="Print the figures and what changed since the last review.",
 )
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=TRACKER_PATH)
 @as_of_option
 @click.option(
     "--since",
@@ -404,7 +408,7 @@ TEXT_FORMATS = ("md", "html", "csv", "json")
     context_settings=CONTEXT_SETTINGS,
     short_help="Write a meeting summary: .pdf .html .md .xlsx .pptx .csv .json.",
 )
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("path", type=TRACKER_PATH)
 @click.option(
     "-o",
     "--output",

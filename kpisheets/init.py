@@ -21,8 +21,9 @@ import xlsxwriter
 
 from kpisheets.errors import UsageError
 from kpisheets.model import INPUT_SHEETS
-from kpisheets.refresh import refuse_non_workbook
-from kpisheets.write.package import Package, ZipSource, check_not_open, splice
+from kpisheets.opc import PackageZip
+from kpisheets.refresh import check_generated_names, refuse_non_workbook
+from kpisheets.write.package import Package, check_not_open, splice
 
 SCRATCH_OPTIONS = {
     "in_memory": True,
@@ -34,22 +35,28 @@ SCRATCH_OPTIONS = {
 
 def existing_sheet_names(path: Path) -> list[str]:
     """The sheet names of a workbook, in tab order (reads only workbook.xml)."""
-    source = ZipSource(path=Path(path))
-    try:
+    with PackageZip(path=Path(path)) as source:
         return [s.name for s in Package(source).sheets]
-    finally:
-        source.close()
 
 
-def input_sheets_package(template: str = "blank", reference: dt.date | None = None) -> bytes:
+def uses_1904_dates(path: Path) -> bool:
+    """Whether the workbook counts dates from 1904 (``workbookPr date1904``)."""
+    with PackageZip(path=Path(path)) as source:
+        return Package(source).book.date1904
+
+
+def input_sheets_package(
+    template: str = "blank", reference: dt.date | None = None, *, date1904: bool = False
+) -> bytes:
     """A scratch package with the four input sheets of ``template`` (XlsxWriter), its
-    examples dated relative to ``reference`` (default: today)."""
+    examples dated relative to ``reference`` (default: today), in the 1904 date system
+    with ``date1904`` (the workbook's own, or every example date is four years late)."""
     from kpisheets.templates import TEMPLATE_NAMES, build_input_sheets
 
     if template not in TEMPLATE_NAMES:
         raise UsageError(f"Unknown template {template!r}; use one of {', '.join(TEMPLATE_NAMES)}.")
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, SCRATCH_OPTIONS)
+    book = xlsxwriter.Workbook(buffer, {**SCRATCH_OPTIONS, "date_1904": date1904})
     build_input_sheets(book, template, reference=reference)
     book.close()
     return buffer.getvalue()
@@ -70,12 +77,31 @@ def init_workbook(
     """
     path = Path(path)
     check_not_open(path)
+    # Whatever a refresh would refuse, init refuses before writing anything: the
+    # same checks of the file first, and the result must read as a tracker.
     refuse_non_workbook(path)
+    check_generated_names(path)
     present = {name.strip().lower() for name in existing_sheet_names(path)}
     missing = [name for name in INPUT_SHEETS if name.lower() not in present]
     if not missing:
         return []
     result = splice(
-        path, input_sheets_package(template, reference), generated=False, sheets=missing
+        path,
+        input_sheets_package(template, reference, date1904=uses_1904_dates(path)),
+        generated=False,
+        sheets=missing,
+        check=lambda written: reads_as_a_tracker(written, path.name),
     )
     return result.added
+
+
+def reads_as_a_tracker(written: Path, name: str) -> None:
+    """Read a just-initialised workbook as a refresh will (the splice calls this
+    before the result replaces the user's file ``name``)."""
+    from kpisheets.errors import NotATrackerError
+    from kpisheets.read import read_workbook
+
+    try:
+        read_workbook(written)
+    except NotATrackerError as exc:
+        raise NotATrackerError(str(exc).replace(written.name, name)) from exc

@@ -24,12 +24,12 @@ from typing import IO, TYPE_CHECKING, Any
 from kpisheets.errors import UsageError
 from kpisheets.inputs import Source, as_date, is_file, workbook_path
 from kpisheets.model import OWNED_SHEETS, Tracker, normalise_name
+from kpisheets.opc import PackageZip
 from kpisheets.read import cyclic_gc_paused
 from kpisheets.result import Result
 from kpisheets.write.package import (
     Package,
     SheetNameTakenError,
-    ZipSource,
     check_not_open,
     splice,
 )
@@ -57,14 +57,14 @@ def refuse_non_workbook(path: Path) -> None:
     from kpisheets.read.package import open_package, sniff
 
     sniff(path)
-    open_package(path)
+    open_package(path, verify=False)  # the splice checks every CRC as it copies
 
 
 def check_generated_names(path: Path) -> None:
-    """Refuse early (before reading a large file) when a user sheet has the name of a
-    generated sheet; the splice checks again when it writes."""
-    source = ZipSource(path=path)
-    try:
+    """Refuse early (before reading a large file) when the splice cannot update the
+    package (Strict Open XML…) or a user sheet has the name of a generated sheet; the
+    splice checks again when it writes."""
+    with PackageZip(path=path) as source:
         pkg = Package(source)
         owned = pkg.owned_sheet_indexes()
         generated = {n.lower(): n for n in OWNED_SHEETS}
@@ -76,8 +76,6 @@ def check_generated_names(path: Path) -> None:
                     "did not create; rename it (or delete it) so a refresh can write its "
                     f"{ours} sheet."
                 )
-    finally:
-        source.close()
 
 
 def build_refresh_report(result: Result, snapshots: Sequence[Snapshot] = ()) -> Report:

@@ -82,3 +82,59 @@ def pdf_text(pdf: Path) -> str:
         timeout=120,
     )
     return proc.stdout
+
+
+def convert_many(
+    paths: list[Path], to: str, outdir: Path, timeout: float = 1800
+) -> dict[Path, Path | None]:
+    """Convert many files with as few LibreOffice processes as possible: one process
+    for the whole list; when it stops early (a file it cannot load ends the batch,
+    and a crash ends it anywhere), the first file without output is tried once more
+    on its own — so a batch artefact is not taken for a file LibreOffice cannot open —
+    and another process takes the files after it. Returns each input's output, or
+    None where LibreOffice wrote nothing. Inputs must have distinct stems."""
+    assert len({p.stem for p in paths}) == len(paths), "inputs need distinct stems"
+    outdir.mkdir(parents=True, exist_ok=True)
+    suffix = "." + to.split(":")[0]
+    result: dict[Path, Path | None] = {}
+    todo = list(paths)
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        while todo:
+            _soffice_batch(todo, to, outdir, profile, timeout)
+            done = 0
+            for path in todo:
+                written = outdir / (path.stem + suffix)
+                if not (written.exists() and written.stat().st_size > 0):
+                    break
+                result[path] = written
+                done += 1
+            if done < len(todo):
+                stopped = todo[done]
+                _soffice_batch([stopped], to, outdir, profile, timeout)
+                written = outdir / (stopped.stem + suffix)
+                ok = written.exists() and written.stat().st_size > 0
+                result[stopped] = written if ok else None
+                done += 1
+            todo = todo[done:]
+    return result
+
+
+def _soffice_batch(paths: list[Path], to: str, outdir: Path, profile: str, timeout: float) -> None:
+    binary = soffice()
+    assert binary, "LibreOffice is not installed"
+    subprocess.run(
+        [
+            binary,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(outdir),
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

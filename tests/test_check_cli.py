@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.builders import simple_tracker_sheets, write_workbook
 from tests.test_problem_codes import crafted
@@ -83,3 +86,20 @@ def test_missing_sheet_is_listed(tmp_path: Path) -> None:
     proc = run(path, "--format", "json")
     assert proc.returncode == 1
     assert [(p["code"], p["sheet"]) for p in json.loads(proc.stdout)] == [("missing-sheet", "KPIs")]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions say")
+@pytest.mark.parametrize("command", ["check", "status", "refresh", "init", "export"])
+def test_an_unreadable_file_is_exit_1_and_a_sentence(tmp_path: Path, command: str) -> None:
+    path = write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets(), as_tables=True)
+    path.chmod(0)
+    extra = ["-o", str(tmp_path / "out.pdf")] if command == "export" else []
+    proc = subprocess.run(
+        [sys.executable, "-m", "kpisheets.cli", command, str(path), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "cannot use" in proc.stderr and "t.xlsx" in proc.stderr
+    assert "Usage:" not in proc.stderr and "Traceback" not in proc.stderr

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import re
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from kpisheets.read.package import UncalculatedFormula, open_package, scan_hidde
 from kpisheets.validate import check_workbook, validate
 from tests.builders import simple_tracker_sheets, write_workbook
 from tests.conftest import CORPUS, requires_corpus, requires_libreoffice
+from tests.packages import member_text, parts_at_root, set_member
 
 
 def digest(path: Path) -> str:
@@ -443,3 +448,105 @@ def test_rows_read_as_calamine_gives_them_with_repeated_values_shared(
     kpi_cells = [r[1] for r in table.rows]
     assert kpi_cells[0] is kpi_cells[2] and kpi_cells[1] is kpi_cells[3]  # shared
     assert table.rows[0][0] is table.rows[3][0]  # the same date, one object
+
+
+# ---------------------------------------------------------------------------
+# python-calamine panics (a BaseException) become a sentence or a problem on a cell
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI in its own process with Rust backtraces switched on, as a user with
+    RUST_BACKTRACE=1 in their environment would run it."""
+    return subprocess.run(
+        [sys.executable, "-m", "kpisheets.cli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "RUST_BACKTRACE": "1"},
+    )
+
+
+def assert_no_traceback(stderr: str) -> None:
+    for marker in ("Traceback", "panicked", "stack backtrace", "PanicException"):
+        assert marker not in stderr, stderr
+
+
+def far_past_date_tracker(path: Path, as_tables: bool) -> Path:
+    """A tracker whose Entries!A3 is a date-formatted cell holding −1.07e11, which
+    python-calamine panics on when it converts the row."""
+    sheets = simple_tracker_sheets()
+    sheets["Entries"][2] = [-1.07e11, *sheets["Entries"][2][1:]]
+    book = write_workbook(path, sheets, as_tables=as_tables)
+    # write_workbook formats only date objects as dates; format A3 as one too.
+    xml = member_text(book, "xl/worksheets/sheet2.xml")
+    date_style = re.search(r'<c r="A2" s="(\d+)"', xml).group(1)  # type: ignore[union-attr]
+    xml = re.sub(r'<c r="A3"', f'<c r="A3" s="{date_style}"', xml, count=1)
+    return set_member(book, "xl/worksheets/sheet2.xml", xml)
+
+
+@pytest.mark.parametrize("as_tables", [False, True], ids=["range", "table"])
+def test_a_cell_calamine_panics_on_is_a_problem_on_that_cell(
+    tmp_path: Path, as_tables: bool
+) -> None:
+    path = far_past_date_tracker(tmp_path / "t.xlsx", as_tables)
+    raw = read_workbook(path)
+    entries = raw.tables["Entries"]
+    assert entries.rows[1][0] == -1.07e11  # the row read from the XML, as a serial number
+    assert entries.rows[1][1:3] == simple_tracker_sheets()["Entries"][2][1:3]
+    assert entries.rows[0][0] == dt.date(2026, 11, 2)  # the rows around it as calamine reads
+    problems = check_workbook(path, dt.date(2026, 11, 20))
+    assert [(p.code, p.cell) for p in problems] == [("bad-date", "Entries!A3")]
+    run = run_cli("check", str(path), "--as-of", "2026-11-20")
+    assert run.returncode == 1 and "Entries!A3" in run.stdout
+    assert_no_traceback(run.stderr)
+
+
+def test_a_package_with_its_parts_at_the_zip_root_is_read(tmp_path: Path) -> None:
+    """python-calamine's table reader panics ("Must be a parent folder") on such a
+    package; the tracker is read without its Table metadata instead."""
+    path = parts_at_root(write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets(), True))
+    raw = read_workbook(path)
+    assert raw.tables["Entries"].rows[0][:3] == [dt.date(2026, 11, 2), "SALES", 2500.0]
+    run = run_cli("status", str(path), "--as-of", "2026-11-20")
+    assert run.returncode == 0, run.stderr
+    assert_no_traceback(run.stderr)
+
+
+def test_a_panic_that_cannot_be_worked_around_is_the_readers_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With every call to python-calamine reading the Tables too, the panic on a
+    package whose parts sit at the zip root reaches the reader's boundary."""
+    import python_calamine
+
+    import kpisheets.read.calamine as reader
+
+    path = parts_at_root(write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets(), True))
+    real = python_calamine.CalamineWorkbook.from_path
+
+    def always_with_tables(p: str, **_: object) -> object:
+        return real(p, load_tables=True)
+
+    monkeypatch.setattr(reader.CalamineWorkbook, "from_path", always_with_tables)
+    with pytest.raises(NotATrackerError, match=r"t\.xlsx is damaged or incomplete"):
+        read_workbook(path)
+
+
+def test_calamine_calls_keep_rusts_panic_output_off_stderr(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import python_calamine
+
+    from kpisheets.calamine_guard import ReaderPanic, calamine_calls
+
+    path = far_past_date_tracker(tmp_path / "t.xlsx", as_tables=False)
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    with pytest.raises(ReaderPanic, match="out of bounds"), calamine_calls():
+        os.write(2, b"held\n")
+        book.get_sheet_by_name("Entries").to_python()
+    err = capfd.readouterr().err
+    assert "panicked" not in err and "held" not in err  # after a panic, all is dropped
+    with calamine_calls():
+        os.write(2, b"passed on\n")
+        book.get_sheet_by_name("KPIs").to_python()
+    assert capfd.readouterr().err == "passed on\n"

@@ -15,7 +15,12 @@ It behaves like Excel where that matters to kpisheets:
 * writing a string parses it like typing into a cell: ``=...`` becomes a formula,
   ``"12"`` a number, and only a leading apostrophe keeps it text (the quote prefix);
 * ``Sheet.clear()`` clears values, formats, merges and conditional formats but not
-  charts or column widths; deleting and adding sheets works as in Excel.
+  charts or column widths; deleting and adding sheets works as in Excel;
+* dates follow the book's date system (``MemBook.date1904``): a date handed over
+  (a ``datetime``) is stored as that day whatever the system, while a *number* in a
+  date-formatted cell reads back (as COM's ``Range.Value`` returns it) as the day that
+  serial number means in the book's system — 1,462 days later in a 1904 book.
+  :meth:`MemBook.serial` gives the number Excel stores for a cell.
 
 Every value read and write is counted in :attr:`MemBook.calls`, so tests can assert
 that kpisheets reads and writes in bulk.
@@ -37,6 +42,8 @@ from pathlib import Path
 from typing import Any
 
 import xlwings as xw
+from openpyxl.styles.numbers import is_date_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from xlwings import base_classes, utils
 
 ENGINE_NAME = "kpisheets-test"
@@ -147,6 +154,30 @@ class MemBook:
         self.calls: Counter[str] = Counter()
         self.pdf_exports: list[dict[str, Any]] = []
         self.active_sheet = 0
+        self.date1904 = False
+
+    @property
+    def epoch(self) -> dt.datetime:
+        """Day 0 of the book's date system (1900's day 1 is 1900-01-01; Excel counts
+        the fictitious 1900-02-29, so later serials are days since 1899-12-30)."""
+        return dt.datetime(1904, 1, 1) if self.date1904 else dt.datetime(1899, 12, 30)
+
+    def serial(self, sheet: str, a1: str) -> float | None:
+        """The number Excel stores for a cell: a date as days since the epoch of the
+        book's date system, a number as itself."""
+        value = self.sheet(sheet).value(a1)
+        if isinstance(value, dt.datetime):
+            return (value - self.epoch) / dt.timedelta(days=1)
+        return float(value) if isinstance(value, int | float) else None
+
+    def read_as_com(self, sheet: MemSheet, key: tuple[int, int], value: Any) -> Any:
+        """A stored value as COM's ``Range.Value`` returns it: a number in a
+        date-formatted cell comes back as the date it means in this book."""
+        if isinstance(value, float) and not isinstance(value, bool):
+            fmt = sheet.number_formats.get(key)
+            if fmt and is_date_format(fmt):
+                return self.epoch + dt.timedelta(days=value)
+        return value
 
     def sheet(self, name: str) -> MemSheet:
         for s in self.sheets:
@@ -834,13 +865,14 @@ class Range(base_classes.Range):
         self.calls["read"] += 1
         self.calls["cells_read"] += len(self)
         err_to_str = bool(self.options.get("err_to_str", False))
-        flavour = getattr(self.sheet.book.mem, "flavour", "windows")
+        book = self.sheet.book.mem
+        flavour = getattr(book, "flavour", "windows")
         out = []
         values, formulas = self.mem.values, self.mem.formulas
         for r in range(self.r1, self.r2 + 1):
             row = []
             for c in range(self.c1, self.c2 + 1):
-                v = values.get((r, c))
+                v = book.read_as_com(self.mem, (r, c), values.get((r, c)))
                 if v is None and (r, c) in formulas:
                     v = 0.0  # an uncalculated formula reads as 0 in this engine
                 if isinstance(v, XlError):
@@ -1567,6 +1599,7 @@ def load_membook(path: Path, flavour: str = "windows") -> MemBook:
         wb = openpyxl.load_workbook(path, data_only=True)
     mem = MemBook(str(Path(path).resolve()), [])
     mem.flavour = flavour  # type: ignore[attr-defined]
+    mem.date1904 = wb.epoch == CALENDAR_MAC_1904
     for ws in wb.worksheets:
         sheet = MemSheet(ws.title)
         for row in ws.iter_rows():

@@ -25,6 +25,7 @@ from python_calamine import (
     SheetTypeEnum,
 )
 
+from kpisheets.calamine_guard import ReaderPanic, calamine_calls, open_calamine
 from kpisheets.errors import NotATrackerError
 from kpisheets.model import (
     INPUT_SHEETS,
@@ -121,20 +122,31 @@ def read_workbook(path: str | Path, *, strict: bool = True) -> RawTracker:
     sniff(path)
     package = open_package(path)
     try:
-        with cyclic_gc_paused():  # calamine builds millions of lists; none form cycles
+        # The python-calamine boundary: a Rust panic becomes ReaderPanic (calamine_guard).
+        with cyclic_gc_paused(), calamine_calls():  # calamine's lists form no cycles
             return _read(path, package, strict)
     except NotATrackerError:
         raise
-    except (CalamineError, zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
+    except (
+        CalamineError,
+        ReaderPanic,
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ValueError,
+    ) as exc:
         raise NotATrackerError(damaged(path.name, exc)) from exc
 
 
 def _read(path: Path, package: Package, strict: bool) -> RawTracker:
     try:
-        book = CalamineWorkbook.from_path(str(path), load_tables=True)
-        table_names = list(book.table_names or [])
-    except CalamineError:
-        book = CalamineWorkbook.from_path(str(path))
+        with calamine_calls():
+            book = open_calamine(path, load_tables=True)
+            table_names = list(book.table_names or [])
+    except (CalamineError, ReaderPanic):
+        # Tables are optional (a plain range reads too); calamine's table reader
+        # panics on packages whose parts sit at the zip root.
+        book = open_calamine(path)
         table_names = []
     with book:
         worksheets = [

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as ET
 import zipfile
-import zlib
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from kpisheets.errors import NotATrackerError
 from kpisheets.model import OWNER_NAME, CellValue, ErrorValue
+from kpisheets.opc import PackageZip, WorkbookPart, type_is
+from kpisheets.opc import damaged as opc_damaged
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 @dataclass(frozen=True)
@@ -124,70 +126,66 @@ class Package:
     sheet_sizes: dict[str, int] = field(default_factory=dict)
     # Sheets that carry kpisheets' marker (a refresh wrote them), by real name.
     owned_sheets: list[str] = field(default_factory=list)
+    strict: bool = False
 
 
-def open_package(path: Path) -> Package:
+def open_package(path: Path, *, verify: bool = True) -> Package:
     """Check the zip holds a workbook and read its date system and sheet parts.
 
-    Raises :class:`NotATrackerError` for a damaged zip, another kind of document
-    (``.docx``, ``.ods``) or a binary workbook (``.xlsb``).
+    Every member is checked against the size limits (:mod:`kpisheets.opc`) and, with
+    ``verify``, inflated and CRC-checked — python-calamine does not check the CRC of a
+    sheet it stops reading before the end — so a damaged chart, picture or sheet is
+    noticed by ``check`` too. Raises :class:`NotATrackerError` for a damaged or
+    oversized zip, another kind of document (``.docx``, ``.ods``), a binary workbook
+    (``.xlsb``), an .xlsx named like another format, or parts in UTF-16 that the
+    reader would misread.
     """
-    name = path.name
-    try:
-        with zipfile.ZipFile(path) as z:
-            members = set(z.namelist())
-            workbook_part = _office_document(z, members)
-            if workbook_part is None:
-                raise NotATrackerError(_not_a_workbook(name, members))
-            if workbook_part.endswith(".bin"):
-                raise NotATrackerError(
-                    f"{name} is a binary workbook (.xlsb); open it in Excel and save it "
-                    "as an Excel Workbook (.xlsx), then try again."
-                )
-            misnamed = _misnamed(path, members)
-            if misnamed is not None:
-                raise NotATrackerError(misnamed)
-            workbook_xml = z.read(workbook_part).decode("utf-8", "replace")
-            rels_part = str(
-                PurePosixPath(workbook_part).parent
-                / "_rels"
-                / (PurePosixPath(workbook_part).name + ".rels")
+    with PackageZip(path) as z:
+        workbook = WorkbookPart(z)
+        misnamed = _misnamed(path, z)
+        if misnamed is not None:
+            raise NotATrackerError(misnamed)
+        if verify:
+            z.verify()
+        _refuse_utf16(z, workbook)
+        parts = {s.name: s.part for s in workbook.sheets if s.part is not None}
+        sizes = {name: z.by_name[part].file_size for name, part in parts.items()}
+        return Package(
+            date1904=workbook.date1904,
+            sheet_parts=parts,
+            sheet_sizes=sizes,
+            owned_sheets=owned_sheet_names(workbook),
+            strict=workbook.strict,
+        )
+
+
+def _refuse_utf16(z: PackageZip, workbook: WorkbookPart) -> None:
+    """python-calamine reads only UTF-8 XML: a UTF-16 workbook, relationships, styles
+    or shared strings part fails, and a UTF-16 sheet reads as empty (its entries
+    silently lost). Such a file is refused with a sentence that says why."""
+    parts = [workbook.part, workbook.rels_member, z.actual("_rels/.rels")]
+    for rel in workbook.rels.values():
+        if any(type_is(rel.type, t) for t in ("worksheet", "styles", "sharedStrings")):
+            parts.append(z.target(workbook.part, rel))
+    for part in filter(None, parts):
+        head = z.head(part, 4)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
+            raise NotATrackerError(
+                f"{z.name} stores {part} as UTF-16 text, which kpisheets cannot read; open "
+                "it in Excel and save it (Excel writes UTF-8), then try again."
             )
-            rels_xml = z.read(rels_part).decode("utf-8", "replace") if rels_part in members else ""
-            parts = _sheet_parts(workbook_xml, rels_xml, workbook_part)
-            sizes = {s: z.getinfo(p).file_size for s, p in parts.items() if p in members}
-    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError) as exc:
-        raise NotATrackerError(damaged(name, exc)) from exc
-    return Package(
-        date1904=_date1904(workbook_xml),
-        sheet_parts=parts,
-        sheet_sizes=sizes,
-        owned_sheets=owned_sheet_names(workbook_xml),
-    )
 
 
-def owned_sheet_names(workbook_xml: str) -> list[str]:
+def owned_sheet_names(workbook: WorkbookPart) -> list[str]:
     """The sheets that carry kpisheets' hidden sheet-scoped marker name, in sheet
-    order: the sheet-scoped ``definedName`` points at its sheet by position.
-
-    >>> owned_sheet_names(
-    ...     '<sheets><sheet name="KPIs" r:id="rId1"/><sheet name="Summary" r:id="rId2"/></sheets>'
-    ...     '<definedNames><definedName name="_kpisheets_generated" localSheetId="1" '
-    ...     'hidden="1">"x"</definedName></definedNames>'
-    ... )
-    ['Summary']
-    """
-    names = [
-        _attr(m.group(0), "name") or ""
-        for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", workbook_xml)
-    ]
+    order (a sheet-scoped ``definedName`` points at its sheet by position; a marker
+    inside an XML comment is no marker)."""
     positions = set()
-    for m in re.finditer(r"<(?:\w+:)?definedName\b[^>]*>", workbook_xml):
-        tag = m.group(0)
-        local = (_attr(tag, "localSheetId") or "").strip()
-        if (_attr(tag, "name") or "").lower() == OWNER_NAME.lower() and local.isdigit():
+    for el in workbook.defined_names:
+        local = (el.get("localSheetId") or "").strip()
+        if (el.get("name") or "").lower() == OWNER_NAME.lower() and local.isdigit():
             positions.add(int(local))
-    return [name for i, name in enumerate(names) if i in positions]
+    return [s.name for i, s in enumerate(workbook.sheets) if i in positions]
 
 
 # Suffixes that make Excel, LibreOffice and python-calamine expect another format,
@@ -195,7 +193,7 @@ def owned_sheet_names(workbook_xml: str) -> list[str]:
 _OTHER_FORMAT_SUFFIXES = (".xls", ".xla", ".xlt", ".xlsb", ".ods", ".ots", ".csv")
 
 
-def _misnamed(path: Path, members: set[str]) -> str | None:
+def _misnamed(path: Path, z: PackageZip) -> str | None:
     """The sentence for an .xlsx/.xlsm workbook saved or renamed with the suffix of
     another format (``tracker.xls``), else ``None``.
 
@@ -205,7 +203,7 @@ def _misnamed(path: Path, members: set[str]) -> str | None:
     suffix = path.suffix.lower()
     if suffix not in _OTHER_FORMAT_SUFFIXES:
         return None
-    real = ".xlsm" if "xl/vbaProject.bin" in members else ".xlsx"
+    real = ".xlsm" if "xl/vbaproject.bin" in z.keys else ".xlsx"
     return (
         f"{path.name} is an {real} workbook named {path.suffix}; rename it to "
         f"{path.stem}{real} and try again."
@@ -218,82 +216,7 @@ def damaged(name: str, exc: BaseException | str | None = None) -> str:
     ``exc`` (the library's error) is not shown: its wording ("Cfb error", "Bad CRC-32")
     means nothing to the user; callers chain it as the exception's ``__cause__``.
     """
-    return (
-        f"{name} is damaged or incomplete and cannot be read; "
-        "restore it from a backup or re-save it in Excel."
-    )
-
-
-def _office_document(z: zipfile.ZipFile, members: set[str]) -> str | None:
-    """The workbook part named by the package's root relationships."""
-    if "_rels/.rels" in members:
-        rels = z.read("_rels/.rels").decode("utf-8", "replace")
-        for m in re.finditer(r"<Relationship\b[^>]*>", rels):
-            tag = m.group(0)
-            if "officeDocument" in (_attr(tag, "Type") or ""):
-                target = (_attr(tag, "Target") or "").lstrip("/")
-                if target.startswith(("xl/", "xl\\")) or target.endswith(
-                    ("workbook.xml", "workbook.bin")
-                ):
-                    return target if target in members else None
-    for guess in ("xl/workbook.xml", "xl/workbook.bin"):
-        if guess in members:
-            return guess
-    return None
-
-
-def _not_a_workbook(name: str, members: set[str]) -> str:
-    if "content.xml" in members and "mimetype" in members:
-        return (
-            f"{name} is an OpenDocument file, not an .xlsx workbook; open it in "
-            "LibreOffice or Excel and save it as an Excel Workbook (.xlsx)."
-        )
-    if "word/document.xml" in members or "ppt/presentation.xml" in members:
-        return f"{name} is a Word or PowerPoint document, not an Excel workbook."
-    return (
-        f"{name} is a zip file but not an Excel workbook; give the path of an .xlsx or "
-        ".xlsm tracker, or create one with `kpisheets new`."
-    )
-
-
-def _attr(tag: str, name: str) -> str | None:
-    m = re.search(r"(?:^|\s)(?:\w+:)?" + re.escape(name) + r"\s*=\s*(\"[^\"]*\"|'[^']*')", tag)
-    return html.unescape(m.group(1)[1:-1]) if m else None
-
-
-def _date1904(workbook_xml: str) -> bool:
-    m = re.search(r"<(?:\w+:)?workbookPr\b[^>]*>", workbook_xml)
-    if not m:
-        return False
-    value = (_attr(m.group(0), "date1904") or "").strip().lower()
-    return value in ("1", "true", "on")
-
-
-def _sheet_parts(workbook_xml: str, rels_xml: str, workbook_part: str) -> dict[str, str]:
-    targets: dict[str, str] = {}
-    for m in re.finditer(r"<(?:\w+:)?Relationship\b[^>]*>", rels_xml):
-        rid, target = _attr(m.group(0), "Id"), _attr(m.group(0), "Target")
-        if rid and target:
-            if target.startswith("/"):
-                targets[rid] = target.lstrip("/")
-            else:
-                base = PurePosixPath(workbook_part).parent
-                parts: list[str] = []
-                for piece in (base / target).parts:
-                    if piece == "..":
-                        if parts:
-                            parts.pop()
-                    elif piece != ".":
-                        parts.append(piece)
-                targets[rid] = "/".join(parts)
-    sheets: dict[str, str] = {}
-    for m in re.finditer(r"<(?:\w+:)?sheet\b[^>]*>", workbook_xml):
-        tag = m.group(0)
-        sheet_name = _attr(tag, "name")
-        rid = _attr(tag, "id")  # r:id; the prefix is dropped by _attr's pattern
-        if sheet_name is not None and rid in targets:
-            sheets[sheet_name] = targets[rid]
-    return sheets
+    return opc_damaged(name)
 
 
 # ---------------------------------------------------------------------------
@@ -392,3 +315,93 @@ def _classify(cell: bytes, found: dict[tuple[int, int], CellValue]) -> None:
         found[key] = UncalculatedFormula(
             html.unescape(body.decode("utf-8", "replace")) if body else "(shared formula)"
         )
+
+
+# ---------------------------------------------------------------------------
+# Rows python-calamine cannot convert, read from the sheet's XML.
+
+
+def row_values(path: Path, part: str, wanted: Collection[int]) -> dict[int, dict[int, CellValue]]:
+    """The cells of some rows of a sheet part as plain values, keyed by Excel row
+    (1-based) then 0-based column: numbers as floats (a date-formatted cell stays its
+    serial number), text, booleans and error values.
+
+    Used only for rows that make python-calamine panic (a date-formatted cell
+    holding −1e11), so that validation can report the cell instead of the whole
+    file failing. The sheet is streamed; shared strings are read when needed.
+    """
+    wanted = set(wanted)
+    found: dict[int, dict[int, CellValue]] = {}
+    strings: list[str] | None = None
+    with PackageZip(path) as z:
+        row_number = 0
+        with z.zip.open(part) as stream:
+            for _event, el in ET.iterparse(stream, events=("end",)):
+                local = el.tag.rsplit("}", 1)[-1]
+                if local != "row":
+                    continue
+                r = el.get("r")
+                row_number = int(r) if r and r.isdigit() else row_number + 1
+                if row_number in wanted:
+                    column = -1
+                    cells: dict[int, CellValue] = {}
+                    for c in el:
+                        if c.tag.rsplit("}", 1)[-1] != "c":
+                            continue
+                        ref = _REF.search(f' r="{c.get("r", "")}"'.encode())
+                        column = column_index(ref.group(1).decode()) if ref else column + 1
+                        kind = c.get("t", "n")
+                        if kind == "s" and strings is None:
+                            strings = _shared_strings(z)
+                        cells[column] = _cell_value(c, kind, strings or [])
+                    found[row_number] = cells
+                el.clear()
+    return found
+
+
+def _cell_value(c: ET.Element, kind: str, strings: list[str]) -> CellValue:
+    texts = [t.text or "" for t in c.iter() if t.tag.rsplit("}", 1)[-1] in ("v", "t")]
+    text = "".join(texts)
+    if kind == "inlineStr":
+        return text
+    value = next((t.text or "" for t in c if t.tag.rsplit("}", 1)[-1] == "v"), "")
+    if kind == "s":
+        index = int(value) if value.strip().isdigit() else -1
+        return strings[index] if 0 <= index < len(strings) else ""
+    if kind == "b":
+        return value.strip() in ("1", "true")
+    if kind == "e":
+        return ErrorValue(value.strip() or "#N/A")
+    if kind in ("str", "d"):
+        return value
+    try:
+        return float(value) if value.strip() else ""
+    except ValueError:
+        return value
+
+
+def _shared_strings(z: PackageZip) -> list[str]:
+    workbook = WorkbookPart(z)
+    rel = next(iter(workbook.related("sharedStrings")), None)
+    member = z.target(workbook.part, rel) if rel else None
+    if member is None:
+        return []
+    strings = []
+    with z.zip.open(member) as stream:
+        for _event, el in ET.iterparse(stream, events=("end",)):
+            if el.tag.rsplit("}", 1)[-1] == "si":
+                strings.append(_rich_text(el))
+                el.clear()
+    return strings
+
+
+def _rich_text(si: ET.Element) -> str:
+    """The text of a shared string: its ``<t>`` or its runs' (phonetic hints left out)."""
+    out = []
+    for child in si:
+        local = child.tag.rsplit("}", 1)[-1]
+        if local == "t":
+            out.append(child.text or "")
+        elif local == "r":
+            out.extend(t.text or "" for t in child if t.tag.rsplit("}", 1)[-1] == "t")
+    return "".join(out)

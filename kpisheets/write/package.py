@@ -4,23 +4,26 @@ A refresh (and ``kpisheets init``) builds its sheets with XlsxWriter into a *scr
 package in memory, then :func:`splice` copies those sheets into the user's zip:
 
 * every member of the user's package that kpisheets does not own is copied **raw**
-  (the compressed bytes, CRC and sizes as they were; nothing is recompressed);
+  (the compressed bytes, CRC and sizes as they were; nothing is recompressed), and
+  inflated on the way to check its CRC-32: damage is refused, never copied on;
 * the scratch sheets' parts (sheet XML, drawings, charts, tables, images, comments and
-  their ``.rels``) are copied under part names the user's package does not use;
-* styles are merged into the user's ``styles.xml`` with index remapping and
-  de-duplication (numFmts, fonts, fills, borders, cellXfs, dxfs); ``s=``/``style=``
-  attributes of the copied sheets and every ``*dxfId`` of their conditional formats
-  and tables are rewritten. Because every entry is de-duplicated against what is
-  already there, a second refresh finds the entries the first one added and
-  ``styles.xml`` does not grow;
-* shared strings become inline strings in the copied sheets, so ``sharedStrings.xml``
-  is never touched;
-* new sheets go at the end of ``<sheets>`` with a fresh ``sheetId`` and ``r:id``; the
-  scratch's defined names (print area and titles, lists) are added with their
+  their ``.rels``) are copied under part names the package neither has nor lists
+  (a relationship or content-type override naming a missing part counts as taken);
+* styles are merged into the user's styles part (:mod:`kpisheets.write.styles`) with
+  index remapping and de-duplication, so a second refresh adds nothing; a package
+  without one gets ``styles.xml`` beside its workbook part (a styles relationship to a
+  missing part gets that part), never a second one;
+* shared strings become inline strings in the copied sheets, so the shared strings
+  part is never touched;
+* new sheets go at the end of ``<sheets>`` with a fresh ``sheetId`` and relationship
+  id; the scratch's defined names (print area and titles, lists) are added with their
   ``localSheetId`` remapped; the user's names are never changed;
-* ``workbook.xml``, its ``.rels``, ``[Content_Types].xml`` and ``styles.xml`` are
-  edited as text (elements inserted or replaced), so every original element stays
-  byte-for-byte as it was, namespace prefixes and ``mc:Ignorable`` included.
+* the workbook part, its relationships, ``[Content_Types].xml`` and the styles part
+  are edited as text by namespace (:mod:`kpisheets.xmltext`): whatever prefixes the
+  producer used, every element added is bound to the right namespace, and every
+  original byte — prefixes, declarations, ``mc:Ignorable``, comments — stays.
+
+Parts are found through relationships (:mod:`kpisheets.opc`), never by guessed names.
 
 **Ownership.** A generated sheet carries a hidden, sheet-scoped defined name
 ``_kpisheets_generated`` (see :data:`OWNER_NAME`). Excel keeps such names with their
@@ -30,67 +33,90 @@ a sheet being generated; it is replaced in place (same position, ``sheetId``, ``
 and part name), together with the parts only it used (its drawing, charts,
 tables…). A user's own sheet that happens to be called ``Summary`` has no marker, and
 the splice refuses with :class:`SheetNameTakenError` instead of overwriting it. A
-marked sheet the user renamed or copied ("Summary (2)") is left alone.
+marked sheet the user renamed or copied ("Summary (2)") is left alone. A marker inside
+an XML comment is no marker.
 
-``calcChain.xml`` is dropped only when it lists cells of a replaced sheet (Excel
-rebuilds it). The result is written to a temporary file in the destination's folder
-and moved over the destination with :func:`os.replace`, so a failure leaves the old
-file whole; with a separate destination the source is only read.
+**Before the rename** the result is checked (:func:`self_check`): every part written
+or edited is parsed by a namespace-aware XML parser, and python-calamine opens the new
+package and reads the sheets written. ``calcChain.xml`` is dropped only when it lists
+cells of a replaced sheet (Excel rebuilds it). The result is written to a temporary
+file in the destination's folder and moved over the destination with
+:func:`os.replace`, so a failure leaves the old file whole; with a separate
+destination the source is only read. Temporary files that killed runs left behind
+are removed by the next run.
 """
 
 from __future__ import annotations
 
 import contextlib
-import html
-import io
 import os
 import posixpath
 import re
-import struct
+import socket
 import tempfile
-import urllib.parse
+import time
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from kpisheets.errors import KpisheetsError, NotATrackerError, WorkbookOpenError
 from kpisheets.model import OWNER_NAME as OWNER_NAME  # the marker; re-exported here
+from kpisheets.opc import (
+    CONTENT_TYPES_NS,
+    MAIN_NS,
+    PKG_RELS_NS,
+    PackageZip,
+    Relationship,
+    SheetRef,
+    WorkbookPart,
+    ZipSink,
+    damaged,
+    part_key,
+    relationships,
+    relative,
+    rels_part,
+    resolve,
+    type_is,
+    unreadable_part,
+)
+from kpisheets.write.styles import STYLES_CONTENT_TYPE, StyleMap, StyleSheet, merge_styles
+from kpisheets.xmltext import (
+    Document,
+    Element,
+    Encoding,
+    TextEdits,
+    XmlTextError,
+    escape_attr,
+    escape_text,
+    markup,
+)
 
 OWNER_VALUE = '"Generated by kpisheets: refresh replaces this sheet"'
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-OFFICE_DOCUMENT = REL_NS + "/officeDocument"
-STRICT_RELS = "http://purl.oclc.org/ooxml/officeDocument/relationships/"
 WORKSHEET_REL = REL_NS + "/worksheet"
 STYLES_REL = REL_NS + "/styles"
-CALC_CHAIN_REL = REL_NS + "/calcChain"
-STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
-
-# The order of styleSheet's children (ECMA-376 CT_Stylesheet).
-STYLE_ORDER = (
-    "numFmts",
-    "fonts",
-    "fills",
-    "borders",
-    "cellStyleXfs",
-    "cellXfs",
-    "cellStyles",
-    "dxfs",
-    "tableStyles",
-    "colors",
-    "extLst",
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+RELS_CONTENT_TYPE = "application/vnd.openxmlformats-package.relationships+xml"
+EMPTY_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<Relationships xmlns="{PKG_RELS_NS}"></Relationships>'
 )
-# workbook.xml children that may follow <sheets> and precede <definedNames>.
-BEFORE_DEFINED_NAMES = ("externalReferences", "functionGroups", "sheets")
+
+# workbook.xml children that may precede <definedNames> (CT_Workbook).
+BEFORE_DEFINED_NAMES = ("sheets", "functionGroups", "externalReferences")
 
 
 class SheetNameTakenError(KpisheetsError):
     """A sheet kpisheets wants to write already exists and belongs to the user."""
+
+
+class SelfCheckError(KpisheetsError):
+    """The spliced package failed the check before the rename (the file is untouched)."""
 
 
 @dataclass
@@ -100,157 +126,6 @@ class SpliceResult:
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     dropped_calc_chain: bool = False
-
-
-# ---------------------------------------------------------------------------
-# Small text-level XML helpers. The user's XML parts are edited as text so that
-# everything not edited stays byte-identical; ElementTree is only used to read.
-
-_ATTR = re.compile(r"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-_ATTRS = r"""(?:[^>"']|"[^"]*"|'[^']*')*?"""
-
-
-@dataclass
-class Element:
-    """One element found in XML text: its span, namespace prefix and attributes."""
-
-    start: int
-    end: int
-    prefix: str
-    attrs: dict[str, str]
-    inner: str | None  # None for a self-closing element
-    start_tag_end: int  # index just after the start tag's '>'
-
-    def attr(self, local: str) -> str | None:
-        """An attribute by local name (``id`` finds ``r:id``)."""
-        if local in self.attrs:
-            return self.attrs[local]
-        for key, value in self.attrs.items():
-            if key.rsplit(":", 1)[-1] == local and ":" in key:
-                return value
-        return None
-
-
-def scan(text: str, local: str, lo: int = 0, hi: int | None = None) -> list[Element]:
-    """Every ``<local …/>`` or ``<local …>…</local>`` (any prefix) in ``text[lo:hi]``.
-
-    Same-name elements must not nest (true for every element this module scans).
-    """
-    pattern = re.compile(
-        rf"<((?:[\w.-]+:)?){re.escape(local)}(?=[\s/>])({_ATTRS})(/>|>(.*?)</\1{re.escape(local)}\s*>)",
-        re.S,
-    )
-    found = []
-    end = len(text) if hi is None else hi
-    for m in pattern.finditer(text, lo, end):
-        attrs = {k: html.unescape(v if v or not w else w) for k, v, w in _ATTR.findall(m.group(2))}
-        inner = m.group(4) if m.group(3) != "/>" else None
-        start_tag_end = m.start(3) + (2 if inner is None else 1)
-        found.append(Element(m.start(), m.end(), m.group(1), attrs, inner, start_tag_end))
-    return found
-
-
-def first(text: str, local: str) -> Element | None:
-    """The first element called ``local``, or None."""
-    found = scan(text, local)
-    return found[0] if found else None
-
-
-def esc_attr(value: str) -> str:
-    """Escape a value for a double-quoted XML attribute."""
-    return (
-        value.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("\n", "&#10;")
-        .replace("\r", "&#13;")
-        .replace("\t", "&#9;")
-    )
-
-
-def esc_text(value: str) -> str:
-    """Escape XML character data."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def set_count(text: str, element: Element, count: int) -> str:
-    """Return the start tag of ``element`` with its ``count`` attribute set to ``count``."""
-    tag = text[element.start : element.start_tag_end]
-    if re.search(r'\scount\s*=\s*"\d*"', tag):
-        return re.sub(r'(\scount\s*=\s*")\d*(")', rf"\g<1>{count}\g<2>", tag, count=1)
-    return tag
-
-
-class TextEdits:
-    """Non-overlapping replacements on a text, applied at once."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.edits: list[tuple[int, int, str]] = []
-
-    def replace(self, start: int, end: int, new: str) -> None:
-        self.edits.append((start, end, new))
-
-    def insert(self, at: int, new: str) -> None:
-        self.edits.append((at, at, new))
-
-    def apply(self) -> str:
-        out = []
-        pos = 0
-        # Stable: inserts at the same position keep the order they were made in.
-        for start, end, new in sorted(self.edits, key=lambda e: (e[0], e[1])):
-            if start < pos:
-                raise ValueError("overlapping edits")
-            out.append(self.text[pos:start])
-            out.append(new)
-            pos = end
-        out.append(self.text[pos:])
-        return "".join(out)
-
-
-def rels_path(part: str) -> str:
-    """``xl/worksheets/sheet1.xml`` → ``xl/worksheets/_rels/sheet1.xml.rels``."""
-    folder, name = posixpath.split(part)
-    return posixpath.join(folder, "_rels", name + ".rels")
-
-
-def resolve(source_part: str, target: str) -> str:
-    """A relationship target, relative to its source part, as a zip member name."""
-    target = urllib.parse.unquote(target)
-    if target.startswith("/"):
-        return posixpath.normpath(target[1:])
-    return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
-
-
-def relative(source_part: str, target_part: str) -> str:
-    """The relationship target from ``source_part`` to ``target_part``."""
-    return posixpath.relpath(target_part, posixpath.dirname(source_part) or ".")
-
-
-@dataclass
-class Relationship:
-    id: str
-    type: str
-    target: str  # as written
-    external: bool
-    element: Element
-
-
-def parse_rels(text: str) -> list[Relationship]:
-    """The relationships of a ``.rels`` part."""
-    rels = []
-    for el in scan(text, "Relationship"):
-        rels.append(
-            Relationship(
-                id=el.attrs.get("Id", ""),
-                type=el.attrs.get("Type", ""),
-                target=el.attrs.get("Target", ""),
-                external=el.attrs.get("TargetMode", "") == "External",
-                element=el,
-            )
-        )
-    return rels
 
 
 def fresh_rel_id(used: Iterable[str]) -> Callable[[], str]:
@@ -270,386 +145,7 @@ def fresh_rel_id(used: Iterable[str]) -> Callable[[], str]:
 
 
 # ---------------------------------------------------------------------------
-# Zip reading and writing with raw copies of untouched members.
-
-
-class ZipSource:
-    """A zip package read for splicing: members decompressed on demand, or raw."""
-
-    def __init__(self, data: bytes | None = None, path: Path | None = None) -> None:
-        self.path = path
-        self._data = data
-        try:
-            self.zip = zipfile.ZipFile(io.BytesIO(data) if data is not None else str(path))
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            name = path.name if path else "the package"
-            raise NotATrackerError(
-                f"{name} is not an Excel workbook (.xlsx or .xlsm) that kpisheets can open: {exc}."
-            ) from exc
-        self.infos = self.zip.infolist()
-        self.by_name = {i.filename: i for i in self.infos}
-        self.lower = {i.filename.lower(): i.filename for i in self.infos}
-        self._fp: BinaryIO | None = None
-
-    def close(self) -> None:
-        self.zip.close()
-        if self._fp is not None:
-            self._fp.close()
-
-    def __contains__(self, name: str) -> bool:
-        return name.lower() in self.lower
-
-    def actual(self, name: str) -> str | None:
-        """The member's name as stored (part names are case-insensitive)."""
-        return self.lower.get(name.lower())
-
-    def read(self, name: str) -> bytes:
-        real = self.actual(name)
-        if real is None:
-            raise KeyError(name)
-        return self.zip.read(real)
-
-    def text(self, name: str) -> str:
-        return self.read(name).decode("utf-8")
-
-    def raw(self, name: str) -> tuple[bytes, bytes]:
-        """The member's local-header extra field and its compressed bytes, unchanged."""
-        info = self.by_name[name]
-        if self._fp is None:
-            if self._data is not None:
-                self._fp = io.BytesIO(self._data)
-            else:
-                assert self.path is not None
-                self._fp = open(self.path, "rb")  # noqa: SIM115 - closed in close()
-        fp = self._fp
-        fp.seek(info.header_offset)
-        header = fp.read(30)
-        if header[:4] != b"PK\x03\x04":
-            raise NotATrackerError(f"{name} in the workbook has a damaged zip header.")
-        name_len, extra_len = struct.unpack("<HH", header[26:30])
-        fp.seek(name_len, 1)
-        extra = fp.read(extra_len)
-        return extra, fp.read(info.compress_size)
-
-
-class ZipSink:
-    """Writes a zip: raw copies of members and new deflated members (no zip64)."""
-
-    def __init__(self, fp: BinaryIO) -> None:
-        self.fp = fp
-        self.central: list[bytes] = []
-        self.offset = 0
-
-    def _write(self, data: bytes) -> None:
-        self.fp.write(data)
-        self.offset += len(data)
-
-    def _member(
-        self,
-        name: str,
-        *,
-        flags: int,
-        method: int,
-        dostime: int,
-        dosdate: int,
-        crc: int,
-        csize: int,
-        usize: int,
-        local_extra: bytes,
-        central_extra: bytes,
-        payload: bytes,
-        extract_version: int = 20,
-        create_version: int = 20,
-        create_system: int = 0,
-        internal_attr: int = 0,
-        external_attr: int = 0,
-        comment: bytes = b"",
-    ) -> None:
-        if max(csize, usize, self.offset) >= 0xFFFFFFFF:
-            raise KpisheetsError("The workbook is larger than 4 GiB; kpisheets cannot write it.")
-        encoded = name.encode("utf-8" if flags & 0x800 else "cp437")
-        offset = self.offset
-        self._write(
-            struct.pack(
-                "<4sHHHHHIIIHH",
-                b"PK\x03\x04",
-                extract_version,
-                flags,
-                method,
-                dostime,
-                dosdate,
-                crc,
-                csize,
-                usize,
-                len(encoded),
-                len(local_extra),
-            )
-            + encoded
-            + local_extra
-        )
-        self._write(payload)
-        self.central.append(
-            struct.pack(
-                "<4sBBHHHHHIIIHHHHHII",
-                b"PK\x01\x02",
-                create_version,
-                create_system,
-                extract_version,
-                flags,
-                method,
-                dostime,
-                dosdate,
-                crc,
-                csize,
-                usize,
-                len(encoded),
-                len(central_extra),
-                len(comment),
-                0,
-                internal_attr,
-                external_attr,
-                offset,
-            )
-            + encoded
-            + central_extra
-            + comment
-        )
-
-    def copy_raw(self, source: ZipSource, name: str) -> None:
-        """Copy a member's compressed bytes as they are (CRC and sizes unchanged)."""
-        info = source.by_name[name]
-        local_extra, payload = source.raw(name)
-        y, mo, d, h, mi, s = info.date_time
-        self._member(
-            info.filename,
-            # Sizes go into the local header, so no data descriptor (bit 3) follows.
-            flags=info.flag_bits & ~0x08,
-            method=info.compress_type,
-            dostime=(h << 11) | (mi << 5) | (s // 2),
-            dosdate=((y - 1980) << 9) | (mo << 5) | d,
-            crc=info.CRC,
-            csize=info.compress_size,
-            usize=info.file_size,
-            local_extra=local_extra,
-            central_extra=info.extra,
-            payload=payload,
-            extract_version=info.extract_version,
-            create_version=info.create_version,
-            create_system=info.create_system,
-            internal_attr=info.internal_attr,
-            external_attr=info.external_attr,
-            comment=info.comment,
-        )
-
-    def write(self, name: str, data: bytes, level: int = 6) -> None:
-        """A new member, deflated, dated 1980-01-01 like Excel's own."""
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-        payload = compressor.compress(data) + compressor.flush()
-        self._member(
-            name,
-            flags=0x800 if not name.isascii() else 0,
-            method=8,
-            dostime=0,
-            dosdate=(1 << 5) | 1,
-            crc=zlib.crc32(data),
-            csize=len(payload),
-            usize=len(data),
-            local_extra=b"",
-            central_extra=b"",
-            payload=payload,
-        )
-
-    def close(self) -> None:
-        start = self.offset
-        for record in self.central:
-            self._write(record)
-        size = self.offset - start
-        count = len(self.central)
-        if count >= 0xFFFF:
-            raise KpisheetsError("The workbook has too many parts for kpisheets to write.")
-        self._write(struct.pack("<4sHHHHIIH", b"PK\x05\x06", 0, 0, count, count, size, start, 0))
-
-
-# ---------------------------------------------------------------------------
-# Styles: canonical keys, de-duplication, text insertion.
-
-
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
-def _clean(elem: ET.Element) -> ET.Element:
-    """A copy keeping only main-namespace elements and plain or xml: attributes."""
-    copy = ET.Element(elem.tag, {})
-    for key, value in elem.attrib.items():
-        if not key.startswith("{") or key.startswith("{http://www.w3.org/XML/1998/namespace}"):
-            copy.set(key, value)
-    copy.text = elem.text if elem.text and elem.text.strip() else None
-    for child in elem:
-        if child.tag.startswith("{" + MAIN_NS + "}"):
-            copy.append(_clean(child))
-    return copy
-
-
-def _canon(elem: ET.Element) -> tuple[object, ...]:
-    return (
-        _local(elem.tag),
-        tuple(sorted(elem.attrib.items())),
-        (elem.text or "").strip(),
-        tuple(_canon(c) for c in elem),
-    )
-
-
-def _serialise(elem: ET.Element, prefix: str) -> str:
-    attrs = "".join(
-        f' {"xml:" + _local(k) if k.startswith("{") else k}="{esc_attr(v)}"'
-        for k, v in elem.attrib.items()
-    )
-    tag = prefix + _local(elem.tag)
-    inner = esc_text(elem.text) if elem.text else ""
-    inner += "".join(_serialise(c, prefix) for c in elem)
-    return f"<{tag}{attrs}/>" if not inner else f"<{tag}{attrs}>{inner}</{tag}>"
-
-
-class StyleSheet:
-    """A user's styles.xml, read with ElementTree and edited as text by appending."""
-
-    containers = ("numFmts", "fonts", "fills", "borders", "cellXfs", "dxfs")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        root = ET.fromstring(text.encode("utf-8"))
-        head = re.search(r"<((?:[\w.-]+:)?)styleSheet\b", text)
-        self.prefix = head.group(1) if head else ""
-        self.keys: dict[str, dict[tuple[object, ...], int]] = {}
-        self.sizes: dict[str, int] = {}
-        self.added: dict[str, list[str]] = {c: [] for c in self.containers}
-        for name in self.containers:
-            container = root.find(f"{{{MAIN_NS}}}{name}")
-            entries = list(container) if container is not None else []
-            self.sizes[name] = len(entries)
-            keys: dict[tuple[object, ...], int] = {}
-            if name != "numFmts":
-                for i, entry in enumerate(entries):
-                    keys.setdefault(_canon(_clean(entry)), i)
-            self.keys[name] = keys
-        self.num_fmt_ids: dict[str, int] = {}  # format code → id
-        self.used_num_fmt_ids: set[int] = set()
-        num_fmts = root.find(f"{{{MAIN_NS}}}numFmts")
-        for nf in num_fmts if num_fmts is not None else []:
-            try:
-                nid = int(nf.get("numFmtId", ""))
-            except ValueError:
-                continue
-            self.used_num_fmt_ids.add(nid)
-            self.num_fmt_ids.setdefault(nf.get("formatCode", ""), nid)
-
-    def num_fmt(self, code: str) -> int:
-        """The id of a custom number format, added when the workbook lacks it."""
-        if code in self.num_fmt_ids:
-            return self.num_fmt_ids[code]
-        nid = max(self.used_num_fmt_ids | {163}) + 1
-        self.used_num_fmt_ids.add(nid)
-        self.num_fmt_ids[code] = nid
-        self.added["numFmts"].append(
-            f'<{self.prefix}numFmt numFmtId="{nid}" formatCode="{esc_attr(code)}"/>'
-        )
-        return nid
-
-    def add(self, container: str, entry: ET.Element) -> int:
-        """The index of an entry equal to ``entry`` in ``container``, added if absent."""
-        clean = _clean(entry)
-        key = _canon(clean)
-        keys = self.keys[container]
-        if key in keys:
-            return keys[key]
-        index = self.sizes[container]
-        self.sizes[container] += 1
-        keys[key] = index
-        self.added[container].append(_serialise(clean, self.prefix))
-        return index
-
-    def changed(self) -> bool:
-        return any(self.added.values())
-
-    def render(self) -> str:
-        """styles.xml with the added entries appended to their containers."""
-        edits = TextEdits(self.text)
-        for name in self.containers:
-            new = self.added[name]
-            if not new:
-                continue
-            found = scan(self.text, name)
-            if found:
-                el = found[0]
-                tag = set_count(self.text, el, self.sizes[name])
-                if el.inner is None:
-                    tag = tag[: -len("/>")].rstrip() + ">"
-                    edits.replace(el.start, el.end, tag + "".join(new) + f"</{el.prefix}{name}>")
-                else:
-                    edits.replace(el.start, el.start_tag_end, tag)
-                    close = self.text.rindex("</", el.start, el.end)
-                    edits.insert(close, "".join(new))
-            else:
-                block = (
-                    f'<{self.prefix}{name} count="{len(new)}">{"".join(new)}</{self.prefix}{name}>'
-                )
-                edits.insert(self._position_for(name), block)
-        return edits.apply()
-
-    def _position_for(self, name: str) -> int:
-        later = STYLE_ORDER[STYLE_ORDER.index(name) + 1 :]
-        for other in later:
-            m = re.search(rf"<(?:[\w.-]+:)?{other}(?=[\s/>])", self.text)
-            if m:
-                return m.start()
-        return self.text.rindex("</")
-
-
-@dataclass
-class StyleMap:
-    """How the scratch's style indexes map into the user's styles.xml."""
-
-    xf: dict[int, int]
-    dxf: dict[int, int]
-
-
-def merge_styles(user: StyleSheet, scratch_text: str) -> StyleMap:
-    """Add the scratch's cell formats and dxfs to ``user``; return the index maps."""
-    root = ET.fromstring(scratch_text.encode("utf-8"))
-
-    def entries(name: str) -> list[ET.Element]:
-        container = root.find(f"{{{MAIN_NS}}}{name}")
-        return list(container) if container is not None else []
-
-    num_fmt_map: dict[int, int] = {}
-    for nf in entries("numFmts"):
-        nid = int(nf.get("numFmtId", "0"))
-        num_fmt_map[nid] = user.num_fmt(nf.get("formatCode", "General"))
-    font_map = {i: user.add("fonts", e) for i, e in enumerate(entries("fonts"))}
-    fill_map = {i: user.add("fills", e) for i, e in enumerate(entries("fills"))}
-    border_map = {i: user.add("borders", e) for i, e in enumerate(entries("borders"))}
-    xf_map: dict[int, int] = {}
-    for i, xf in enumerate(entries("cellXfs")):
-        copy = _clean(xf)
-        nid = int(copy.get("numFmtId", "0"))
-        copy.set("numFmtId", str(num_fmt_map.get(nid, nid)))
-        copy.set("fontId", str(font_map.get(int(copy.get("fontId", "0")), 0)))
-        copy.set("fillId", str(fill_map.get(int(copy.get("fillId", "0")), 0)))
-        copy.set("borderId", str(border_map.get(int(copy.get("borderId", "0")), 0)))
-        copy.set("xfId", "0")  # the user's Normal style
-        xf_map[i] = user.add("cellXfs", copy)
-    dxf_map: dict[int, int] = {}
-    for i, dxf in enumerate(entries("dxfs")):
-        copy = _clean(dxf)
-        for nf in copy.iter(f"{{{MAIN_NS}}}numFmt"):
-            nf.set("numFmtId", str(user.num_fmt(nf.get("formatCode", "General"))))
-        dxf_map[i] = user.add("dxfs", copy)
-    return StyleMap(xf=xf_map, dxf=dxf_map)
-
-
-# ---------------------------------------------------------------------------
-# Sheet XML rewriting.
+# Sheet XML rewriting (the scratch's parts, written by XlsxWriter).
 
 # The scratch is XlsxWriter's output: its start tags hold no ">" inside attribute values.
 _CELL_STYLE = re.compile(r'(<(?:c|row)\s[^>]*?\ss=")(\d+)(")')
@@ -674,88 +170,109 @@ def rewrite_sheet(xml: str, styles: StyleMap, strings: list[str]) -> str:
     )
 
 
-def shared_strings(text: str) -> list[str]:
-    """The inner XML of every ``<si>`` of a sharedStrings part."""
-    return [el.inner or "" for el in scan(text, "si")]
+def shared_strings(doc: Document) -> list[str]:
+    """The inner XML of every ``<si>`` of a shared strings part."""
+    return [doc.text[el.start_tag_end : el.content_end] for el in doc.root.children]
+
+
+def _rewrite_table(xml: str, styles: StyleMap, table_ids: set[int], taken_names: set[str]) -> str:
+    """Give a copied table a workbook-unique id and name; remap its dxf ids."""
+    doc = Document(xml)
+    root = doc.root
+    new_id = max(table_ids | {0}) + 1
+    table_ids.add(new_id)
+    tag = xml[root.start : root.start_tag_end]
+    tag = re.sub(r'(\sid=")\d+(")', rf"\g<1>{new_id}\g<2>", tag, count=1)
+    name = root.get("displayName")
+    if name is not None:
+        unique = name
+        n = 2
+        while unique.lower() in taken_names:
+            unique = f"{name}_{n}"
+            n += 1
+        taken_names.add(unique.lower())
+        tag = re.sub(
+            r'(\s(?:name|displayName)=")[^"]*(")',
+            lambda m: m[1] + escape_attr(unique) + m[2],
+            tag,
+        )
+    xml = xml[: root.start] + tag + xml[root.start_tag_end :]
+    return _DXF_ID.sub(lambda m: f"{m[1]}{styles.dxf.get(int(m[2]), int(m[2]))}{m[3]}", xml)
+
+
+def _renumber_vml(xml: str, used_blocks: set[int]) -> str:
+    """Move a copied VML drawing's shape ids to a block of 1024 no other drawing uses."""
+    m = re.search(r'(idmap\b[^>]*?\sdata=")(\d+)(")', xml)
+    if m is None:
+        return xml
+    old = int(m.group(2))
+    new = max(used_blocks | {0}) + 1
+    used_blocks.add(new)
+    xml = xml[: m.start(2)] + str(new) + xml[m.end(2) :]
+    shift = (new - old) * 1024
+    return re.sub(r"_x0000_s(\d+)", lambda mm: f"_x0000_s{int(mm[1]) + shift}", xml)
 
 
 # ---------------------------------------------------------------------------
-# The package model used for planning.
-
-
-@dataclass
-class SheetEntry:
-    name: str
-    sheet_id: int
-    rel_id: str
-    part: str | None
-    element: Element
+# The user's package, as the splice sees it.
 
 
 class Package:
-    """The parts of the user's package that a splice reads and edits."""
+    """The parts of a package that a splice reads and edits: the workbook (with its
+    sheets and defined names), its relationships and the content types.
 
-    def __init__(self, source: ZipSource) -> None:
+    Strict Open XML is refused here (refresh and init keep that sentence; the reader
+    reads Strict files), as is a workbook in a namespace this module does not write.
+    """
+
+    def __init__(self, source: PackageZip) -> None:
         self.source = source
         with unreadable_part_is_one_sentence(source):
             self._read(source)
 
-    def _read(self, source: ZipSource) -> None:
-        root_rels = parse_rels(source.text("_rels/.rels")) if "_rels/.rels" in source else []
-        office = [r for r in root_rels if r.type == OFFICE_DOCUMENT and not r.external]
-        if not office and any(r.type.startswith(STRICT_RELS) for r in root_rels):
+    def _read(self, source: PackageZip) -> None:
+        self.book = book = WorkbookPart(source)
+        if book.strict:
             raise NotATrackerError(
-                "The workbook is saved as Strict Open XML, which kpisheets cannot update; "
-                "save it as an ordinary Excel Workbook (.xlsx) and try again."
+                f"{source.name} is saved as Strict Open XML, which kpisheets can read but "
+                "not update; save it as an ordinary Excel Workbook (.xlsx) and try again."
             )
-        if not office:
-            raise NotATrackerError("The file is not an Excel workbook: it has no workbook part.")
-        workbook_part = source.actual(resolve("", office[0].target))
-        if workbook_part is None:
+        if book.ns != MAIN_NS:
             raise NotATrackerError(
-                "The file is not an Excel workbook: its workbook part is missing."
+                f"{source.name} was saved by a pre-release version of Excel, which "
+                "kpisheets cannot update; open it in Excel, save it, and try again."
             )
-        self.workbook_part = workbook_part
-        self.workbook = source.text(workbook_part)
-        self.workbook_rels_part = rels_path(workbook_part)
-        self.workbook_rels = (
-            source.text(self.workbook_rels_part) if self.workbook_rels_part in source else ""
-        )
-        self.content_types = source.text("[Content_Types].xml")
-        self.rels = {r.id: r for r in parse_rels(self.workbook_rels)}
-        sheets_el = first(self.workbook, "sheets")
-        if sheets_el is None or sheets_el.inner is None:
-            raise NotATrackerError("The workbook has no sheets.")
-        self.sheets_el = sheets_el
-        self.sheets: list[SheetEntry] = []
-        for el in scan(self.workbook, "sheet", sheets_el.start, sheets_el.end):
-            rid = el.attr("id") or ""
-            rel = self.rels.get(rid)
-            part = (
-                source.actual(resolve(workbook_part, rel.target))
-                if rel and not rel.external
-                else None
+        if book.sheets_el is None:
+            raise NotATrackerError(
+                f"{source.name} has no list of sheets; open it in Excel, save it, and try again."
             )
-            self.sheets.append(
-                SheetEntry(
-                    el.attrs.get("name", ""), int(el.attrs.get("sheetId", "0")), rid, part, el
-                )
-            )
-        self.defined_names = scan(self.workbook, "definedName")
+        self.workbook_part = book.part
+        self.workbook_rels_part = book.rels_member or rels_part(book.part)
+        self.sheets = book.sheets
+        self.rels = book.rels
+        self.defined_names = book.defined_names
+        ct_member = source.actual("[Content_Types].xml")
+        if ct_member is None:
+            raise NotATrackerError(damaged(source.name))
+        self.content_types_member = ct_member
+        self.content_types, self.content_types_encoding = source.document(ct_member)
+        root = self.content_types.root
+        if root.local != "Types" or root.ns not in (CONTENT_TYPES_NS, ""):
+            raise XmlTextError("[Content_Types].xml has no <Types>")
 
     def owned_sheet_indexes(self) -> set[int]:
         """Indexes (in ``<sheets>``) of sheets carrying the kpisheets marker."""
         owned = set()
         for el in self.defined_names:
-            if el.attrs.get("name", "").lower() == OWNER_NAME.lower():
-                local = el.attrs.get("localSheetId")
-                if local is not None and local.isdigit():
+            if (el.get("name") or "").lower() == OWNER_NAME.lower():
+                local = (el.get("localSheetId") or "").strip()
+                if local.isdigit():
                     owned.add(int(local))
         return owned
 
     def relationships_of(self, part: str) -> list[Relationship]:
-        rp = rels_path(part)
-        return parse_rels(self.source.text(rp)) if rp in self.source else []
+        """The relationships whose source is ``part``."""
+        return self.source.relationships_of(part)
 
     def reachable(self, starts: Iterable[str], skip: set[str]) -> set[str]:
         """Parts reachable through relationships from ``starts``, not entering ``skip``."""
@@ -767,39 +284,69 @@ class Package:
                 continue
             seen.add(part)
             for rel in self.relationships_of(part):
-                if rel.external:
-                    continue
-                target = self.source.actual(resolve(part, rel.target))
+                target = self.source.target(part, rel)
                 if target and target not in seen and target not in skip:
                     todo.append(target)
         return seen
 
+    def listed_part_names(self) -> set[str]:
+        """Every part name the package lists, present or not (as part keys): its
+        members, the content types' overrides and the internal targets of every
+        relationships part."""
+        listed = set(self.source.keys)
+        for el in self.content_types.root.children:
+            if el.local == "Override":
+                listed.add(part_key(el.get("PartName") or ""))
+        for key, member in self.source.keys.items():
+            folder, base = posixpath.split(key)
+            if not base.endswith(".rels") or posixpath.basename(folder) != "_rels":
+                continue
+            source_part = posixpath.join(posixpath.dirname(folder), base[: -len(".rels")])
+            try:
+                rels = relationships(self.source.document(member)[0])
+            except (XmlTextError, NotATrackerError):
+                continue  # a broken relationships part elsewhere is copied as it is
+            for rel in rels:
+                if not rel.external:
+                    listed.add(part_key(resolve(source_part, rel.target)))
+        return listed
 
-def part_names_with_overrides(content_types: str) -> dict[str, Element]:
-    """Override elements by lower-case part name (without the leading slash)."""
+
+def overrides_of(content_types: Document) -> dict[str, Element]:
+    """Override elements by part key (see :func:`kpisheets.opc.part_key`)."""
     return {
-        el.attrs.get("PartName", "").lstrip("/").lower(): el
-        for el in scan(content_types, "Override")
+        part_key(el.get("PartName") or ""): el
+        for el in content_types.root.children
+        if el.local == "Override"
     }
 
 
-def defaults_of(content_types: str) -> dict[str, str]:
+def defaults_of(content_types: Document) -> dict[str, str]:
     """Default content types by lower-case file extension (``xml`` → ``application/xml``)."""
     return {
-        el.attrs.get("Extension", "").lower(): el.attrs.get("ContentType", "")
-        for el in scan(content_types, "Default")
+        (el.get("Extension") or "").lower(): el.get("ContentType") or ""
+        for el in content_types.root.children
+        if el.local == "Default"
     }
 
 
 class NameAllocator:
-    """Hands out part names that the package does not use (case-insensitively)."""
+    """Hands out part names that are not taken (compared by part key)."""
 
     def __init__(self, used: Iterable[str]) -> None:
-        self.used = {u.lower() for u in used}
+        self.used = {part_key(u) for u in used}
         self.next: dict[tuple[str, str, str], int] = {}
 
-    def allocate(self, wanted: str) -> str:
-        """``xl/charts/chart7.xml`` → the lowest free ``xl/charts/chartN.xml``."""
+    def take(self, name: str) -> None:
+        """Mark ``name`` as taken."""
+        self.used.add(part_key(name))
+
+    def allocate(self, wanted: str, *, exact: bool = False) -> str:
+        """``xl/charts/chart7.xml`` → the lowest free ``xl/charts/chartN.xml``; with
+        ``exact``, ``wanted`` itself when it is free."""
+        if exact and part_key(wanted) not in self.used:
+            self.take(wanted)
+            return wanted
         folder, name = posixpath.split(wanted)
         m = re.match(r"^(.*?)(\d*)(\.[^.]*)?$", name)
         stem, ext = (m.group(1), m.group(3) or "") if m else (name, "")
@@ -807,8 +354,8 @@ class NameAllocator:
         n = self.next.get(key, 1)
         while True:
             candidate = f"{folder}/{stem}{n}{ext}" if folder else f"{stem}{n}{ext}"
-            if candidate.lower() not in self.used:
-                self.used.add(candidate.lower())
+            if part_key(candidate) not in self.used:
+                self.take(candidate)
                 self.next[key] = n + 1
                 return candidate
             n += 1
@@ -819,44 +366,125 @@ class NameAllocator:
 
 
 @contextlib.contextmanager
-def unreadable_part_is_one_sentence(source: ZipSource) -> Iterator[None]:
+def unreadable_part_is_one_sentence(source: PackageZip) -> Iterator[None]:
     """Turn a missing or malformed part of a damaged package into NotATrackerError."""
     try:
         yield
-    except (KeyError, UnicodeDecodeError, ET.ParseError, ValueError, zipfile.BadZipFile) as exc:
-        name = source.path.name if source.path else "The workbook"
-        raise NotATrackerError(
-            f"{name} has a part kpisheets cannot read ({type(exc).__name__}: {exc}); "
-            "it was not changed. Open and save it in Excel, then try again."
-        ) from exc
+    except XmlTextError as exc:
+        raise NotATrackerError(unreadable_part(source.name, exc)) from exc
+    except (KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise NotATrackerError(damaged(source.name)) from exc
+
+
+def lock_file_beside(path: Path) -> Path | None:
+    """Excel's ``~$`` lock file for ``path`` when there is one — beside the path as
+    given and, for a symbolic link, beside the file it points to."""
+    places = [path]
+    if path.is_symlink():
+        places.append(path.resolve())
+    for place in places:
+        # Excel names its lock file "~$" + the full file name (Word shortens long
+        # names; Excel does not), so only that name is checked.
+        lock = place.parent / ("~$" + place.name)
+        if lock.exists():
+            return lock
+    return None
 
 
 def check_not_open(path: Path) -> None:
-    """Raise :class:`WorkbookOpenError` when Excel's ``~$`` lock file is beside ``path``."""
-    folder, name = path.parent, path.name
-    # Excel names its lock file "~$" + the full file name (Word shortens long names;
-    # Excel does not), so only that name is checked.
-    if (folder / ("~$" + name)).exists():
+    """Raise :class:`WorkbookOpenError` when Excel's ``~$`` lock file is beside ``path``
+    (or beside the file a symbolic link ``path`` points to)."""
+    lock = lock_file_beside(path)
+    if lock is not None:
         raise WorkbookOpenError(
-            f"{name} is open in Excel (its lock file ~${name} is beside it); close it and "
-            "run again, or use the Refresh button inside Excel."
+            f"{path.name} is open in Excel (its lock file {lock.name} is beside it); close "
+            "it and run again, or use the Refresh button inside Excel."
         )
 
 
-def write_atomically(destination: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Call ``write`` on a temporary file beside ``destination``, then move it over
-    ``destination``. On any failure the temporary file is removed and ``destination``
-    is left as it was. A symlinked ``destination`` keeps its link: its target is replaced."""
+TEMPORARY_PREFIX = ".~kpisheets-"
+STALE_AFTER = 3600.0
+"""A temporary file of ours this old (seconds) belongs to a run that is over."""
+
+
+def _host_tag() -> str:
+    return re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:16] or "host"
+
+
+def remove_leftovers(folder: Path) -> None:
+    """Remove the temporary files killed runs of kpisheets left in ``folder``.
+
+    Only regular files named ``.~kpisheets-<pid>@<host>-…`` (ending ``.xlsx``,
+    ``.xlsm`` or ``.tmp``; older versions wrote ``.~kpisheets-….tmp``), owned by this
+    user, are considered: those of a process of this machine that is no longer
+    running, and any older than an hour (no refresh takes that long). A concurrent
+    run's file is never touched, nor is a symbolic link followed.
+    """
+    now = time.time()
+    host = _host_tag()
+    with contextlib.suppress(OSError):
+        entries = list(os.scandir(folder))
+        for entry in entries:
+            name = entry.name
+            if not name.startswith(TEMPORARY_PREFIX) or not name.lower().endswith(
+                (".tmp", ".xlsx", ".xlsm")
+            ):
+                continue
+            with contextlib.suppress(OSError):
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+                st = entry.stat(follow_symlinks=False)
+                if hasattr(os, "getuid") and st.st_uid != os.getuid():
+                    continue
+                m = re.match(r"\.~kpisheets-(\d+)@([A-Za-z0-9]+)-", name)
+                dead = m is not None and m.group(2) == host and not _running(int(m.group(1)))
+                if dead or now - st.st_mtime > STALE_AFTER:
+                    os.unlink(os.path.join(folder, name))
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C on Windows: rely on age
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
+
+
+def write_atomically(
+    destination: Path,
+    write: Callable[[BinaryIO], None],
+    check: Callable[[Path], None] | None = None,
+) -> None:
+    """Call ``write`` on a temporary file beside ``destination``, ``check`` the
+    written file, then move it over ``destination``. On any failure the temporary
+    file is removed and ``destination`` is left as it was. A symlinked
+    ``destination`` keeps its link: its target is replaced. Leftovers of killed
+    earlier runs are removed first (:func:`remove_leftovers`)."""
     if destination.is_symlink():
         destination = destination.resolve()
     folder = destination.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=".~kpisheets-", suffix=".tmp", dir=folder)
+    remove_leftovers(folder)
+    # The destination's suffix, so that readers that go by it (python-calamine in the
+    # self-check) know the format.
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f"{TEMPORARY_PREFIX}{os.getpid()}@{_host_tag()}-",
+        suffix=destination.suffix or ".tmp",
+        dir=folder,
+    )
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fp:
             write(fp)
             fp.flush()
             os.fsync(fp.fileno())
+        if check is not None:
+            check(tmp)
         if destination.exists():
             os.chmod(tmp, destination.stat().st_mode & 0o7777)
         else:
@@ -876,6 +504,7 @@ def splice(
     *,
     generated: bool,
     sheets: Collection[str] | None = None,
+    check: Callable[[Path], None] | None = None,
 ) -> SpliceResult:
     """Copy every sheet of the ``scratch`` package into the workbook at ``source``.
 
@@ -884,7 +513,9 @@ def splice(
     (``init``) the sheets become the user's and must not exist yet. A user sheet with
     the name of a scratch sheet raises :class:`SheetNameTakenError`. ``sheets`` limits
     the copy to those scratch sheets (by name). The result goes to ``destination``
-    (default: ``source``) atomically.
+    (default: ``source``) atomically, after :func:`self_check` (and ``check``, given
+    the written file) passed; otherwise :class:`SelfCheckError` or the check's own
+    error, and nothing changed.
 
     >>> # splice(Path("tracker.xlsx"), render_to_bytes(report), generated=True)
     """
@@ -893,11 +524,19 @@ def splice(
     check_not_open(source)
     if destination.resolve() != source.resolve():
         check_not_open(destination)
-    user = ZipSource(path=source)
+    user = PackageZip(path=source)
     try:
         with unreadable_part_is_one_sentence(user):
-            plan = plan_splice(user, ZipSource(data=scratch), generated=generated, sheets=sheets)
-        write_atomically(destination, lambda fp: plan.write(fp))
+            plan = plan_splice(
+                user, PackageZip(data=scratch, name="scratch"), generated=generated, sheets=sheets
+            )
+
+        def checked(written: Path) -> None:
+            self_check(written, plan, user.name)
+            if check is not None:
+                check(written)
+
+        write_atomically(destination, plan.write, checked)
     finally:
         user.close()
     return plan.result
@@ -907,11 +546,12 @@ def splice(
 class SplicePlan:
     """Everything a splice will write: replaced member texts, new members, removals."""
 
-    user: ZipSource
+    user: PackageZip
     replaced: dict[str, bytes]  # existing member → new content
     added: list[tuple[str, bytes]]  # new member → content, in order
     removed: set[str]
     result: SpliceResult
+    sheet_names: list[str] = field(default_factory=list)  # the sheets written
 
     def write(self, fp: BinaryIO) -> None:
         """Write the spliced package to ``fp``."""
@@ -929,33 +569,103 @@ class SplicePlan:
         sink.close()
 
 
+def self_check(path: Path, plan: SplicePlan, name: str) -> None:
+    """Check a spliced package before it replaces the user's file.
+
+    Every part written or edited is parsed by a namespace-aware XML parser (an
+    undeclared prefix is an error, and so is a prefix ``mc:Ignorable`` names without
+    declaring it), and python-calamine opens the package and reads every sheet that
+    was written. Raises :class:`SelfCheckError` with one sentence.
+    """
+    from python_calamine import CalamineError
+
+    from kpisheets.calamine_guard import ReaderPanic, calamine_calls, open_calamine
+
+    written = [*plan.replaced, *(n for n, _ in plan.added)]
+    try:
+        with zipfile.ZipFile(path) as z:
+            for member in written:
+                data = z.read(member)
+                if member.lower().endswith((".xml", ".rels", ".vml")):
+                    _check_xml(member, data)
+        with calamine_calls():
+            book = open_calamine(path)
+            try:
+                missing = [s for s in plan.sheet_names if s not in book.sheet_names]
+                if missing:
+                    raise ValueError(f"python-calamine does not list the sheet {missing[0]!r}")
+                for sheet in plan.sheet_names:
+                    book.get_sheet_by_name(sheet).to_python()
+            finally:
+                book.close()
+    except (ValueError, ET.ParseError, zipfile.BadZipFile, CalamineError, ReaderPanic) as exc:
+        raise SelfCheckError(
+            f"kpisheets could not write {name} so that it reads back ({exc}); the file "
+            "was not changed. This is a bug: please report it, with the file if you can."
+        ) from exc
+
+
+def _check_xml(member: str, data: bytes) -> None:
+    """Parse a part with expat (namespace-aware: an unbound prefix is an error) and
+    check that every prefix its root's ``mc:Ignorable`` names is declared there."""
+    parser: ET.XMLPullParser = ET.XMLPullParser(events=("start-ns", "start"))
+    declared: set[str] = set()
+    root: ET.Element | None = None
+    try:
+        parser.feed(data)
+        parser.close()
+        events: Iterable[tuple[Any, ...]] = parser.read_events()
+        for event, item in events:
+            if root is not None:
+                break
+            if event == "start-ns" and isinstance(item, tuple):
+                declared.add(str(item[0]))
+            elif event == "start" and isinstance(item, ET.Element):
+                root = item
+    except ET.ParseError as exc:
+        raise ValueError(f"{member} is not well-formed: {exc}") from exc
+    ignorable = root.get(f"{{{MC_NS}}}Ignorable") if root is not None else None
+    for prefix in (ignorable or "").split():
+        if prefix not in declared:
+            raise ValueError(f"{member} marks the undeclared prefix {prefix!r} ignorable")
+
+
 def plan_splice(
-    user: ZipSource,
-    scratch: ZipSource,
+    user: PackageZip,
+    scratch: PackageZip,
     *,
     generated: bool,
     sheets: Collection[str] | None = None,
 ) -> SplicePlan:
-    """Work out the splice of ``scratch``'s sheets into ``user`` without writing."""
+    """Work out the splice of ``scratch``'s sheets into ``user`` without writing.
+
+    The scratch must count dates as the user's workbook does (its serial numbers are
+    copied as they are): a mismatch is a bug of the caller, refused before writing.
+    """
     pkg = Package(user)
     new = Package(scratch)
-    if sheets is not None:
-        wanted = {s.lower() for s in sheets}
-        new.sheets = [s if s.name.lower() in wanted else _skipped(s) for s in new.sheets]
+    if pkg.book.date1904 != new.book.date1904:
+        system = "1904" if pkg.book.date1904 else "1900"
+        raise KpisheetsError(
+            f"kpisheets built its sheets in the wrong date system for {user.name}, which "
+            f"counts dates from {system}; the file was not changed. This is a bug: please "
+            "report it."
+        )
+    wanted = {s.lower() for s in sheets} if sheets is not None else None
+    copied = [
+        s.part is not None and (wanted is None or s.name.lower() in wanted) for s in new.sheets
+    ]
     result = SpliceResult()
     owned = pkg.owned_sheet_indexes() if generated else set()
     by_name = {s.name.lower(): i for i, s in enumerate(pkg.sheets)}
 
     # Which scratch sheet goes where: replace a marked sheet in place, or append.
     targets: list[int | None] = []
-    for sheet in new.sheets:
-        if sheet.part is None:
-            targets.append(None)
-            continue
-        index = by_name.get(sheet.name.lower())
+    for sheet, copy in zip(new.sheets, copied, strict=True):
+        index = by_name.get(sheet.name.lower()) if copy else None
         if index is None:
             targets.append(None)
-        elif index in owned:
+        elif index in owned and pkg.sheets[index].part is not None:
             targets.append(index)
         else:
             raise SheetNameTakenError(
@@ -965,106 +675,114 @@ def plan_splice(
             )
 
     replaced_indexes = [t for t in targets if t is not None]
-    replaced_parts = {pkg.sheets[i].part for i in replaced_indexes if pkg.sheets[i].part}
+    replaced_parts = {p for i in replaced_indexes if (p := pkg.sheets[i].part)}
     # Parts only the replaced sheets use (drawings, charts, tables, comments…) go.
-    kept = pkg.reachable(
-        [resolve("", r.target) for r in parse_rels(user.text("_rels/.rels")) if not r.external]
-        + [
-            p
-            for r in pkg.rels.values()
-            if not r.external and (p := user.actual(resolve(pkg.workbook_part, r.target)))
-        ],
-        skip={p for p in replaced_parts if p},
-    )
-    old = pkg.reachable([p for p in replaced_parts if p], skip=set())
+    roots = [t for r in user.relationships_of("") if (t := user.target("", r))]
+    roots += [t for r in pkg.rels.values() if (t := user.target(pkg.workbook_part, r))]
+    kept = pkg.reachable(roots + [pkg.workbook_part], skip=replaced_parts)
+    old = pkg.reachable(replaced_parts, skip=set())
     removed: set[str] = set()
     for part in old - kept:
         if part not in replaced_parts:
             removed.add(part)
-        part_rels = user.actual(rels_path(part))
+        part_rels = user.actual(rels_part(part))
         if part_rels:
             removed.add(part_rels)
 
     # calcChain: drop it only when it lists cells of a replaced sheet.
-    calc_rel = next((r for r in pkg.rels.values() if r.type == CALC_CHAIN_REL), None)
-    calc_part = user.actual(resolve(pkg.workbook_part, calc_rel.target)) if calc_rel else None
+    calc_rel = next(iter(pkg.book.related("calcChain")), None)
+    calc_part = user.target(pkg.workbook_part, calc_rel) if calc_rel else None
     replaced_ids = {pkg.sheets[i].sheet_id for i in replaced_indexes}
-    if calc_part and replaced_ids and _calc_chain_mentions(user.text(calc_part), replaced_ids):
+    if calc_part and replaced_ids and _calc_chain_mentions(user.read(calc_part), replaced_ids):
         removed.add(calc_part)
         result.dropped_calc_chain = True
 
-    allocator = NameAllocator(n for n in user.by_name if n not in removed)
+    listed = pkg.listed_part_names()
+    allocator = NameAllocator(n for n in listed if user.actual(n) not in removed)
     for p in replaced_parts:
-        if p:
-            allocator.used.add(p.lower())
-            allocator.used.add(rels_path(p).lower())
+        allocator.take(p)
+        allocator.take(rels_part(p))
+    workbook_folder = posixpath.dirname(pkg.workbook_part.replace("\\", "/"))
 
-    # Styles.
-    styles_rel = next((r for r in pkg.rels.values() if r.type == STYLES_REL), None)
-    styles_part = user.actual(resolve(pkg.workbook_part, styles_rel.target)) if styles_rel else None
     replaced_members: dict[str, bytes] = {}
     added_members: list[tuple[str, bytes]] = []
     new_overrides: list[tuple[str, str]] = []
     new_defaults: dict[str, str] = {}
-    new_workbook_rels: list[str] = []
-    next_rel_id = fresh_rel_id(pkg.rels)
-    new_styles_rel: tuple[str, str] | None = None
-    if styles_part is not None:
-        user_styles = StyleSheet(user.text(styles_part))
-    else:
-        # A workbook without styles (rare generators): start from an empty stylesheet.
-        user_styles = StyleSheet(f'<styleSheet xmlns="{MAIN_NS}"></styleSheet>')
-    scratch_styles_rel = next((r for r in new.rels.values() if r.type == STYLES_REL), None)
-    scratch_styles = (
-        scratch.text(resolve(new.workbook_part, scratch_styles_rel.target))
-        if scratch_styles_rel
-        else f'<styleSheet xmlns="{MAIN_NS}"/>'
+    new_workbook_rels: list[tuple[str, str, str]] = []  # id, type, target
+    all_rel_ids = [r.id for r in pkg.rels.values()]
+    next_rel_id = fresh_rel_id(all_rel_ids)
+
+    # Styles: the workbook's one styles part, created when there is none.
+    styles_rel = next(iter(pkg.book.related("styles")), None)
+    styles_part = user.target(pkg.workbook_part, styles_rel) if styles_rel else None
+    scratch_styles_rel = next(iter(new.book.related("styles")), None)
+    scratch_styles_part = (
+        scratch.target(new.workbook_part, scratch_styles_rel) if scratch_styles_rel else None
     )
+    scratch_styles = (
+        scratch.document(scratch_styles_part)[0]
+        if scratch_styles_part
+        else Document(f'<styleSheet xmlns="{MAIN_NS}"/>')
+    )
+    if styles_part is not None:
+        user_styles = StyleSheet(*user.document(styles_part))
+    else:
+        # No styles part (or a relationship to a missing one): start from XlsxWriter's
+        # complete stylesheet, so every index the new sheets use exists.
+        user_styles = StyleSheet(scratch_styles, Encoding())
     style_map = merge_styles(user_styles, scratch_styles)
     if styles_part is None:
-        styles_part = allocator.allocate(
-            posixpath.join(posixpath.dirname(pkg.workbook_part), "styles.xml")
-        )
-        added_members.append((styles_part, user_styles.render().encode("utf-8")))
-        new_overrides.append((styles_part, STYLES_CT))
-        new_styles_rel = (next_rel_id(), relative(pkg.workbook_part, styles_part))
+        if styles_rel is not None and not styles_rel.external:
+            # Repair the dangling relationship once: its target gets the part.
+            styles_member = resolve(pkg.workbook_part, styles_rel.target)
+            allocator.take(styles_member)
+        else:
+            styles_member = allocator.allocate(
+                posixpath.join(workbook_folder, "styles.xml"), exact=True
+            )
+            new_workbook_rels.append(
+                (next_rel_id(), STYLES_REL, relative(pkg.workbook_part, styles_member))
+            )
+        added_members.append((styles_member, user_styles.render()))
+        new_overrides.append((styles_member, STYLES_CONTENT_TYPE))
     elif user_styles.changed():
-        replaced_members[styles_part] = user_styles.render().encode("utf-8")
+        replaced_members[styles_part] = user_styles.render()
 
     # Shared strings of the scratch.
-    sst_rel = next((r for r in new.rels.values() if r.type.endswith("/sharedStrings")), None)
-    strings = (
-        shared_strings(scratch.text(resolve(new.workbook_part, sst_rel.target))) if sst_rel else []
-    )
+    sst_rel = next(iter(new.book.related("sharedStrings")), None)
+    sst_part = scratch.target(new.workbook_part, sst_rel) if sst_rel else None
+    strings = shared_strings(scratch.document(sst_part)[0]) if sst_part else []
 
     # Table names and ids must stay unique across the workbook.
     table_ids: set[int] = set()
     taken_names = {
-        el.attrs.get("name", "").lower()
-        for el in pkg.defined_names
-        if "localSheetId" not in el.attrs
+        (el.get("name") or "").lower() for el in pkg.defined_names if el.get("localSheetId") is None
     }
-    kept_parts = [n for n in user.by_name if n not in removed]
-    for name in kept_parts:
-        if name.lower().startswith("xl/tables/") and name.lower().endswith(".xml"):
-            head = user.text(name)[:2000]
-            m = re.search(r'<(?:[\w.-]+:)?table\b[^>]*?\sid="(\d+)"', head)
-            if m:
-                table_ids.add(int(m.group(1)))
-            for attr in ("name", "displayName"):
-                mm = re.search(rf'\s{attr}="([^"]*)"', head)
-                if mm:
-                    taken_names.add(html.unescape(mm.group(1)).lower())
-    # Legacy VML drawings (comments, form controls) number their shapes in blocks of
-    # 1024 per drawing ("idmap"); a copied drawing takes blocks nobody uses.
     vml_blocks: set[int] = set()
-    for name in kept_parts:
-        if name.lower().endswith(".vml"):
-            for idmap in re.finditer(rb'idmap\b[^>]*?\sdata="([^"]*)"', user.read(name)):
-                vml_blocks |= {int(b) for b in idmap.group(1).split(b",") if b.strip().isdigit()}
+    for part in kept:
+        for rel in pkg.relationships_of(part):
+            member = user.target(part, rel)
+            if member is None or member in removed:
+                continue
+            if type_is(rel.type, "table"):
+                root = user.document(member)[0].root
+                table_id = (root.get("id") or "").strip()
+                if table_id.isdigit():
+                    table_ids.add(int(table_id))
+                for attr in ("name", "displayName"):
+                    if (value := root.get(attr)) is not None:
+                        taken_names.add(value.lower())
+            elif type_is(rel.type, "vmlDrawing"):
+                # Legacy VML drawings (comments, form controls) number their shapes in
+                # blocks of 1024 per drawing ("idmap"); a copied drawing takes blocks
+                # nobody uses. (Excel's VML is not well-formed XML: read as bytes.)
+                for idmap in re.finditer(rb'idmap\b[^>]*?\sdata="([^"]*)"', user.read(member)):
+                    vml_blocks |= {
+                        int(b) for b in idmap.group(1).split(b",") if b.strip().isdigit()
+                    }
 
-    scratch_ct = scratch.text("[Content_Types].xml")
-    scratch_overrides = part_names_with_overrides(scratch_ct)
+    scratch_ct = new.content_types
+    scratch_overrides = overrides_of(scratch_ct)
     scratch_defaults = defaults_of(scratch_ct)
     user_defaults = defaults_of(pkg.content_types)
 
@@ -1075,15 +793,14 @@ def plan_splice(
         if lower.startswith("xl/worksheets/") and lower.endswith(".xml"):
             data = rewrite_sheet(data.decode("utf-8"), style_map, strings).encode("utf-8")
         elif lower.startswith("xl/tables/") and lower.endswith(".xml"):
-            data = _rewrite_table(data.decode("utf-8"), style_map, table_ids, taken_names).encode(
-                "utf-8"
-            )
+            text = _rewrite_table(data.decode("utf-8"), style_map, table_ids, taken_names)
+            data = text.encode("utf-8")
         elif lower.endswith(".vml"):
             data = _renumber_vml(data.decode("utf-8"), vml_blocks).encode("utf-8")
-        rels = new.relationships_of(src_part)
+        rels = scratch.relationships_of(src_part)
         if rels:
-            rels_text = scratch.text(rels_path(src_part))
-            edits = TextEdits(rels_text)
+            rels_doc = scratch.document(rels_part(src_part))[0]
+            edits = TextEdits(rels_doc.text)
             for rel in rels:
                 if rel.external:
                     continue
@@ -1091,26 +808,27 @@ def plan_splice(
                 child_dest = allocator.allocate(child)
                 copy_part(child, child_dest)
                 el = rel.element
-                tag = rels_text[el.start : el.end]
-                new_target = esc_attr(relative(dest_part, child_dest))
-                tag = re.sub(
-                    r'(\sTarget=")[^"]*(")',
-                    lambda m, t=new_target: m[1] + t + m[2],  # type: ignore[misc]
-                    tag,
-                    count=1,
-                )
-                edits.replace(el.start, el.end, tag)
-            rels_member = rels_path(dest_part)
-            added_or_replace(rels_member, edits.apply().encode("utf-8"))
+                tag = rels_doc.text[el.start : el.start_tag_end]
+                new_target = escape_attr(relative(dest_part, child_dest))
+                head, _, rest = tag.partition(' Target="')
+                tag = head + ' Target="' + new_target + rest[rest.index('"') :]
+                edits.replace(el.start, el.start_tag_end, tag)
+            added_or_replace(rels_part(dest_part), edits.apply().encode("utf-8"))
+            covered_by_default(rels_part(dest_part))
         added_or_replace(dest_part, data)
-        override = scratch_overrides.get(src_part.lower())
+        override = scratch_overrides.get(part_key(src_part))
         if override is not None:
-            new_overrides.append((dest_part, override.attrs.get("ContentType", "")))
+            new_overrides.append((dest_part, override.get("ContentType") or ""))
         else:
-            ext = posixpath.splitext(dest_part)[1].lstrip(".").lower()
-            if ext not in user_defaults and ext in scratch_defaults:
-                new_defaults[ext] = scratch_defaults[ext]
-                user_defaults[ext] = scratch_defaults[ext]
+            covered_by_default(dest_part)
+
+    def covered_by_default(member: str) -> None:
+        """Make sure the content types give ``member`` one through its extension (a
+        producer that lists every part by name may have no defaults at all)."""
+        ext = posixpath.splitext(member)[1].lstrip(".").lower()
+        if ext not in user_defaults and ext in scratch_defaults:
+            new_defaults[ext] = scratch_defaults[ext]
+            user_defaults[ext] = scratch_defaults[ext]
 
     def added_or_replace(member: str, data: bytes) -> None:
         real = user.actual(member)
@@ -1123,240 +841,208 @@ def plan_splice(
 
     # Copy every scratch sheet.
     final_index: dict[int, int] = {}
-    sheet_tags: list[str] = []
+    sheet_tags: list[tuple[SheetRef, int, str]] = []  # scratch sheet, sheetId, rel id
     next_sheet_id = max((s.sheet_id for s in pkg.sheets), default=0) + 1
-    r_prefix = _r_prefix(pkg.workbook, pkg.sheets_el)
-    sheet_prefix = pkg.sheets[0].element.prefix if pkg.sheets else ""
     append_at = len(pkg.sheets)
-    for i, sheet in enumerate(new.sheets):
-        if sheet.part is None:
+    plan_names: list[str] = []
+    for i, (sheet, copy) in enumerate(zip(new.sheets, copied, strict=True)):
+        if not copy:
             continue
+        assert sheet.part is not None
         target = targets[i]
+        plan_names.append(sheet.name)
         if target is not None:
             dest = pkg.sheets[target].part
             assert dest is not None
             final_index[i] = target
             # The old sheet's rels go; copy_part writes new ones when there are any.
-            old_rels = user.actual(rels_path(dest))
+            old_rels = user.actual(rels_part(dest))
             if old_rels:
                 removed.add(old_rels)
             copy_part(sheet.part, dest)
             result.replaced.append(pkg.sheets[target].name)
         else:
-            dest = allocator.allocate(
-                posixpath.join(posixpath.dirname(pkg.workbook_part), "worksheets/sheet.xml")
-            )
+            dest = allocator.allocate(posixpath.join(workbook_folder, "worksheets/sheet.xml"))
             copy_part(sheet.part, dest)
             rid = next_rel_id()
-            new_workbook_rels.append(
-                f'<Relationship Id="{rid}" Type="{WORKSHEET_REL}" '
-                f'Target="{esc_attr(relative(pkg.workbook_part, dest))}"/>'
-            )
-            state = sheet.element.attrs.get("state")
-            sheet_tags.append(
-                f'<{sheet_prefix}sheet name="{esc_attr(sheet.name)}" sheetId="{next_sheet_id}"'
-                + (f' state="{esc_attr(state)}"' if state else "")
-                + f' {r_prefix}id="{rid}"/>'
-            )
+            new_workbook_rels.append((rid, WORKSHEET_REL, relative(pkg.workbook_part, dest)))
+            sheet_tags.append((sheet, next_sheet_id, rid))
             next_sheet_id += 1
             final_index[i] = append_at
             append_at += 1
             result.added.append(sheet.name)
 
-    # workbook.xml: new sheets, defined names.
-    wb_edits = TextEdits(pkg.workbook)
+    workbook = _edit_workbook(
+        pkg, new, final_index, replaced_indexes, sheet_tags, taken_names, generated
+    )
+    if workbook != user.read(pkg.workbook_part):
+        replaced_members[pkg.workbook_part] = workbook
+
+    # The workbook's relationships.
+    rels_doc = pkg.book.rels_doc or Document(EMPTY_RELS)
+    rels_edits = TextEdits(rels_doc.text)
+    rels_root = rels_doc.root
+    if new_workbook_rels:
+        rels_edits.append_child(
+            rels_doc,
+            rels_root,
+            "".join(
+                markup(
+                    rels_root,
+                    rels_root.ns,
+                    "Relationship",
+                    [("", "Id", rid), ("", "Type", rel_type), ("", "Target", target)],
+                )
+                for rid, rel_type, target in new_workbook_rels
+            ),
+        )
+    if calc_rel is not None and calc_part in removed:
+        rels_edits.replace(calc_rel.element.start, calc_rel.element.end, "")
+    if pkg.book.rels_member is None:
+        added_members.append((pkg.workbook_rels_part, rels_edits.apply().encode("utf-8")))
+    elif rels_edits.edits:
+        replaced_members[pkg.book.rels_member] = pkg.book.rels_encoding.encode(rels_edits.apply())
+
+    # [Content_Types].xml
+    ct_doc = pkg.content_types
+    ct_root = ct_doc.root
+    ct_edits = TextEdits(ct_doc.text)
+    overrides = overrides_of(ct_doc)
+    for part in removed:
+        override_el = overrides.get(part_key(part))
+        if override_el is not None:
+            ct_edits.replace(override_el.start, override_el.end, "")
+    additions = []
+    if pkg.book.rels_member is None and "rels" not in user_defaults:
+        new_defaults["rels"] = RELS_CONTENT_TYPE
+    for ext, ctype in new_defaults.items():
+        attrs = [("", "Extension", ext), ("", "ContentType", ctype)]
+        additions.append(markup(ct_root, ct_root.ns, "Default", attrs))
+    for part, ctype in new_overrides:
+        existing = overrides.get(part_key(part))
+        if existing is not None:
+            if existing.get("ContentType") == ctype:
+                continue
+            ct_edits.replace(existing.start, existing.end, "")
+        attrs = [("", "PartName", "/" + part), ("", "ContentType", ctype)]
+        additions.append(markup(ct_root, ct_root.ns, "Override", attrs))
+    if additions:
+        ct_edits.append_child(ct_doc, ct_root, "".join(additions))
+    if ct_edits.edits:
+        replaced_members[pkg.content_types_member] = pkg.content_types_encoding.encode(
+            ct_edits.apply()
+        )
+    return SplicePlan(user, replaced_members, added_members, removed, result, plan_names)
+
+
+def _edit_workbook(
+    pkg: Package,
+    new: Package,
+    final_index: dict[int, int],
+    replaced_indexes: list[int],
+    sheet_tags: list[tuple[SheetRef, int, str]],
+    taken_names: set[str],
+    generated: bool,
+) -> bytes:
+    """workbook.xml with the new sheets and defined names (bound by namespace)."""
+    book = pkg.book
+    doc = book.doc
+    ns = book.ns
+    edits = TextEdits(doc.text)
+    sheets_el = book.sheets_el
+    assert sheets_el is not None
     if sheet_tags:
-        close = pkg.workbook.rindex("</", pkg.sheets_el.start, pkg.sheets_el.end)
-        wb_edits.insert(close, "".join(sheet_tags))
+        tags = []
+        for sheet, sheet_id, rid in sheet_tags:
+            attrs = [("", "name", sheet.name), ("", "sheetId", str(sheet_id))]
+            state = sheet.element.get("state")
+            if state:
+                attrs.append(("", "state", state))
+            attrs.append((book.rels_ns, "id", rid))
+            tags.append(markup(sheets_el, ns, "sheet", attrs))
+        edits.append_child(doc, sheets_el, "".join(tags))
+
     names_to_add: list[tuple[str, str | None, str, bool]] = []  # name, local, value, hidden
     for el in new.defined_names:
-        local = el.attrs.get("localSheetId")
-        value = html.unescape(el.inner or "")
-        hidden = el.attrs.get("hidden") in ("1", "true")
+        local = (el.get("localSheetId") or "").strip() or None
+        value = new.book.doc.inner_text(el)
+        hidden = el.get("hidden") in ("1", "true")
+        name = el.get("name") or ""
         if local is not None:
-            if int(local) not in final_index:
+            if not local.isdigit() or int(local) not in final_index:
                 continue  # a name of a scratch sheet that was not copied
-            names_to_add.append(
-                (el.attrs.get("name", ""), str(final_index[int(local)]), value, hidden)
-            )
-        elif el.attrs.get("name", "").lower() not in taken_names:
-            names_to_add.append((el.attrs.get("name", ""), None, value, hidden))
+            names_to_add.append((name, str(final_index[int(local)]), value, hidden))
+        elif name.lower() not in taken_names:
+            names_to_add.append((name, None, value, hidden))
     if generated:
         for i in final_index:
             names_to_add.append((OWNER_NAME, str(final_index[i]), OWNER_VALUE, True))
-    dn_prefix = pkg.defined_names[0].prefix if pkg.defined_names else sheet_prefix
+
+    names_el = book.defined_names_el
+    parent = names_el if names_el is not None else doc.root
     replaced_local = {str(i) for i in replaced_indexes}
     existing = {
-        (el.attrs.get("name", "").lower(), el.attrs.get("localSheetId")): el
+        ((el.get("name") or "").lower(), (el.get("localSheetId") or "").strip() or None): el
         for el in pkg.defined_names
     }
     fresh: list[str] = []
     used_existing: set[tuple[str, str | None]] = set()
     for name, local, value, hidden in names_to_add:
-        tag = (
-            f'<{dn_prefix}definedName name="{esc_attr(name)}"'
-            + (f' localSheetId="{local}"' if local is not None else "")
-            + (' hidden="1"' if hidden else "")
-            + f">{esc_text(value)}</{dn_prefix}definedName>"
-        )
+        attrs = [("", "name", name)]
+        if local is not None:
+            attrs.append(("", "localSheetId", local))
+        if hidden:
+            attrs.append(("", "hidden", "1"))
         key = (name.lower(), local)
         if local in replaced_local and key in existing:
             el = existing[key]
             used_existing.add(key)
-            if pkg.workbook[el.start : el.end] != tag:
-                wb_edits.replace(el.start, el.end, tag)
+            same = el.get("name") == name and doc.inner_text(el) == value
+            same = same and (el.get("hidden") in ("1", "true")) == hidden
+            if not same:
+                tag = markup(el.parent or parent, ns, "definedName", attrs, escape_text(value))
+                edits.replace(el.start, el.end, tag)
         else:
-            fresh.append(tag)
+            fresh.append(markup(parent, ns, "definedName", attrs, escape_text(value)))
     # Names kpisheets wrote on a replaced sheet that the new version no longer has.
     ours = {"_xlnm.print_area", "_xlnm.print_titles", "_xlnm._filterdatabase", OWNER_NAME.lower()}
     for key, el in existing.items():
         if key[1] in replaced_local and key not in used_existing and key[0] in ours:
-            wb_edits.replace(el.start, el.end, "")
+            edits.replace(el.start, el.end, "")
     if fresh:
-        dn = first(pkg.workbook, "definedNames")
-        if dn is not None and dn.inner is not None:
-            wb_edits.insert(pkg.workbook.rindex("</", dn.start, dn.end), "".join(fresh))
-        elif dn is not None:
-            wb_edits.replace(
-                dn.start,
-                dn.end,
-                f"<{dn.prefix}definedNames>{''.join(fresh)}</{dn.prefix}definedNames>",
-            )
+        if names_el is not None:
+            edits.append_child(doc, names_el, "".join(fresh))
         else:
-            wb_edits.insert(
-                _after_last(pkg.workbook, BEFORE_DEFINED_NAMES),
-                f"<{sheet_prefix}definedNames>{''.join(fresh)}</{sheet_prefix}definedNames>",
-            )
-    new_workbook = wb_edits.apply()
-    if new_workbook != pkg.workbook:
-        replaced_members[pkg.workbook_part] = new_workbook.encode("utf-8")
-
-    # workbook.xml.rels
-    rels_edits = TextEdits(pkg.workbook_rels)
-    if new_styles_rel:
-        new_workbook_rels.append(
-            f'<Relationship Id="{new_styles_rel[0]}" Type="{STYLES_REL}" '
-            f'Target="{esc_attr(new_styles_rel[1])}"/>'
-        )
-    if new_workbook_rels:
-        rels_edits.insert(pkg.workbook_rels.rindex("</"), "".join(new_workbook_rels))
-    if calc_rel is not None and calc_part in removed:
-        rels_edits.replace(calc_rel.element.start, calc_rel.element.end, "")
-    new_rels = rels_edits.apply()
-    if new_rels != pkg.workbook_rels:
-        replaced_members[pkg.workbook_rels_part] = new_rels.encode("utf-8")
-
-    # [Content_Types].xml
-    ct_edits = TextEdits(pkg.content_types)
-    overrides = part_names_with_overrides(pkg.content_types)
-    types_el = first(pkg.content_types, "Types")
-    ct_prefix = types_el.prefix if types_el else ""
-    for part in removed:
-        override_el = overrides.get(part.lower())
-        if override_el is not None:
-            ct_edits.replace(override_el.start, override_el.end, "")
-    additions = []
-    for ext, ctype in new_defaults.items():
-        additions.append(
-            f'<{ct_prefix}Default Extension="{esc_attr(ext)}" ContentType="{esc_attr(ctype)}"/>'
-        )
-    for part, ctype in new_overrides:
-        existing_override = overrides.get(part.lower())
-        if existing_override is not None:
-            if existing_override.attrs.get("ContentType") == ctype:
-                continue
-            ct_edits.replace(existing_override.start, existing_override.end, "")
-        additions.append(
-            f'<{ct_prefix}Override PartName="/{esc_attr(part)}" ContentType="{esc_attr(ctype)}"/>'
-        )
-    if additions:
-        ct_edits.insert(pkg.content_types.rindex("</"), "".join(additions))
-    new_ct = ct_edits.apply()
-    if new_ct != pkg.content_types:
-        replaced_members["[Content_Types].xml"] = new_ct.encode("utf-8")
-
-    return SplicePlan(user, replaced_members, added_members, removed, result)
+            after = [c for c in doc.root.children if c.ns == ns and c.local in BEFORE_DEFINED_NAMES]
+            block = markup(doc.root, ns, "definedNames", inner="".join(fresh))
+            edits.insert(max(c.end for c in after), block)
+    return book.encoding.encode(edits.apply())
 
 
-def _skipped(sheet: SheetEntry) -> SheetEntry:
-    """A scratch sheet left out of the copy (it keeps its index for localSheetId)."""
-    return SheetEntry(sheet.name, sheet.sheet_id, sheet.rel_id, None, sheet.element)
-
-
-def _r_prefix(workbook: str, sheets_el: Element) -> str:
-    """The prefix bound to the relationships namespace in workbook.xml (``r:``)."""
-    m = re.search(r'xmlns:([\w.-]+)="' + re.escape(REL_NS) + '"', workbook)
-    if m:
-        return m.group(1) + ":"
-    raise NotATrackerError("The workbook's sheet list cannot be read (no relationships prefix).")
-
-
-def _after_last(text: str, locals_: Iterable[str]) -> int:
-    """The index just after the last closing of any of the named elements."""
-    best = -1
-    for local in locals_:
-        for el in scan(text, local):
-            best = max(best, el.end)
-    if best < 0:
-        raise NotATrackerError("The workbook's sheet list cannot be read.")
-    return best
-
-
-def _calc_chain_mentions(text: str, sheet_ids: set[int]) -> bool:
+def _calc_chain_mentions(data: bytes, sheet_ids: set[int]) -> bool:
+    """Whether a calcChain part lists a cell of one of the sheets (``i`` carries over
+    from the previous cell when omitted)."""
     current = None
-    for m in re.finditer(r"<(?:[\w.-]+:)?c\b([^>]*)>", text):
-        i = re.search(r'\si="(\d+)"', m.group(1))
-        if i:
-            current = int(i.group(1))
-        if current in sheet_ids:
-            return True
+    for _event, el in ET.iterparse(_bytes_stream(data), events=("start",)):
+        if el.tag.rsplit("}", 1)[-1] == "c":
+            i = (el.get("i") or "").strip()
+            if i.isdigit():
+                current = int(i)
+            if current in sheet_ids:
+                return True
     return False
 
 
-def _rewrite_table(xml: str, styles: StyleMap, table_ids: set[int], taken_names: set[str]) -> str:
-    """Give a copied table a workbook-unique id and name; remap its dxf ids."""
-    new_id = max(table_ids | {0}) + 1
-    table_ids.add(new_id)
-    head = re.search(r"<(?:[\w.-]+:)?table\b" + _ATTRS + ">", xml)
-    assert head is not None
-    tag = head.group(0)
-    tag = re.sub(r'(\sid=")\d+(")', rf"\g<1>{new_id}\g<2>", tag, count=1)
-    m = re.search(r'\sdisplayName="([^"]*)"', tag)
-    if m:
-        name = html.unescape(m.group(1))
-        unique = name
-        n = 2
-        while unique.lower() in taken_names:
-            unique = f"{name}_{n}"
-            n += 1
-        taken_names.add(unique.lower())
-        tag = re.sub(
-            r'(\s(?:name|displayName)=")[^"]*(")', lambda mm: mm[1] + esc_attr(unique) + mm[2], tag
-        )
-    xml = xml[: head.start()] + tag + xml[head.end() :]
-    return _DXF_ID.sub(lambda mm: f"{mm[1]}{styles.dxf.get(int(mm[2]), int(mm[2]))}{mm[3]}", xml)
+def _bytes_stream(data: bytes) -> BinaryIO:
+    import io
 
-
-def _renumber_vml(xml: str, used_blocks: set[int]) -> str:
-    """Move a copied VML drawing's shape ids to a block of 1024 no other drawing uses."""
-    m = re.search(r'(idmap\b[^>]*?\sdata=")(\d+)(")', xml)
-    if m is None:
-        return xml
-    old = int(m.group(2))
-    new = max(used_blocks | {0}) + 1
-    used_blocks.add(new)
-    xml = xml[: m.start(2)] + str(new) + xml[m.end(2) :]
-    shift = (new - old) * 1024
-    return re.sub(r"_x0000_s(\d+)", lambda mm: f"_x0000_s{int(mm[1]) + shift}", xml)
+    return io.BytesIO(data)
 
 
 def owned_sheets(path: Path) -> list[str]:
     """The names of the sheets in ``path`` that kpisheets generated (carry the marker)."""
-    source = ZipSource(path=Path(path))
-    try:
+    with PackageZip(path=Path(path)) as source:
         pkg = Package(source)
         return [
             pkg.sheets[i].name for i in sorted(pkg.owned_sheet_indexes()) if i < len(pkg.sheets)
         ]
-    finally:
-        source.close()
