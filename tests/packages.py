@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import struct
+import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+PKG_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
@@ -192,3 +194,42 @@ def to_strict(path: Path) -> Path:
         return name, text.encode("utf-8")
 
     return rewrite(path, edit)
+
+
+def edited_parts(path: Path) -> set[str]:
+    """The members a splice may edit: [Content_Types].xml, the workbook part (found
+    through the package relationships), its relationships part and its styles part."""
+    with zipfile.ZipFile(path) as z:
+        names = {n.replace("\\", "/").lstrip("/").lower(): n for n in z.namelist()}
+
+        def rels_of(part: str) -> list[ET.Element]:
+            folder, base = part.rsplit("/", 1) if "/" in part else ("", part)
+            rels = f"{folder}/_rels/{base}.rels".lstrip("/")
+            return list(ET.fromstring(z.read(names[rels.lower()])).iter(PKG_RELS))
+
+        def target(source: str, rel: ET.Element) -> str:
+            t = rel.get("Target", "").replace("\\", "/")
+            if t.startswith("/"):
+                return t.lstrip("/")
+            base = PurePosixPath(source).parent
+            parts: list[str] = []
+            for piece in (base / t).parts:
+                if piece == "..":
+                    parts.pop()
+                elif piece != ".":
+                    parts.append(piece)
+            return "/".join(parts)
+
+        office = next(r for r in rels_of("") if r.get("Type", "").endswith("/officeDocument"))
+        workbook = target("", office)
+        edited = {names["[content_types].xml"], names[workbook.lower()]}
+        folder, base = workbook.rsplit("/", 1) if "/" in workbook else ("", workbook)
+        rels_name = f"{folder}/_rels/{base}.rels".lstrip("/").lower()
+        if rels_name in names:
+            edited.add(names[rels_name])
+            for rel in rels_of(workbook):
+                if rel.get("Type", "").endswith("/styles"):
+                    styles = target(workbook, rel).lower()
+                    if styles in names:
+                        edited.add(names[styles])
+        return edited
