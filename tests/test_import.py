@@ -296,16 +296,13 @@ def test_sql_source_in_the_scenario(
 
 def _part(path: Path, sheet: str) -> bytes:
     """The XML part of ``sheet`` (the workbook here is written by XlsxWriter: sheetN.xml)."""
-    from kpisheets.write.package import Package, ZipSource
+    from kpisheets.opc import PackageZip
+    from kpisheets.write.package import Package
 
-    source = ZipSource(path=path)
-    try:
-        pkg = Package(source)
-        entry = next(s for s in pkg.sheets if s.name == sheet)
+    with PackageZip(path=path) as source:
+        entry = next(s for s in Package(source).sheets if s.name == sheet)
         assert entry.part is not None
         return source.read(entry.part)
-    finally:
-        source.close()
 
 
 def _sheet_text(path: Path, sheet: str) -> str:
