@@ -7,7 +7,9 @@ from pathlib import Path
 
 from pptx import Presentation
 from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.dml import MSO_LINE_DASH_STYLE
 
+from kpisheets.charts import charted_points, short_labels
 from kpisheets.export import export_result
 from kpisheets.export.meeting import attention, by_category, done_this_period, kpi_row
 from kpisheets.export.pptx import ATTENTION_PER_SLIDE, CHARTS_PER_SLIDE, ROWS_PER_SLIDE
@@ -52,20 +54,28 @@ def test_title_summary_and_one_chart_slide_per_category(tmp_path: Path) -> None:
         charts = [s.chart for s in slide.shapes if s.has_chart]
         assert len(charts) == len(kpis)
         for chart, k in zip(charts, kpis, strict=True):
-            want = (
-                XL_CHART_TYPE.COLUMN_CLUSTERED
-                if k.aggregation.is_paced
-                else XL_CHART_TYPE.LINE_MARKERS
-            )
-            assert chart.chart_type == want
-            actual, target = chart.plots[0].series
+            points = charted_points(k)
+            # One style per kind of KPI: columns of actual for totals, a line for
+            # levels; the target a dashed line in both (a line chart on the same axes).
+            if k.aggregation.is_paced:
+                assert chart.chart_type == XL_CHART_TYPE.COLUMN_CLUSTERED
+                (actual,), (target,) = chart.plots[0].series, chart.plots[1].series
+                assert chart.plots[1].__class__.__name__ == "LinePlot"
+            else:
+                assert chart.chart_type == XL_CHART_TYPE.LINE_MARKERS
+                actual, target = chart.plots[0].series
+            assert target.format.line.dash_style == MSO_LINE_DASH_STYLE.DASH
             assert actual.name == "Actual" and target.name == "Target"
-            assert list(chart.plots[0].categories) == [h.label for h in k.history]
+            assert list(chart.plots[0].categories) == short_labels(k, points)
             got = [
                 None if v is None or (isinstance(v, float) and math.isnan(v)) else v
                 for v in actual.values
             ]
-            assert got == [h.value for h in k.history]
+            assert got == [h.value for h in points]
+    notes = [s.notes_slide.notes_text_frame.text for s in slides]
+    assert all(notes)  # every slide has speaker notes
+    sales = result.kpis[0]
+    assert f"{sales.name}: {kpi_row(sales).actual}" in notes[1]
 
 
 def test_many_kpis_split_over_slides(tmp_path: Path) -> None:
@@ -130,3 +140,54 @@ def test_attention_and_funnel_slides(tmp_path: Path) -> None:
     assert spacer.format.fill.type is not None  # a background (no) fill, not automatic
     assert [v for v in neck.values if v is not None and not math.isnan(v)] == [27.0]
     assert chart.category_axis.reverse_order
+
+
+def test_since_slide_and_notes_in_sentences(tmp_path: Path) -> None:
+    import kpisheets
+    from kpisheets.refresh import refresh_workbook
+    from tests.builders import write_workbook
+    from tests.test_reviews import NOV, tracker_sheets
+
+    path = write_workbook(tmp_path / "t.xlsx", tracker_sheets())
+    refresh_workbook(path, as_of=NOV[10])
+    result = kpisheets.status(path, NOV[20])
+    deck = Presentation(str(export_result(result, tmp_path / "s.pptx")))
+    slides = list(deck.slides)
+    assert slides[1].shapes.title.text == "Since 10 Nov 2026 (last review)"
+    body = " ".join(_texts(slides[1]))
+    assert "Status: Sales On track → At risk" in body
+    assert "First entries: Leads (12 Nov 2026)" in body
+    since_notes = slides[1].notes_slide.notes_text_frame.text
+    assert since_notes.startswith("Since 10 Nov 2026 (last review):")
+    assert "Status: Sales On track → At risk" in since_notes
+    summary_notes = slides[2].notes_slide.notes_text_frame.text
+    assert (
+        "Sales: $6,000 for Nov 2026 against a target of $10,000 (60% of target); "
+        "$6,667 expected by now, so At risk." in summary_notes
+    )
+    assert "Latest note: “Slow week”." in summary_notes
+
+
+def test_short_period_labels_and_chart_spans() -> None:
+    import datetime as dt
+
+    from kpisheets.model import Frequency
+    from kpisheets.report import _example_kpi
+    from kpisheets.result import HistoryPoint
+
+    def week(d: dt.date, value: float | None) -> HistoryPoint:
+        return HistoryPoint(d, d + dt.timedelta(days=6), f"Week of {d}", value, 10)
+
+    k = _example_kpi(Frequency.WEEK)
+    k.history = [week(dt.date(2026, 8, 24) + dt.timedelta(weeks=i), i or None) for i in range(4)]
+    points = charted_points(k)
+    assert [p.start.day for p in points] == [31, 7, 14]  # from the first value on
+    assert short_labels(k, points) == ["31 Aug", "7 Sep", "14 Sep"]
+    q = _example_kpi(Frequency.QUARTER)
+    quarters = [
+        (dt.date(2025, 10, 1), dt.date(2025, 12, 31), "Q4 2025"),
+        (dt.date(2026, 1, 1), dt.date(2026, 3, 31), "Q1 2026"),
+        (dt.date(2026, 4, 1), dt.date(2026, 6, 30), "Q2 2026"),
+    ]
+    q.history = [HistoryPoint(start, end, label, 1.0, None) for start, end, label in quarters]
+    assert short_labels(q, q.history) == ["Q4 2025", "Q1 2026", "Q2"]

@@ -275,3 +275,31 @@ def funnel_lines(f: FunnelResult) -> list[FunnelLine]:
 
 
 __all__ += ["bottleneck_sentence"]
+
+
+def kpi_sentence(k: KpiResult) -> str:
+    """A KPI's figures and latest note in sentences, for speaker notes and screen readers:
+    ``Sales: $6,000 against a target of $10,000 (60% of target); $6,667 expected by
+    now, so At risk. Up 8% on the previous period, improving. Latest note: “Slow week”.``
+    """
+    from kpisheets.formatting import shorten
+
+    row = kpi_row(k)
+    if k.actual is None:
+        text = f"{k.name}: no figure yet for {k.period.label}"
+        text += f" (target {row.target})." if k.target is not None else "."
+    else:
+        text = f"{k.name}: {row.actual} for {k.period.label}"
+        if k.target is not None:
+            text += f" against a target of {row.target} ({row.achievement} of target)"
+        if k.expected is not None and k.expected != k.target:
+            text += f"; {row.expected} expected by now"
+        text += f", so {k.status.label}."
+    if row.trend_label and row.change:
+        direction = {"▲": "Up", "▼": "Down", "▶": "Flat,"}.get(row.trend_arrow, "Moved")
+        change = row.change.lstrip("+-")
+        moved = f"{direction} {change}" if direction != "Flat," else "Flat"
+        text += f" {moved} on the previous period, {row.trend_label}."
+    if k.note:
+        text += f" Latest note: “{shorten(k.note, 200)}”."
+    return text

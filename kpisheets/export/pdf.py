@@ -40,6 +40,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from kpisheets.charts import charted_points, short_labels
 from kpisheets.explain import action_text, driver_sentence, needs_driver_sentence
 from kpisheets.export.meeting import (
     ACTUAL_COLOUR,
@@ -770,7 +771,7 @@ def _category_pages(
 
 
 def _history_length(kpis: list[KpiResult]) -> int:
-    return max((len(k.history) for k in kpis), default=0)
+    return max((len(charted_points(k)) for k in kpis), default=0)
 
 
 def _chart_title(k: KpiResult, width: float) -> Paragraph:
@@ -839,12 +840,14 @@ def _tick_label(value: float, number_format: str) -> str:
 
 def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
     """Actual (columns for Sum/Count KPIs, a line otherwise) against the target
-    (a dashed line) over the history periods, with labelled axes."""
+    (a dashed line) over the periods with data, with labelled axes and short period
+    labels (:mod:`kpisheets.charts`, as on the History sheet and the slides)."""
     drawing = Drawing(width, height)
     # A target typed as 1e400 reads as infinite: nothing a chart can place.
-    values = [finite(h.value) for h in k.history]
-    targets = [finite(h.target) for h in k.history]
-    labels = [h.label for h in k.history]
+    periods = charted_points(k)
+    values = [finite(h.value) for h in periods]
+    targets = [finite(h.target) for h in periods]
+    labels = short_labels(k, periods)
     known = [v for v in values + targets if v is not None]
     if not known:
         drawing.add(
@@ -967,7 +970,7 @@ def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
         )
     # Where an action was logged: an orange diamond on the period's value.
     marked = False
-    for i, point in enumerate(k.history):
+    for i, point in enumerate(periods):
         if not any(a.date and point.start <= a.date <= point.end for a in k.actions):
             continue
         v = values[i] if values[i] is not None else targets[i]

@@ -22,6 +22,7 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
+from kpisheets.charts import actual_as_columns, charted_points, short_labels
 from kpisheets.explain import action_text
 from kpisheets.export.meeting import (
     ACTUAL_COLOUR,
@@ -36,6 +37,7 @@ from kpisheets.export.meeting import (
     done_this_period,
     funnel_lines,
     kpi_row,
+    kpi_sentence,
     left_out_text,
     legend_lines,
     period_line,
@@ -108,6 +110,18 @@ def result_pptx(result: Result, progress: Callable[[str], None] | None = None) -
     for paragraph in sub.text_frame.paragraphs:
         paragraph.font.size = Pt(20)
 
+    notes = [f"{clean(result.title)}, as of {result.as_of:%d %B %Y}."]
+    notes.append(
+        f"{len(result.kpis)} KPIs: {counts or 'none'}; overall score "
+        f"{percent(result.overall.score)}."
+    )
+    if left_out_text(result):
+        notes.append(clean(left_out_text(result)) + ".")
+    _notes(slide, " ".join(notes))
+    if result.since is not None:
+        say("what changed since the last review")
+        _since_slide(deck, result)
+
     chunks = [
         result.kpis[i : i + ROWS_PER_SLIDE] for i in range(0, len(result.kpis), ROWS_PER_SLIDE)
     ]
@@ -138,9 +152,56 @@ def result_pptx(result: Result, progress: Callable[[str], None] | None = None) -
         for m, part in enumerate(parts, start=1):
             suffix = f" ({m} of {len(parts)})" if len(parts) > 1 else ""
             _chart_slide(deck, f"{clean(category)} — actual against target{suffix}", part)
+    for slide in deck.slides:  # every slide has notes: its own text when none was written
+        if not slide.has_notes_slide:
+            _notes(slide, _slide_text(slide))
     buffer = io.BytesIO()
     deck.save(buffer)
     return buffer.getvalue()
+
+
+def _notes(slide: Any, text: str) -> None:
+    """The speaker notes of a slide: what to say, in sentences."""
+    slide.notes_slide.notes_text_frame.text = clean(text)
+
+
+def _slide_text(slide: Any) -> str:
+    """A slide's own text (title, text boxes, tables) as notes for a slide that has none."""
+    parts: list[str] = []
+    for shape in slide.shapes:
+        if shape.has_text_frame and shape.text_frame.text.strip():
+            parts.append(" ".join(shape.text_frame.text.split()))
+        elif getattr(shape, "has_table", False) and shape.has_table:
+            for row in shape.table.rows:
+                cells = [" ".join(c.text.split()) for c in row.cells if c.text.strip()]
+                if cells:
+                    parts.append(" · ".join(cells))
+    return ". ".join(parts)
+
+
+def _since_slide(deck: Any, result: Result) -> None:
+    """What changed since the last review, after the title slide (as the Summary sheet
+    and the other exports open with it)."""
+    from kpisheets.reviews import since_heading, since_lines, since_sentences
+
+    assert result.since is not None
+    slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
+    _title(slide, clean(since_heading(result.since)))
+    box = slide.shapes.add_textbox(Inches(0.5), Inches(1.3), SLIDE_W - Inches(1.0), Inches(5.5))
+    frame = box.text_frame
+    frame.word_wrap = True
+    for i, (label, text) in enumerate(since_lines(result.since)):
+        paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        if label:
+            lead = paragraph.add_run()
+            lead.text = f"{label}: "
+            lead.font.bold = True
+            lead.font.size = Pt(18)
+        run = paragraph.add_run()
+        run.text = clean(text)
+        run.font.size = Pt(18)
+        paragraph.space_after = Pt(12)
+    _notes(slide, " ".join(since_sentences(result.since)))
 
 
 def _title(slide: Any, text: str) -> None:
@@ -161,6 +222,7 @@ def _title(slide: Any, text: str) -> None:
 def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: str) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
     _title(slide, heading)
+    _notes(slide, " ".join(kpi_sentence(k) for k in kpis))
     headers = [
         "Status",
         "KPI",
@@ -413,6 +475,7 @@ def _set(
 def _chart_slide(deck: Any, heading: str, kpis: list[KpiResult]) -> None:
     slide = deck.slides.add_slide(deck.slide_layouts[TITLE_ONLY_LAYOUT])
     _title(slide, heading)
+    _notes(slide, " ".join(kpi_sentence(k) for k in kpis))
     cell_w, cell_h = Inches(6.15), Inches(2.95)
     for i, k in enumerate(kpis):
         x = Inches(0.5) + cell_w * (i % 2)
@@ -421,16 +484,21 @@ def _chart_slide(deck: Any, heading: str, kpis: list[KpiResult]) -> None:
 
 
 def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> None:
+    """Actual as columns (Sum, Count) or a line (the others), the target a dashed line,
+    over the periods with data or targets, with short period labels
+    (:mod:`kpisheets.charts`, as on the History sheet and in the PDF)."""
     number_format = clean(k.number_format) or "General"
+    points = charted_points(k)
     # python-pptx writes a chart data number format into the XML as it is, unescaped
     # (a Format `0 "<km>"` broke the file, and markup in a Format would be injected),
     # so the data is built with General and the KPI's format set afterwards through
     # lxml, which escapes it.
     data = CategoryChartData(number_format="General")
-    data.categories = [clean(p.label) for p in k.history] or ["(no history)"]
-    data.add_series("Actual", [p.value for p in k.history] or [None])
-    data.add_series("Target", [p.target for p in k.history] or [None])
-    kind = XL_CHART_TYPE.COLUMN_CLUSTERED if k.aggregation.is_paced else XL_CHART_TYPE.LINE_MARKERS
+    data.categories = [clean(label) for label in short_labels(k, points)] or ["(no history)"]
+    data.add_series("Actual", [p.value for p in points] or [None])
+    data.add_series("Target", [p.target for p in points] or [None])
+    columns = actual_as_columns(k)
+    kind = XL_CHART_TYPE.COLUMN_CLUSTERED if columns else XL_CHART_TYPE.LINE_MARKERS
     chart = slide.shapes.add_chart(kind, x, y, w, h, data).chart
     chart.has_title = True
     row = kpi_row(k)
@@ -452,13 +520,46 @@ def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> 
     chart.value_axis.has_major_gridlines = True
     for code in chart._chartSpace.xpath(".//c:numCache/c:formatCode"):
         code.text = number_format
-    actual, target = chart.plots[0].series
-    if kind == XL_CHART_TYPE.COLUMN_CLUSTERED:
-        for series, colour in ((actual, ACTUAL_COLOUR), (target, "#BDC1C6")):
-            series.format.fill.solid()
-            series.format.fill.fore_color.rgb = _rgb(colour)
+    if columns:
+        _target_as_line(chart)
+        actual = chart.plots[0].series[0]
+        actual.format.fill.solid()
+        actual.format.fill.fore_color.rgb = _rgb(ACTUAL_COLOUR)
+        target = chart.plots[1].series[0]
     else:
-        for series, colour in ((actual, ACTUAL_COLOUR), (target, TARGET_COLOUR)):
-            series.format.line.color.rgb = _rgb(colour)
-            series.smooth = False
-        target.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+        actual, target = chart.plots[0].series
+        actual.format.line.color.rgb = _rgb(ACTUAL_COLOUR)
+        actual.smooth = False
+    target.format.line.color.rgb = _rgb(TARGET_COLOUR)
+    target.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
+    target.format.line.width = Pt(1.75)
+    target.smooth = False
+
+
+def _target_as_line(chart: Any) -> None:
+    """Move the Target series of a column chart into a line chart on the same axes (a
+    combination chart, which python-pptx cannot build): columns of actual against a
+    dashed target line, as on the History sheet and in the PDF."""
+    from pptx.oxml import parse_xml
+    from pptx.oxml.ns import nsdecls, qn
+
+    bar = chart._chartSpace.find(".//" + qn("c:barChart"))
+    target = bar.findall(qn("c:ser"))[1]
+    bar.remove(target)
+    for name in ("c:invertIfNegative", "c:shape", "c:pictureOptions"):
+        for child in target.findall(qn(name)):
+            target.remove(child)
+    marker = parse_xml(f'<c:marker {nsdecls("c")}><c:symbol val="none"/></c:marker>')
+    anchor = target.find(qn("c:spPr"))
+    if anchor is None:
+        anchor = target.find(qn("c:tx"))
+    anchor.addnext(marker)
+    target.find(qn("c:val")).addnext(parse_xml(f'<c:smooth {nsdecls("c")} val="0"/>'))
+    line = parse_xml(
+        f'<c:lineChart {nsdecls("c")}><c:grouping val="standard"/><c:varyColors val="0"/>'
+        '<c:marker val="1"/></c:lineChart>'
+    )
+    line.find(qn("c:marker")).addprevious(target)
+    for axis in bar.findall(qn("c:axId")):
+        line.append(parse_xml(f'<c:axId {nsdecls("c")} val="{axis.get("val")}"/>'))
+    bar.addnext(line)
