@@ -312,12 +312,20 @@ def refresh(
     if not console.quiet:
         target = output or path
         counts = result.overall.counts
+        import textwrap
+
         from kpisheets.model import Status
+        from kpisheets.terminal import terminal_width
 
         click.echo(
-            f"Refreshed {target} as of {result.as_of.isoformat()}: {len(result.kpis)} KPIs — "
-            + ", ".join(f"{counts.get(s, 0)} {s.label.lower()}" for s in Status)
-            + "."
+            textwrap.fill(
+                f"Refreshed {target} as of {result.as_of.isoformat()}: {len(result.kpis)} KPIs — "
+                + ", ".join(f"{counts.get(s, 0)} {s.label.lower()}" for s in Status)
+                + ".",
+                width=terminal_width(),
+                break_on_hyphens=False,
+                break_long_words=False,
+            )
         )
 
 

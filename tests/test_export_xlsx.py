@@ -65,3 +65,16 @@ def test_hostile_notes_are_text_in_the_workbook(tmp_path: Path) -> None:
                 assert "cmd|" not in "".join(
                     re.findall(r"<f>([^<]*)</f>", package.read(name).decode("utf-8"))
                 )
+
+
+def test_the_summary_workbook_banner_says_what_the_file_is(tmp_path: Path) -> None:
+    from python_calamine import CalamineWorkbook
+
+    from kpisheets.report import BANNER_TEXT
+
+    out = export_result(sample_result(), tmp_path / "summary.xlsx")
+    with CalamineWorkbook.from_path(str(out)) as book:
+        for name in book.sheet_names:
+            first = book.get_sheet_by_name(name).to_python()[0][0]
+            assert first.startswith("A copy of the figures") and "export again" in first
+            assert first != BANNER_TEXT  # no "change the Entries sheet": it has none

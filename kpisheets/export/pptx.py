@@ -43,7 +43,7 @@ from kpisheets.export.meeting import (
     period_line,
     status_counts,
 )
-from kpisheets.formatting import percent, shorten
+from kpisheets.formatting import finite, percent, shorten
 from kpisheets.palette import HEADER_FILL, INK, MUTED, WARNING_INK
 from kpisheets.result import FunnelResult, KpiResult, Result
 
@@ -495,8 +495,8 @@ def _history_chart(slide: Any, k: KpiResult, x: int, y: int, w: int, h: int) -> 
     # lxml, which escapes it.
     data = CategoryChartData(number_format="General")
     data.categories = [clean(label) for label in short_labels(k, points)] or ["(no history)"]
-    data.add_series("Actual", [p.value for p in points] or [None])
-    data.add_series("Target", [p.target for p in points] or [None])
+    data.add_series("Actual", [finite(p.value) for p in points] or [None])
+    data.add_series("Target", [finite(p.target) for p in points] or [None])
     columns = actual_as_columns(k)
     kind = XL_CHART_TYPE.COLUMN_CLUSTERED if columns else XL_CHART_TYPE.LINE_MARKERS
     chart = slide.shapes.add_chart(kind, x, y, w, h, data).chart
