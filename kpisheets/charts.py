@@ -1,4 +1,5 @@
-"""What every history chart shows, decided once for the History sheet, PDF and slides.
+"""What every history chart shows, decided once for the PDF and the slides (the History
+sheet's charts are still drawn by kpisheets.report).
 
 * **One style per kind of KPI.** A total (Sum, Count) grows through its period, so its
   actual is drawn as columns; a level (Average, Last, NPS, Formula…) as a line with

@@ -841,7 +841,7 @@ def _tick_label(value: float, number_format: str) -> str:
 def history_chart(k: KpiResult, width: float, height: float) -> Drawing:
     """Actual (columns for Sum/Count KPIs, a line otherwise) against the target
     (a dashed line) over the periods with data, with labelled axes and short period
-    labels (:mod:`kpisheets.charts`, as on the History sheet and the slides)."""
+    labels (:mod:`kpisheets.charts`, as on the slides)."""
     drawing = Drawing(width, height)
     # A target typed as 1e400 reads as infinite: nothing a chart can place.
     periods = charted_points(k)
