@@ -219,6 +219,19 @@ def test_an_id_of_digits_only_is_a_warning_and_long_ids_are_quoted_short() -> No
     assert len(t.problems[1].message) < 200
 
 
+def test_a_number_typed_as_text_beyond_the_float_range_is_bad_number() -> None:
+    # Found by the fuzz test: Target "1e400" read as infinity and crashed the PDF.
+    kpis = [["ID", "KPI", "Target"], ["S", "Sales", "1e400"], ["T", "Tiny", "-1E+999%"]]
+    entries = [["Date", "KPI", "Value"], [dt.date(2026, 11, 2), "S", "2e308"]]
+    t = validate(raw(entries, kpis=kpis))
+    assert sorted((p.code, p.cell) for p in t.problems) == [
+        ("bad-number", "Entries!C2"),
+        ("bad-number", "KPIs!C2"),
+        ("bad-number", "KPIs!C3"),
+    ]
+    assert all("larger than any number" in p.message for p in t.problems)
+
+
 def test_missing_columns_and_sheets() -> None:
     t = validate(raw([["When", "KPI", "Value"], [dt.date(2026, 1, 1), "Sales", 1.0]]))
     assert where(t) == [("missing-column", None)]

@@ -304,7 +304,15 @@ def parse_number(value: CellValue) -> float:
         percent = t.endswith("%")
         body = t[:-1].strip() if percent else t
         if NUMBER_TEXT.fullmatch(body):
-            return float(body) / (100 if percent else 1)
+            x = float(body) / (100 if percent else 1)
+            if not math.isfinite(x):  # "1e400": beyond what a spreadsheet cell holds
+                raise BadCell(
+                    "bad-number",
+                    f"{shown(value)} is larger than any number a spreadsheet can hold "
+                    "(about 1.8E+308).",
+                    "Type a smaller number; check the exponent.",
+                )
+            return x
         raise BadCell(
             "bad-number",
             f"{shown(value)} is not a number.",
