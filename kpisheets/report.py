@@ -1353,6 +1353,26 @@ def _history_chart(k: KpiResult, where: HistoryRows, sheet_name: str, row: int, 
         return "=" + sheet_range(sheet_name, r, where.first_col, r, where.last_col)
 
     categories = ref(where.period_row)
+    marks = []
+    if where.action_row is not None:
+        # The "Action logged" row holds the period's value where an action was
+        # logged, so a diamond without a line sits on the Actual line there.
+        marks.append(
+            ChartSeries(
+                "Action logged",
+                categories,
+                ref(where.action_row),
+                {
+                    "line": {"none": True},
+                    "marker": {
+                        "type": "diamond",
+                        "size": 9,
+                        "fill": {"color": ACTION_MARKER},
+                        "border": {"color": ACTION_MARKER},
+                    },
+                },
+            )
+        )
     return Chart(
         kind="line",
         title=k.name,
@@ -1377,6 +1397,7 @@ def _history_chart(k: KpiResult, where: HistoryRows, sheet_name: str, row: int, 
                 ref(where.target_row),
                 {"line": {"color": "#A5A5A5", "width": 1.75, "dash_type": "dash"}},
             ),
+            *marks,
         ],
         row=row,
         col=0,

@@ -226,3 +226,37 @@ def test_init_adds_the_actions_sheet_to_an_older_tracker(tmp_path: Path) -> None
     assert 'displayName="Actions"' in xml
     result = kpisheets.status(path)
     assert result.kpi("BR").actions == [] and result.kpi("BR").no_action_planned
+
+
+def test_history_charts_mark_the_periods_an_action_was_logged(tmp_path: Path) -> None:
+    """A KPI with logged actions gets a third series on its History chart: diamonds
+    without a line, read from its "Action logged" row, whose cells hold the period's
+    value so the diamond sits on the Actual line; a KPI without actions keeps two."""
+    import re
+
+    from kpisheets.report import build_report
+
+    def first_row(ref: str) -> int:
+        """The 0-based row of ``=History!$C$7:$N$7``."""
+        match = re.search(r"\$(\d+):", ref)
+        assert match, ref
+        return int(match.group(1)) - 1
+
+    path = write_workbook(tmp_path / "t.xlsx", tracker_sheets())
+    result = kpisheets.status(path)
+    history = build_report(result).sheet("History")
+    grid = history.grid()
+    charts = {c.title: c for c in history.charts}
+    assert [s.name for s in charts["Sessions"].series] == ["Actual", "Target"]
+    actual, _, marks = charts["Bounce rate"].series
+    assert marks.name == "Action logged"
+    assert marks.options["line"] == {"none": True}
+    assert marks.options["marker"]["type"] == "diamond"
+    row = first_row(marks.values)
+    assert grid[(row, 1)].value == "Action logged"
+    actual_row = first_row(actual.values)
+    # Both BR actions were logged in November, the last history column.
+    marked = {c: cell.value for (r, c), cell in grid.items() if r == row and c >= 2}
+    filled = {c: v for c, v in marked.items() if v is not None}
+    ((col, value),) = filled.items()
+    assert value == pytest.approx(grid[(actual_row, col)].value) == pytest.approx(0.51)

@@ -454,7 +454,8 @@ def test_live_refresh_writes_the_funnel_drivers_actions_and_segments(tmp_path: P
     """The blocks of segments, funnels and actions reach live Excel too: the funnel
     chart as a stacked bar of three series read from History, the bottleneck row and
     sentence, the driver sentence, the actions column, History's segment rows and the
-    "Action logged" marks (cell by cell against the file refresh in the test above)."""
+    "Action logged" marks and chart diamonds (cell by cell against the file refresh in
+    the test above)."""
     _needs_pipeline()
     import shutil
 
@@ -480,3 +481,8 @@ def test_live_refresh_writes_the_funnel_drivers_actions_and_segments(tmp_path: P
         else:
             assert any(t.startswith("↳ Bounce rate") for t in texts)
             assert {"Mobile", "Desktop"} <= history_texts
+            # The actions' diamonds are a third series of the KPI's History chart.
+            (chart,) = [c for c in history.charts if c.title == "Bounce rate"]
+            assert [s["name"] for s in chart.series] == ["Actual", "Target", "Action logged"]
+            assert chart.series[2]["marker_style"] == "diamond"
+            assert "line_color" not in chart.series[2]
