@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kpisheets.model import Problem
-    from kpisheets.result import Result
+    from kpisheets.result import FunnelResult, KpiResult, Result
 
 
 def problem_lines(
@@ -278,19 +278,23 @@ def status_table(result: Result, width: int | None = None) -> str:
 
 
 def attention_text(result: Result, width: int | None = None) -> str:
-    """What needs attention (driver sentence, actions) and each funnel's bottleneck,
+    """What needs attention — per At risk or Off track KPI its driver sentence, a
+    table of its segments, its open actions (or "No action planned") — the actions
+    done this period with their Result, and a table per funnel with its bottleneck,
     wrapped at ``width`` columns (default: the terminal's, 80 when piped); ``""`` when
     there is nothing to say."""
     import textwrap
 
+    from kpisheets.explain import action_text
+    from kpisheets.export.meeting import attention, done_this_period
+
     width = width or terminal_width()
 
-    from kpisheets.export.meeting import attention, bottleneck_sentence
-
     def wrap(text: str, indent: str) -> str:
+        """``indent`` on the first line ("- " or spaces), two more spaces after it."""
         return textwrap.fill(
-            text, width=width, initial_indent=indent, subsequent_indent=indent + "  ",
-            break_on_hyphens=False,
+            text, width=width, initial_indent=indent,
+            subsequent_indent=" " * len(indent) + "  ", break_on_hyphens=False,
         )  # fmt: skip
 
     lines: list[str] = []
@@ -299,14 +303,94 @@ def attention_text(result: Result, width: int | None = None) -> str:
         lines.append(wrap(f"{k.name} ({k.status.label.lower()})", "- "))
         if item.driver:
             lines.append(wrap(item.driver, "    "))
+            lines.append(segments_table(k, width, indent="      "))
         for text, overdue in item.actions:
             lines.append(wrap(("OVERDUE: " if overdue else "Action: ") + text, "    "))
         if item.no_action_planned:
             lines.append("    No action planned.")
     out = "\n\nNeeds attention:\n" + "\n".join(lines) if lines else ""
+    done = done_this_period(result)
+    if done:
+        out += "\n\nDone this period:\n" + "\n".join(
+            wrap(f"{k.name}: {action_text(a, result.as_of)}", "- ") for k, a in done
+        )
     for f in result.funnels:
-        out += "\n\n" + wrap(f"Funnel {f.name}: {bottleneck_sentence(f)}", "")
+        out += "\n\n" + funnel_text(f, width)
     return out
+
+
+def segments_table(k: KpiResult, width: int | None = None, indent: str = "") -> str:
+    """A KPI's segments as a small table (largest first, at most five, then how many
+    more): value now and before, change, share of the KPI (Sum and Count), and target
+    and status where segments have targets; each line starts with ``indent`` and
+    the whole fits ``width`` columns."""
+    from kpisheets.export.meeting import segment_lines, segments_left_over
+
+    width = width or terminal_width()
+    lines = segment_lines(k)
+    headers = ["Segment", "Now", "Before", "Change"]
+    rows = [[s.name, s.now, s.before, s.change] for s in lines]
+    if any(s.share for s in lines):
+        headers.append("Share")
+        for row, s in zip(rows, lines, strict=True):
+            row.append(s.share)
+    if any(s.target for s in lines):
+        headers += ["Target", "Status"]
+        for row, s in zip(rows, lines, strict=True):
+            row += [s.target, s.status]
+    figures = {i for i, header in enumerate(headers) if header not in ("Segment", "Status")}
+    table = text_table(
+        headers,
+        rows,
+        right=figures,
+        width=max(width - len(indent), 40),
+        shrink=[(0, 10), None, (0, 8)],
+    )
+    more = segments_left_over(k)
+    if more:
+        table += f"\nand {more} more segment{'s' if more != 1 else ''}"
+    return "\n".join(indent + line for line in table.splitlines())
+
+
+def funnel_text(f: FunnelResult, width: int | None = None) -> str:
+    """A funnel as the terminal shows it: a heading, a table of its stages (values
+    now, the same days of the last period, target, and the conversion into each
+    stage now, before and at target, the bottleneck marked) and the sentence naming
+    the bottleneck, within ``width`` columns."""
+    import textwrap
+
+    from kpisheets.export.meeting import bottleneck_sentence, funnel_lines
+
+    width = width or terminal_width()
+    rows = [
+        [
+            f"{line.stage} ◀ bottleneck" if line.bottleneck else line.stage,
+            line.now,
+            line.before,
+            line.target,
+            line.conversion,
+            line.conversion_before,
+            line.conversion_target,
+        ]
+        for line in funnel_lines(f)
+    ]
+    # Figures are never cut: the conversion headers and the stage names wrap instead.
+    widest = [max((len(r[i]) for r in rows), default=1) for i in range(7)]
+    table = text_table(
+        ["Stage", "Now", "Last period", "Target", "Conv. now", "Conv. before", "Conv. target"],
+        rows,
+        right={1, 2, 3, 4, 5, 6},
+        width=width - 2,
+        shrink=[(0, 16), (4, widest[4]), (5, widest[5]), (6, widest[6]), (2, widest[2]),
+                (0, min(longest_word([r[0] for r in rows]), 14)), None, (0, 8)],
+    )  # fmt: skip
+    heading = textwrap.fill(f"Funnel: {f.name} · {f.period.label}", width=width)
+    sentence = textwrap.fill(
+        bottleneck_sentence(f), width=width, initial_indent="  ", subsequent_indent="    ",
+        break_on_hyphens=False,
+    )  # fmt: skip
+    body = "\n".join("  " + line for line in table.splitlines())
+    return f"{heading}\n{body}\n{sentence}"
 
 
 def since_text(result: Result, width: int | None = None) -> str:

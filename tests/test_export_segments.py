@@ -68,6 +68,69 @@ def test_pdf(tmp_path: Path) -> None:
     assert "Proposals sent ◀ bottleneck" in sales
 
 
+def test_status_table_at_80_columns() -> None:
+    """`status` says what needs attention as the Summary does — the driver sentence
+    with a table of the KPI's segments, the actions, "No action planned" — then what
+    was done this period with its Result and each funnel as a table with its
+    bottleneck, every line of them within 80 columns."""
+    from kpisheets.terminal import attention_text, status_table
+
+    for name in ("marketing", "sales"):
+        said = attention_text(sample(name), width=80)
+        assert said and said in status_table(sample(name), width=80)
+        assert all(len(line) <= 80 for line in said.splitlines()), name
+    text = status_table(sample("marketing"), width=80)
+    block = text.split("Needs attention:\n")[1].split("\n\n")[0]
+    bounce = block.split("- Bounce rate (off track)\n")[1].split("\n- ")[0]
+    flat = " ".join(bounce.split())
+    assert flat.startswith(BOUNCE)
+    rows = [line.split() for line in bounce.splitlines()]
+    assert ["Segment", "Now", "Before", "Change"] in rows  # a ratio: no Share column
+    assert ["Mobile", "61.5%", "53.5%", "+15%"] in rows
+    assert ["Desktop", "32.1%", "32.0%", "+1%"] in rows
+    assert "OVERDUE: Lighter mobile landing page" in flat
+    visits = block.split("- Website visits (at risk)\n")[1].split("\n- ")[0]
+    visit_rows = [line.split() for line in visits.splitlines()]
+    assert ["Segment", "Now", "Before", "Change", "Share"] in visit_rows
+    assert ["Mobile", "18,021", "visits", "13,391", "visits", "+35%", "60%"] in visit_rows
+    assert "No action planned." in visits
+    done = text.split("Done this period:\n")[1].split("\n\n")[0]
+    assert " ".join(done.split()) == (
+        "- Cost per lead: Pause the two worst ad sets (Sam, due 6 Nov) → Cost per lead down by $4"
+    )
+
+    text = status_table(sample("sales"), width=80)
+    funnel = text.split("Funnel: Sales funnel · Nov 2026\n")[1].split("\n\n")[0]
+    assert " ".join(funnel.split()).endswith(NECK)
+    lines = funnel.splitlines()
+    (proposals,) = [line for line in lines if line.strip().startswith("Proposals")]
+    assert proposals.split()[-6:] == ["proposals", "60", "proposals", "17%", "34%", "30%"]
+    marked = lines[lines.index(proposals) : lines.index(proposals) + 3]
+    assert "◀" in " ".join(marked) and "bottleneck" in " ".join(marked)
+    assert "Done this period:\n- Win rate: Pricing sheet" in text
+
+
+def test_segment_table_with_targets_and_more_segments_than_shown() -> None:
+    """Segments with targets get Target and Status columns; past five segments the
+    table says how many more there are."""
+    from kpisheets.terminal import segments_table
+
+    regions = ["EMEA", "APAC", "Americas", "Nordics", "Benelux", "Iberia", "DACH"]
+    entries = [seg("2026-11-02", "S", 700 - 100 * i, r) for i, r in enumerate(regions)]
+    entries += [seg("2026-10-02", "S", 100, r) for r in regions]
+    targets = [("S", "2026-11-01", 1000, "EMEA")]
+    result = kpisheets.compute(tracker([kpi("S", target=5000)], entries, targets, as_of=AS_OF))
+    text = segments_table(result.kpi("S"), width=80, indent="  ")
+    lines = [line.split() for line in text.splitlines()]
+    assert lines[0] == ["Segment", "Now", "Before", "Change", "Share", "Target", "Status"]
+    emea = lines[2]
+    assert emea[:5] == ["EMEA", "700", "100", "+600%", "25%"] and emea[5] == "1,000"
+    assert " ".join(emea[6:]) in {"On track", "At risk", "Off track"}
+    assert lines[3][:5] == ["APAC", "600", "100", "+500%", "21%"] and len(lines[3]) == 5
+    assert len(lines) == 2 + 5 + 1 and text.splitlines()[-1] == "  and 2 more segments"
+    assert all(line.startswith("  ") for line in text.splitlines())
+
+
 def test_csv_and_json(tmp_path: Path) -> None:
     result = sample("marketing")
     rows = {

@@ -50,6 +50,7 @@ __all__ = [
     "Attention",
     "FunnelLine",
     "KpiRow",
+    "SegmentLine",
     "attention",
     "by_category",
     "done_this_period",
@@ -58,6 +59,8 @@ __all__ = [
     "left_out_text",
     "legend_lines",
     "period_line",
+    "segment_lines",
+    "segments_left_over",
     "status_counts",
 ]
 
@@ -230,6 +233,48 @@ def attention(result: Result) -> list[Attention]:
 def done_this_period(result: Result) -> list[tuple[KpiResult, ActionResult]]:
     """Actions done this period, with their KPI, in table order."""
     return [(k, a) for k in result.kpis for a in k.actions if a.done_this_period]
+
+
+@dataclass(frozen=True)
+class SegmentLine:
+    """One segment of a KPI as text, in the KPI's own number format: its value now and
+    in the previous period (for Sum and Count up to the same elapsed day), the change,
+    its share of the KPI (Sum and Count only), and its own target and status where
+    the Targets sheet has one (``""`` otherwise)."""
+
+    name: str
+    now: str
+    before: str
+    change: str
+    share: str
+    target: str
+    status: str
+
+
+SEGMENTS_LISTED = 5  # segments in a list before "and N more"
+
+
+def segment_lines(k: KpiResult, limit: int = SEGMENTS_LISTED) -> list[SegmentLine]:
+    """The KPI's segments, largest first, at most ``limit`` (see
+    :func:`segments_left_over` for how many are left out)."""
+    fmt = k.number_format
+    return [
+        SegmentLine(
+            name=s.name,
+            now=format_value(s.actual, fmt),
+            before=format_value(s.previous, fmt),
+            change=_signed_percent(s.change),
+            share=percent(s.share, blank=""),
+            target=format_value(s.target, fmt, blank="") if s.target is not None else "",
+            status=s.status.label if s.status is not None else "",
+        )
+        for s in k.segments[:limit]
+    ]
+
+
+def segments_left_over(k: KpiResult, limit: int = SEGMENTS_LISTED) -> int:
+    """How many of the KPI's segments :func:`segment_lines` leaves out."""
+    return max(len(k.segments) - limit, 0)
 
 
 @dataclass(frozen=True)
