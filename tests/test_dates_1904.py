@@ -182,3 +182,28 @@ def test_a_refresh_inside_excel_writes_dates_excel_stores_in_its_own_system(
     }
     assert shown and all(LAST_YEAR <= d <= PERIOD_END for d in shown), sorted(shown)
     assert {k.last_entry for k in result.kpis if k.last_entry} <= shown
+
+
+@pytest.mark.parametrize("flavour", ["windows", "mac"])
+@pytest.mark.parametrize("date1904", [False, True])
+def test_a_serial_number_read_inside_excel_counts_in_the_books_own_system(
+    tmp_path: Path, flavour: str, date1904: bool
+) -> None:
+    """A serial number typed in a General Date cell means the same day read live as
+    read from the file: the open book's date system comes through ``book.api``."""
+    from kpisheets.read import read_workbook
+    from kpisheets.read.xlwings_reader import read_book, uses_1904_dates
+    from kpisheets.validate import validate
+    from tests.builders import simple_tracker_sheets, write_workbook
+    from tests.xlwings_engine import open_book
+
+    day = dt.date(2026, 11, 3)
+    epoch = EPOCH_1904 if date1904 else dt.date(1899, 12, 30)
+    sheets = simple_tracker_sheets()
+    sheets["Entries"][1][0] = float((day - epoch).days)  # General, not a date cell
+    path = write_workbook(tmp_path / "t.xlsx", sheets, date1904=date1904)
+    book = open_book(path, flavour)
+    assert uses_1904_dates(book) is date1904
+    live, filed = validate(read_book(book)), validate(read_workbook(path))
+    assert live.entries.iloc[0]["date"] == filed.entries.iloc[0]["date"]
+    assert filed.entries.iloc[0]["date"].date() == day

@@ -143,6 +143,16 @@ class MemSheet:
         return min(rows), min(cols), max(rows), max(cols)
 
 
+@dataclass
+class AppleScriptProperty:
+    """An appscript property reference: its value comes with ``.get()``."""
+
+    value: Any
+
+    def get(self) -> Any:
+        return self.value
+
+
 class MemBook:
     """The in-memory workbook behind a :class:`Book` implementation object."""
 
@@ -161,6 +171,21 @@ class MemBook:
         """Day 0 of the book's date system (1900's day 1 is 1900-01-01; Excel counts
         the fictitious 1900-02-29, so later serials are days since 1899-12-30)."""
         return dt.datetime(1904, 1, 1) if self.date1904 else dt.datetime(1899, 12, 30)
+
+    @property
+    def Date1904(self) -> bool:  # noqa: N802 - COM's name
+        """COM's ``Workbook.Date1904`` (the Windows flavour's ``book.api``)."""
+        if getattr(self, "flavour", "windows") != "windows":
+            raise AttributeError("Date1904")
+        return self.date1904
+
+    @property
+    def date_1904(self) -> AppleScriptProperty:
+        """AppleScript's ``date 1904`` workbook property (the macOS flavour's
+        ``book.api``, read with ``.get()``)."""
+        if getattr(self, "flavour", "windows") != "mac":
+            raise AttributeError("date_1904")
+        return AppleScriptProperty(self.date1904)
 
     def serial(self, sheet: str, a1: str) -> float | None:
         """The number Excel stores for a cell: a date as days since the epoch of the

@@ -95,11 +95,33 @@ def read_book(book: xw.Book) -> RawTracker:
     return RawTracker(
         path=book.fullname,
         tables=tables,
-        date1904=False,  # xlwings hands over real dates, already converted by Excel
+        # Date-formatted cells arrive as dates, but a serial number typed in a General
+        # cell counts in the book's own date system, as in the file reader.
+        date1904=uses_1904_dates(book),
         problems=[],
         sheet_names=sheet_names,
         kept=kept_tables_live(book),
     )
+
+
+def uses_1904_dates(book: xw.Book) -> bool:
+    """Whether the open workbook counts dates from 1904 (Excel's ``Workbook.Date1904``).
+
+    xlwings has no public property for it, so it is read through ``book.api``: the
+    COM ``Workbook`` object on Windows (``Date1904``), the AppleScript workbook on
+    macOS (``date_1904``). An engine offering neither counts from 1900, Excel's
+    default. A serial number in a General date cell means a different day in each
+    system (docs/workbook.md, "Dates").
+    """
+    api = book.api
+    try:
+        return bool(api.Date1904)  # Windows: COM
+    except AttributeError:
+        pass
+    try:
+        return bool(api.date_1904.get())  # macOS: appscript
+    except AttributeError:
+        return False
 
 
 def read_sheet(sheet: xw.Sheet, canonical: str | None = None) -> RawTable:
