@@ -481,7 +481,6 @@ def bomb(path: Path, size: int, declared: int | None = None) -> Path:
     return path
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("declared", ["honest", "lying"])
 def test_a_zip_bomb_is_refused_without_inflating_it(tmp_path: Path, declared: str) -> None:
     """A 2 GB sheet in a 2 MB file: refused by the sizes the zip declares, or — when
