@@ -303,6 +303,7 @@ def attention_text(result: Result, width: int | None = None) -> str:
         lines.append(wrap(f"{k.name} ({k.status.label.lower()})", "- "))
         if item.driver:
             lines.append(wrap(item.driver, "    "))
+        if item.driver and k.segments:  # (a funnel stage's driver is its bottleneck)
             lines.append(segments_table(k, width, indent="      "))
         for text, overdue in item.actions:
             lines.append(wrap(("OVERDUE: " if overdue else "Action: ") + text, "    "))

@@ -38,6 +38,19 @@ def test_markdown(tmp_path: Path) -> None:
     assert "| **Proposals sent** ◀ bottleneck | 27 proposals | 47 proposals |" in md
 
 
+def test_attention_says_the_bottleneck_for_the_stage_it_leads_into() -> None:
+    """Proposals sent has no segments; the funnel's bottleneck leads into it, so the
+    attention list says where its gap comes from with the bottleneck sentence; the
+    other off-track KPIs of the sales sample have neither and keep a blank."""
+    from kpisheets.export.meeting import attention
+
+    drivers = {item.kpi.id: item.driver for item in attention(sample("sales"))}
+    assert drivers["PROPOSALS"] == NECK
+    assert drivers["WIN_RATE"] == "" and drivers["PIPELINE"] == ""
+    marketing = {item.kpi.id: item.driver for item in attention(sample("marketing"))}
+    assert marketing["BOUNCE_RATE"].startswith(BOUNCE)
+
+
 def test_html(tmp_path: Path) -> None:
     page = export_result(sample("marketing"), tmp_path / "m.html").read_text(encoding="utf-8")
     assert '<tr class="driver">' in page and "↳ " + BOUNCE in page
@@ -108,6 +121,10 @@ def test_status_table_at_80_columns() -> None:
     marked = lines[lines.index(proposals) : lines.index(proposals) + 3]
     assert "◀" in " ".join(marked) and "bottleneck" in " ".join(marked)
     assert "Done this period:\n- Win rate: Pricing sheet" in text
+    block = text.split("Needs attention:\n")[1].split("\n\n")[0]
+    proposals_said = block.split("- Proposals sent (off track)\n")[1].split("\n- ")[0]
+    assert " ".join(proposals_said.split()).startswith(NECK)  # where its gap comes from
+    assert "Segment" not in proposals_said  # no segments: no empty table
 
 
 def test_segment_table_with_targets_and_more_segments_than_shown() -> None:

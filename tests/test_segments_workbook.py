@@ -92,6 +92,8 @@ def assert_section5_figures(result: Result) -> None:
     (funnel,) = result.funnels
     assert [s.kpi for s in funnel.stages] == ["LEADS", "QUALIFIED", "PROPOSALS", "WON"]
     assert [s.conversion for s in funnel.steps] == [0.5, 0.3, 0.3]
+    assert [round(s.previous, 4) for s in funnel.steps] == [0.5, 0.5, 0.2667]
+    assert [s.target for s in funnel.steps] == [0.5, 0.5, 0.3]
     assert funnel.bottleneck is not None and funnel.bottleneck.source == "QUALIFIED"
     actions = br.actions
     assert [(a.action, a.overdue) for a in actions] == [
@@ -131,6 +133,18 @@ def test_libreoffice_resave(tmp_path: Path) -> None:
     (tmp_path / "source").mkdir()
     source = write_openpyxl(tmp_path / "source" / "lo.xlsx", tracker_sheets())
     saved = convert(source, "xlsx", tmp_path / "out")
+    assert_section5_figures(kpisheets.status(saved))
+
+
+@pytest.mark.libreoffice
+@pytest.mark.skipif(soffice() is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_from_ods(tmp_path: Path) -> None:
+    """A tracker kept in LibreOffice Calc (.ods) and saved as .xlsx by LibreOffice:
+    its own dates, shared strings and styles, no Tables."""
+    (tmp_path / "source").mkdir()
+    source = write_openpyxl(tmp_path / "source" / "calc.xlsx", tracker_sheets())
+    ods = convert(source, "ods", tmp_path / "ods")
+    saved = convert(ods, "xlsx", tmp_path / "out")
     assert_section5_figures(kpisheets.status(saved))
 
 

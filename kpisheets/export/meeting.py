@@ -206,8 +206,9 @@ def left_out_text(result: Result, where: str | None = None) -> str:
 @dataclass(frozen=True)
 class Attention:
     """An At risk or Off track KPI as the exports' attention list shows it: the
-    driver sentence (``""`` without segments), its open actions as lines (overdue
-    first, each with ``overdue``), and whether no action is planned."""
+    driver sentence (for a KPI without segments that is the stage a funnel's
+    bottleneck leads into, the bottleneck sentence; else ``""``), its open actions as
+    lines (overdue first, each with ``overdue``), and whether no action is planned."""
 
     kpi: KpiResult
     driver: str
@@ -219,10 +220,19 @@ def attention(result: Result) -> list[Attention]:
     """The KPIs that need attention, Off track first, in table order within each."""
     order = {Status.OFF_TRACK: 0, Status.AT_RISK: 1}
     kpis = sorted((k for k in result.kpis if k.status in order), key=lambda k: order[k.status])
+    # A stage without segments has no driver, but when a funnel's bottleneck leads
+    # into it, that step is where its gap comes from.
+    necks = {f.bottleneck.destination: f for f in result.funnels if f.bottleneck is not None}
     return [
         Attention(
             kpi=k,
-            driver=driver_sentence(k) if needs_driver_sentence(k) else "",
+            driver=(
+                driver_sentence(k)
+                if needs_driver_sentence(k)
+                else bottleneck_sentence(necks[k.id])
+                if k.id in necks
+                else ""
+            ),
             actions=[(action_text(a, result.as_of), a.overdue) for a in k.open_actions],
             no_action_planned=k.no_action_planned,
         )
