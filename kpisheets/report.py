@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -174,6 +175,7 @@ PROBLEM_COLUMNS: tuple[tuple[str, float], ...] = (
     ("Message", 60),
     ("Hint", 52),
 )
+PROBLEM_CELLS_COL = 1
 PROBLEM_MESSAGE_COL = 6
 PROBLEM_HINT_COL = 7
 
@@ -1596,9 +1598,12 @@ def _problems_sheet(result: Result, name: str) -> SheetReport:
             sheet.set(
                 row, col, value if col == 2 else str(value), count_style if col == 2 else style
             )
+        # The row is as tall as its tallest wrapped cell: the message, the hint, or
+        # the cells of a group ("Entries!A32:A71, A81:A85, … and 2 more ranges").
         lines = max(
-            _lines(message, PROBLEM_COLUMNS[PROBLEM_MESSAGE_COL][1]),
-            _lines(hint, PROBLEM_COLUMNS[PROBLEM_HINT_COL][1]),
+            _wrapped_lines(str(value), PROBLEM_COLUMNS[col][1])
+            for col, value in enumerate(values)
+            if col in (PROBLEM_CELLS_COL, PROBLEM_MESSAGE_COL, PROBLEM_HINT_COL)
         )
         sheet.row_heights[row] = 15 * lines + 3
         row += 1
@@ -1645,6 +1650,13 @@ def _with(style: Style, **changes: Any) -> Style:
 def _lines(text: str, width: float) -> int:
     """Roughly how many lines ``text`` wraps to in a column of Excel ``width`` at 11 pt."""
     return max(1, math.ceil(len(text) / (width * 1.25)))
+
+
+def _wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` word-wraps to in a column of Excel ``width`` at 11 pt
+    (about 1.1 characters of running text per unit of width; a word longer than a
+    line is broken, as Excel does)."""
+    return max(1, len(textwrap.wrap(text, max(1, int(width * 1.1)))))
 
 
 def _plural(n: int, word: str) -> str:

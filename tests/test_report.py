@@ -336,6 +336,34 @@ def test_problems_sheet_groups_repeats_of_one_code_in_one_column(result: Result)
     assert "13,702 entries are left out of these figures (future-date 13,702)" in cells[(2, 0)]
 
 
+def test_problems_rows_are_tall_enough_for_their_cells_and_hint(result: Result) -> None:
+    """A group's cells ("…, A106:A109 and 2 more ranges") and a hint longer than its
+    column wrap onto more lines than the message; the row is as tall as the tallest."""
+    scattered = [
+        Problem(
+            "future-date",
+            "warning",
+            "Late.",
+            "Check the date.",
+            "Entries",
+            f"Entries!A{r}",
+            "Date",
+            r,
+            "S",
+        )  # fmt: skip
+        for r in range(10_032, 10_200, 9)
+    ]
+    long_hint = Problem("bad-number", "error", "'abc' is not a number.",
+                        "Type a number without units or thousands separators, e.g. 1250.5.",
+                        "Entries", "Entries!C7", "Value", 7)  # fmt: skip
+    grouped = dataclasses.replace(result, problems=[*scattered, long_hint])
+    sheet = build_report(grouped, refreshed_at=REFRESHED).sheet("Problems")
+    cells = values(sheet)
+    assert cells[(5, 5)] == "bad-number" and cells[(6, 1)].endswith("and 14 more ranges")
+    assert sheet.row_heights[5] >= 2 * 15  # the hint wraps once in its column of 52
+    assert sheet.row_heights[6] >= 3 * 15  # "Entries!A10032, A10041, …" on three lines
+
+
 def test_problems_sheet_says_no_problems_when_clean(result: Result) -> None:
     clean = dataclasses.replace(result, problems=[])
     sheet = build_report(clean, refreshed_at=REFRESHED).sheet("Problems")
