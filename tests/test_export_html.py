@@ -102,8 +102,16 @@ document.body.appendChild(m);
 def _measure(page: str, width: int, tmp_path: Path) -> tuple[list[list[tuple[int, int]]], int]:
     """Lay ``page`` out in headless Chromium at ``width`` px; per table the cells'
     (left, width), and the page's scroll width."""
+    *tables, page_line = _laid_out(page, MEASURE, width, tmp_path).splitlines()
+    cells = [[tuple(int(n) for n in c.split(":")) for c in t.split(",")] for t in tables]
+    return cells, int(page_line.split(":")[1])  # type: ignore[misc]
+
+
+def _laid_out(page: str, script: str, width: int, tmp_path: Path) -> str:
+    """Lay ``page`` out in headless Chromium at ``width`` px with ``script`` added at
+    the end of its body; return the text of the ``<pre id="measure">`` it wrote."""
     html = tmp_path / f"m{width}.html"
-    html.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    html.write_text(page.replace("</body>", script + "</body>"), encoding="utf-8")
     assert CHROMIUM is not None
     dom = subprocess.run(
         [
@@ -126,9 +134,7 @@ def _measure(page: str, width: int, tmp_path: Path) -> tuple[list[list[tuple[int
     ).stdout
     text = re.search(r'<pre id="measure">(.*?)</pre>', dom, re.S)
     assert text, dom[-500:]
-    *tables, page_line = text.group(1).strip().splitlines()
-    cells = [[tuple(int(n) for n in c.split(":")) for c in t.split(",")] for t in tables]
-    return cells, int(page_line.split(":")[1])  # type: ignore[misc]
+    return text.group(1).strip()
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
@@ -144,6 +150,30 @@ def test_columns_line_up_across_category_tables_and_notes_keep_room(
     actions_left, actions_width = tables[0][-1]
     assert actions_width >= 100
     assert actions_left + actions_width <= width and page_width <= width  # no sideways scroll
+
+
+# Every figure cell whose content is wider than the cell: it ran into the next column.
+OVERFLOW = """<script>
+const wide = [...document.querySelectorAll('td.num')]
+  .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent.trim());
+const m = document.createElement('pre'); m.id = 'measure';
+m.textContent = 'overflow:' + JSON.stringify(wide);
+document.body.appendChild(m);
+</script>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("width", [820, 1000, 1400])
+def test_figures_with_units_stay_inside_their_columns(width: int, tmp_path: Path) -> None:
+    """Figures "30,165 visits" and "46,000 visits" ran into one another at 1400 px; a figure
+    with a unit may put the unit on a second line, never over the next column."""
+    from kpisheets import status
+    from kpisheets.samples import AS_OF
+    from tests.conftest import ROOT
+
+    result = status(ROOT / "sample_workbooks" / "marketing-kpis.xlsx", AS_OF)
+    text = _laid_out(result_html(result), OVERFLOW, width, tmp_path)
+    assert text == "overflow:[]"
 
 
 def test_notes_wrap_between_words() -> None:

@@ -126,7 +126,9 @@ th { text-align: left; font-size: 12px; color: var(--muted); border-bottom: 2px 
   padding: 4px 6px; }
 td, th[scope=row] { border-bottom: 1px solid var(--line); padding: 5px 6px; vertical-align: middle; }
 th[scope=row] { font-size: inherit; color: var(--ink); font-weight: normal; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+/* A figure never breaks inside its number; its unit may go to a second line
+   ("30,165 visits" in a narrow column), rather than run over the next column. */
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .status { display: inline-block; border-radius: 10px; padding: 1px 8px; font-size: 12px;
   white-space: nowrap; font-weight: 600; }
 .kpi-name { font-weight: 600; }
