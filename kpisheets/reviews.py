@@ -189,8 +189,13 @@ def last_review(
     >>> snaps = [Snapshot(dt.date(2026, 11, d)) for d in (7, 14, 21, 28)]
     >>> last_review(snaps, dt.date(2026, 11, 28), 7).as_of
     datetime.date(2026, 11, 21)
+    >>> last_review(snaps, dt.date(1, 1, 3), 7) is None
+    True
     """
-    latest = as_of - dt.timedelta(days=max(review_every, 0))
+    latest_day = as_of.toordinal() - max(review_every, 0)
+    if latest_day < 1:
+        return None  # an as-of date in year 1's first days: nothing can be that old
+    latest = dt.date.fromordinal(latest_day)
     candidates = [s for s in snapshots if s.as_of <= latest]
     return max(candidates, key=lambda s: s.as_of, default=None)
 
