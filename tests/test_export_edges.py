@@ -161,3 +161,26 @@ def test_slides_show_huge_figures_compactly(tmp_path: Path) -> None:
         s.chart.chart_title.text_frame.text for sl in deck.slides for s in sl.shapes if s.has_chart
     ]
     assert titles and max(len(t) for t in titles) < 120
+
+
+def test_percent_of_target_beyond_a_trillion_percent_is_compact(tmp_path: Path) -> None:
+    # An actual of 1E+300 against a target of 10 is 1E+301% of target: written out it
+    # was a 300-digit figure that ran down the PDF page and off the summary slide.
+    from kpisheets.export.meeting import kpi_row
+
+    result = compute(tracker([kpi("R", target=10)], [(MONTHS[-1], "R", 1e300)]), AS_OF)
+    assert kpi_row(result.kpis[0]).achievement == "1E+301%"
+    md = export_result(result, tmp_path / "r.md").read_text()
+    html = export_result(result, tmp_path / "r.html").read_text()
+    deck = Presentation(str(export_result(result, tmp_path / "r.pptx")))
+    cells = " ".join(
+        cell.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_table
+        for row in shape.table.rows
+        for cell in row.cells
+    )
+    for text in (md, html, cells):
+        assert "1E+301%" in text
+        assert not re.search(r"\d{30}", text)

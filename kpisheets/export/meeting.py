@@ -114,7 +114,7 @@ def kpi_row(k: KpiResult) -> KpiRow:
         actual=format_value(k.actual, formats.actual),
         target=format_value(k.target, formats.target),
         expected=format_value(k.expected, formats.expected),
-        achievement=format_value(k.achievement, formats.achievement),
+        achievement=_achievement(k, formats.achievement),
         forecast=format_value(k.forecast, formats.forecast) if k.forecast is not None else "",
         trend_arrow=trend_arrow(k),
         trend_label=trend,
@@ -122,6 +122,15 @@ def kpi_row(k: KpiResult) -> KpiRow:
         trend_colour=TREND_COLOURS.get(trend, MUTED),
         achievement_tint=STATUS_TINT[band] if band else WHITE,
     )
+
+
+def _achievement(k: KpiResult, num_format: str) -> str:
+    """% of target with the KPI's achievement format; beyond a trillion percent (an
+    actual of 1E+300 against a target of 10) as :func:`percent` shows it
+    (``1E+301%``), not a 300-digit figure that runs down the page or off the slide."""
+    if k.achievement is not None and abs(k.achievement) >= 1e13:
+        return percent(k.achievement)
+    return format_value(k.achievement, num_format)
 
 
 FIGURE_CHARS = 24  # a figure longer than this is compacted where space is fixed
