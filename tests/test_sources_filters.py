@@ -7,10 +7,12 @@ import pytest
 
 from kpisheets.sources.filters import (
     Condition,
+    Filter,
     FilterSyntaxError,
     duckdb_sql,
     parse_filter,
     resolve_columns,
+    text_pattern,
 )
 
 
@@ -42,7 +44,8 @@ def test_compiled_sql_has_placeholders_only() -> None:
     f = parse_filter('Stage = "Robert\'); DROP TABLE deals;--" and amount in (5, 6)')
     sql, params = duckdb_sql(f, resolve_columns(f, ["stage", "Amount"]))
     assert "DROP" not in sql and "Robert" not in sql and "5" not in sql
-    assert params == ["Robert'); DROP TABLE deals;--", "5", 5.0, "6", 6.0]
+    robert = text_pattern("Robert'); DROP TABLE deals;--")
+    assert params == [robert, text_pattern("5"), 5.0, text_pattern("6"), 6.0]
 
 
 def test_semantics_in_duckdb() -> None:
@@ -64,6 +67,31 @@ def test_semantics_in_duckdb() -> None:
     assert rows("amount = 5") == [5.0, 5.0]  # numbers match numeric cells
     assert rows("amount in (6, 7)") == [6.0, 7.0]
     assert rows("stage not in (Lost, 'Closed Won')") == [7.0]
+
+
+def test_values_are_literal_text_in_duckdb() -> None:
+    """A value is matched as text even where it holds characters special in a pattern."""
+    con = duckdb.connect()
+    texts = ["a.b", "axb", "a+b", "aab", "(x)", "x", "50%", "50", "A\\B", "a|b", "  ÉTÉ ", "été"]
+    con.execute("CREATE TABLE t (stage VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[t] for t in texts])
+
+    def rows(value: str) -> list[str]:
+        f = Filter(value, (Condition("stage", "=", (value,)),))
+        sql, params = duckdb_sql(f, {"stage": "stage"})
+        found = con.execute(f"SELECT stage FROM t WHERE {sql}", params).fetchall()
+        return sorted(r[0] for r in found)
+
+    assert rows("a.b") == ["a.b"]
+    assert rows("a+b") == ["a+b"]
+    assert rows("(x)") == ["(x)"]
+    assert rows("50%") == ["50%"]
+    assert rows("a\\b") == ["A\\B"]
+    assert rows("a|b") == ["a|b"]
+    assert rows(" été") == ["  ÉTÉ ", "été"]  # trimmed, any case, accents kept
+    for text in texts:  # each text matches the cells equal to it ignoring case and spaces
+        expected = sorted(t for t in texts if t.strip().lower() == text.strip().lower())
+        assert rows(text) == expected, text
 
 
 def test_unknown_filter_column() -> None:

@@ -222,19 +222,25 @@ def duckdb_sql(flt: Filter, columns: dict[str, str]) -> tuple[str, list[Any]]:
 
     ``columns`` is :func:`resolve_columns`' answer. Values are never part of the text.
 
-    >>> f = parse_filter("Stage = Won")
+    A value is matched as a case-insensitive regular expression of its literal text
+    between optional spaces (``(?i) *Won *``, every special character escaped): the
+    same rows as ``lower(trim(cell)) = lower(value)``, but one pass over each cell
+    instead of two new strings per row, which is a fifth of the time of reading a
+    large CSV (``docs/performance.md``). Case is ignored by Unicode case folding.
+
+    >>> f = parse_filter("Stage = Closed Won")
     >>> duckdb_sql(f, {"Stage": "stage"})
-    ('(lower(trim(CAST("stage" AS VARCHAR))) = lower(?))', ['Won'])
+    ('(regexp_full_match(CAST("stage" AS VARCHAR), ?))', ['(?i) *Closed\\\\ Won *'])
     """
     clauses: list[str] = []
     params: list[Any] = []
     for c in flt.conditions:
         ident = quote_identifier(columns[c.column])
-        text_form = f"lower(trim(CAST({ident} AS VARCHAR)))"
+        text_form = f"CAST({ident} AS VARCHAR)"
         matches: list[str] = []
         for v in c.values:
-            matches.append(f"{text_form} = lower(?)")
-            params.append(v.strip())
+            matches.append(f"regexp_full_match({text_form}, ?)")
+            params.append(text_pattern(v))
             if is_number(v):
                 matches.append(f"TRY_CAST({ident} AS DOUBLE) = ?")
                 params.append(float(v))
@@ -244,6 +250,16 @@ def duckdb_sql(flt: Filter, columns: dict[str, str]) -> tuple[str, list[Any]]:
         else:
             clauses.append(f"NOT coalesce({any_match}, false)")
     return " AND ".join(clauses), params
+
+
+def text_pattern(value: str) -> str:
+    """The regular expression (RE2, DuckDB's) matching a cell whose text is ``value``
+    trimmed of spaces, ignoring case: ``Closed Won`` → ``(?i) *Closed\\ Won *``.
+
+    Every character that is special in a pattern is escaped, so the value is only
+    ever literal text.
+    """
+    return "(?i) *" + re.escape(value.strip()) + " *"
 
 
 def sqlalchemy_clause(flt: Filter, column: Callable[[str], Any]) -> Any:
