@@ -524,6 +524,30 @@ def test_a_splice_that_writes_an_unbound_prefix_changes_nothing(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
 
 
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+
+
+@pytest.mark.parametrize(
+    ("xml", "error"),
+    [
+        (f'<a xmlns="u" xmlns:mc="{MC}" xmlns:x="v" mc:Ignorable="x"><b/></a>', None),
+        (f'<a xmlns:mc="{MC}" mc:Ignorable="x14ac"><b/></a>', "undeclared prefix 'x14ac'"),
+        (f'<a xmlns:mc="{MC}" mc:Ignorable="x"><b xmlns:x="v"/></a>', "undeclared prefix 'x'"),
+        ('<a xmlns="u"><r:b/></a>', "not well-formed: unbound prefix"),
+        ('<a xmlns="u"><b r:id="rId1"/></a>', "not well-formed: unbound prefix"),
+        ("<a><b></a>", "not well-formed: mismatched tag"),
+        ("<a>&nbsp;</a>", "not well-formed: undefined entity"),
+    ],
+)
+def test_the_self_check_of_a_part(xml: str, error: str | None) -> None:
+    """Well-formed, every prefix bound, and what the root marks ignorable declared on it."""
+    if error is None:
+        package._check_xml("xl/worksheets/sheet9.xml", xml.encode())
+    else:
+        with pytest.raises(ValueError, match=f"sheet9.xml .*{re.escape(error)}"):
+            package._check_xml("xl/worksheets/sheet9.xml", xml.encode())
+
+
 def test_a_splice_python_calamine_cannot_read_changes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
