@@ -19,11 +19,18 @@ by a byte-counting Unix-socket proxy in front of the server — against a plain
 ``SELECT *`` of the same columns, which is what would travel without the GROUP BY in
 the database.
 
+With ``--baseline DIR`` (a checkout of an earlier commit, e.g. made with ``git
+worktree add DIR COMMIT``) that checkout's ``kpisheets import`` runs in the same rounds,
+between the two others, from the same interpreter and packages: a before/after pair
+measured under the same load.
+
 The load average is printed before and after: the machine is shared. Usage::
 
     pip install -e '.[test,bench]'
     python benchmarks/sources.py                       # files and PostgreSQL
     python benchmarks/sources.py --rows 1000000 --skip-postgres
+    python benchmarks/sources.py --rows 2000000 --kinds csv --repeat 5 --skip-postgres \
+        --baseline /tmp/kpisheets-before
     KPISHEETS_BENCH_DATABASE_URL=... python benchmarks/sources.py --skip-files
 
 PostgreSQL: the script starts its own private server with ``.ci/postgres`` unless
@@ -122,21 +129,29 @@ CHILD = textwrap.dedent(
 )
 
 
-def run_child(mode: str, path: Path) -> dict[str, float]:
+def run_child(mode: str, path: Path, root: Path = ROOT) -> dict[str, float]:
+    """One child process; ``root`` is the checkout whose ``kpisheets`` it imports (the
+    working directory comes first on the child's ``sys.path``)."""
     start = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", CHILD, mode, str(path)],
         capture_output=True,
         text=True,
         check=True,
-        cwd=ROOT,
+        cwd=root,
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["process_seconds"] = time.perf_counter() - start
     return result
 
 
-def bench_files(folder: Path, rows: int, repeat: int) -> list[str]:
+def bench_files(
+    folder: Path,
+    rows: int,
+    repeat: int,
+    kinds: tuple[str, ...] = ("parquet", "csv"),
+    baseline: Path | None = None,
+) -> list[str]:
     print(f"Writing {rows:,} events as Parquet and CSV…", flush=True)
     parquet, csv = write_events(folder, rows)
     lines = [
@@ -145,24 +160,31 @@ def bench_files(folder: Path, rows: int, repeat: int) -> list[str]:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for kind, data in (("parquet", parquet), ("csv", csv)):
+        if kind not in kinds:
+            continue
         tracker = write_tracker(folder / f"tracker-{kind}.xlsx", kind, data.name)
-        ours, theirs = [], []
+        ours, theirs, before = [], [], []
         for _ in range(repeat):
             ours.append(run_child("kpisheets", tracker))
+            if baseline is not None:
+                before.append(run_child("kpisheets", tracker, baseline))
             theirs.append(run_child("pandas", data))
-        t_ours = statistics.median(r["process_seconds"] for r in ours)
         t_theirs = statistics.median(r["process_seconds"] for r in theirs)
-        c_ours = statistics.median(r["cpu"] for r in ours)
         c_theirs = statistics.median(r["cpu"] for r in theirs)
-        m_ours = max(r["peak_mib"] for r in ours)
         m_theirs = max(r["peak_mib"] for r in theirs)
         size = data.stat().st_size / 2**20
-        lines.append(
-            f"| {rows:,}-row {kind} | {size:,.0f} MiB | {t_ours:.2f} s | {c_ours:.2f} s "
-            f"| {m_ours:,.0f} MiB | {t_theirs:.2f} s | {c_theirs:.2f} s | {m_theirs:,.0f} MiB "
-            f"| {t_theirs / t_ours:.1f}× |"
-        )
-        print(lines[-1], flush=True)
+        for label, runs in (("", ours), (" — baseline", before)):
+            if not runs:
+                continue
+            t_ours = statistics.median(r["process_seconds"] for r in runs)
+            c_ours = statistics.median(r["cpu"] for r in runs)
+            m_ours = max(r["peak_mib"] for r in runs)
+            lines.append(
+                f"| {rows:,}-row {kind}{label} | {size:,.0f} MiB | {t_ours:.2f} s "
+                f"| {c_ours:.2f} s | {m_ours:,.0f} MiB | {t_theirs:.2f} s | {c_theirs:.2f} s "
+                f"| {m_theirs:,.0f} MiB | {t_theirs / t_ours:.1f}× |"
+            )
+            print(lines[-1], flush=True)
     return lines
 
 
@@ -334,6 +356,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--skip-files", action="store_true")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--kinds", default="parquet,csv", help="file kinds, e.g. csv")
+    parser.add_argument(
+        "--baseline", type=Path, help="an earlier checkout whose import runs in the same rounds"
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     folder = Path(tempfile.mkdtemp(prefix="kpisheets-bench-sources-"))
@@ -341,7 +367,8 @@ def main() -> None:
         print(f"Load average at the start: {load()}; {os.cpu_count()} CPUs", flush=True)
         out: list[str] = []
         if not args.skip_files:
-            out += bench_files(folder, args.rows, args.repeat)
+            kinds = tuple(k.strip() for k in args.kinds.split(","))
+            out += bench_files(folder, args.rows, args.repeat, kinds, args.baseline)
         if not args.skip_postgres:
             out += [""] + bench_postgres(folder, args.pg_rows)
         print(f"Load average at the end: {load()}")
