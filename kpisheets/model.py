@@ -202,6 +202,11 @@ class RawTable:
     index into ``rows``. Each row in ``rows`` is a list of cell values; ``row_numbers``
     holds the Excel row number of each (header is the row above the first one).
     ``letters`` holds the Excel column letter of each column index.
+
+    ``below`` counts the rows at the end of ``rows`` that were typed directly under
+    the Excel Table ``table_name`` rather than in it, read as its rows
+    (docs/workbook.md, "Rows below a Table"); ``totals_row`` says whether the Table
+    has a totals row between its data and those rows.
     """
 
     sheet: str
@@ -211,6 +216,8 @@ class RawTable:
     row_numbers: list[int]
     header_row: int = 1
     table_name: str | None = None
+    below: int = 0
+    totals_row: bool = False
 
     @property
     def columns(self) -> dict[str, int]:

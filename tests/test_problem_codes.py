@@ -37,6 +37,7 @@ DOCUMENTED_CODES = {
     "funnel-stage",
     "bad-status",
     "due-before-date",
+    "outside-table",
 }
 
 KPI_HEADER = ["ID", "KPI", "Direction", "Aggregation", "Formula", "Frequency", "Target",
@@ -89,8 +90,12 @@ def crafted(path: Path) -> Path:
         (dt.date(2026, 11, 6), "NPS", 11),  # nps-out-of-range
         (dt.date(2026, 11, 6), "RATE", 0.5),  # entry-for-formula-kpi
         (dt.date(2026, 11, 7), "HUGE", 1.7e308),
-        (dt.date(2026, 11, 8), "HUGE", 1.7e308),  # the Sum overflows: number-too-large
+        # Typed under the Entries Table (outside-table) and still counted: with the
+        # row above, the Sum overflows (number-too-large).
+        (dt.date(2026, 11, 8), "HUGE", 1.7e308),
     ]
+    columns = [{"header": h} for h in ("Date", "KPI", "Value", "Note")]
+    entries.add_table(0, 0, len(data) - 1, 3, {"name": "Entries", "columns": columns})
     for r, (d, k, v) in enumerate(data, start=1):
         if isinstance(d, dt.date):
             entries.write_datetime(r, 0, d, date)
@@ -150,3 +155,4 @@ def test_problems_found_by_compute_name_their_kpi_cell(tmp_path: Path) -> None:
     assert by_code["formula-cycle"].cell in ("KPIs!E15", "KPIs!E16")
     assert by_code["missing-target"].cell == "KPIs!G4"
     assert by_code["number-too-large"].cell == "KPIs!A19"
+    assert by_code["outside-table"].cell == "Entries!A12:D12"

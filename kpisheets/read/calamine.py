@@ -11,6 +11,7 @@ when validation asks (:meth:`WorkbookTable.hidden_values`).
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import zipfile
 import zlib
@@ -37,6 +38,7 @@ from kpisheets.model import (
     normalise_name,
 )
 from kpisheets.read import cyclic_gc_paused
+from kpisheets.read.below import rows_below, rows_until_next_table
 from kpisheets.read.listobjects import ListObject, list_objects
 from kpisheets.read.package import (
     Package,
@@ -93,12 +95,15 @@ class WorkbookTable(RawTable):
         found = self.hidden.get()
         if not found:
             return {}
-        first = self.row_numbers[0]
+        first, numbers = self.row_numbers[0], self.row_numbers
         n, width = len(self.rows), len(self.headers)
         result: dict[tuple[int, int], CellValue] = {}
         for (excel_row, sheet_col), value in found.items():
             r, c = excel_row - first, sheet_col - self.first_column
-            if 0 <= r < n and 0 <= c < width and self.row_numbers[r] == excel_row:
+            if not (0 <= r < n and numbers[r] == excel_row):
+                # Rows read from under a Table's totals row skip that row's number.
+                r = bisect.bisect_left(numbers, excel_row)
+            if 0 <= r < n and 0 <= c < width and numbers[r] == excel_row:
                 row = self.rows[r]
                 if c < len(row) and row[c] in ("", None):
                     row[c] = value
@@ -202,7 +207,7 @@ def _read_sheet(
     table = finder.on_sheet(sheet, canonical)
     worksheet = book.get_sheet_by_name(sheet)  # reads the sheet's cells: call once
     if table is not None:
-        return table_from_listobject(table, hidden, worksheet)
+        return table_from_listobject(table, hidden, worksheet, finder.others(table))
     start = worksheet.start
     if start is None:
         return WorkbookTable(sheet, [], [], [], [], hidden=hidden)
@@ -267,6 +272,15 @@ class _TableFinder:
         self.listed = listed
         self.fetched: dict[str, Any] = {}
 
+    def others(self, table: Any) -> list[tuple[int, int, int]]:
+        """The other Tables on ``table``'s sheet as ``(header row, first column, last
+        column)``, 0-based: where the rows typed under ``table`` must end."""
+        return [
+            (t.start[0] - 1, t.start[1], t.end[1])
+            for t in self.listed or []
+            if t.sheet == table.sheet and t.name != table.name
+        ]
+
     def on_sheet(self, sheet: str, canonical: str) -> Any:
         wanted = {normalise_name(canonical), normalise_name(sheet).replace(" ", "_")}
 
@@ -288,35 +302,57 @@ class _TableFinder:
         return None
 
 
-def table_from_listobject(table: Any, hidden: _HiddenCells, worksheet: Any = None) -> WorkbookTable:
+def table_from_listobject(
+    table: Any,
+    hidden: _HiddenCells,
+    worksheet: Any = None,
+    others: list[tuple[int, int, int]] | None = None,
+) -> WorkbookTable:
     """A python-calamine table (header row above ``start``, totals row excluded).
 
     With the table's ``worksheet`` its rows are read from the sheet's cells, with
-    repeated values shared (:func:`_shared_values`), instead of ``table.to_python()``.
+    repeated values shared (:func:`_shared_values`), instead of ``table.to_python()``;
+    for a Table located from the package (a :class:`ListObject`, whose totals row is
+    known), followed by the rows typed directly under it (:mod:`kpisheets.read.below`;
+    ``others``: the other Tables on the sheet, where those rows end).
     """
     first_row, first_col = table.start
     headers = [str(h) for h in table.columns]
+    below: list[list[Any]] = []
     if worksheet is not None and worksheet.start is not None:
         # iter_rows() yields every row from row 1, its cells from the first used column.
         left = worksheet.start[1]
         last_row, last_col = table.end
         c0, c1 = first_col - left, last_col - left + 1
-        cells = itertools.islice(
-            sheet_rows(worksheet, hidden.path, hidden.part), first_row, last_row + 1
-        )
+        source = sheet_rows(worksheet, hidden.path, hidden.part)
+        cells = itertools.islice(source, first_row, last_row + 1)
         rows = _shared_values((row[c0:c1] for row in cells), headers)
+        # The sheet's last row with a value, known without reading anything more: only
+        # when it lies under the Table are the rows there looked at.
+        if isinstance(table, ListObject) and worksheet.end[0] > table.bottom:
+            room = rows_until_next_table(table.bottom, (first_col, last_col), others or [])
+            skip = table.totals  # the totals row, still ahead in ``source``
+            under = itertools.islice(source, skip, None if room is None else skip + room)
+            below = _shared_values(iter(rows_below(row[c0:c1] for row in under)), headers)
     elif isinstance(table, ListObject):
         rows = []  # the sheet has no cells: the Table's rows are all blank
     else:
         rows = table.to_python()
+    row_numbers = list(range(first_row + 1, first_row + 1 + len(rows)))
+    if below:
+        first_below = table.bottom + 2  # 1-based, directly under the Table
+        rows += below
+        row_numbers += range(first_below, first_below + len(below))
     return WorkbookTable(
         sheet=table.sheet,
         headers=headers,
         letters=[column_letter(first_col + i) for i in range(len(headers))],
         rows=rows,
-        row_numbers=list(range(first_row + 1, first_row + 1 + len(rows))),
+        row_numbers=row_numbers,
         header_row=first_row,
         table_name=table.name,
+        below=len(below),
+        totals_row=bool(getattr(table, "totals", 0)),
         first_column=first_col,
         hidden=hidden,
     )

@@ -8,7 +8,10 @@ say where each Table is, and the sheet's cells are read once (docs/performance.m
 
 The objects have what the reader uses of python-calamine's ``CalamineTable``:
 ``name``, ``sheet``, ``start`` and ``end`` (0-based; the first and last data row, so
-the header is the row above ``start`` and a totals row is left out) and ``columns``.
+the header is the row above ``start`` and a totals row is left out) and ``columns``;
+and what python-calamine does not say: ``totals``, the rows of the totals row, so
+that the reader knows where the rows typed under the Table begin
+(:mod:`kpisheets.read.below`).
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ class ListObject:
     start: tuple[int, int]  # (first data row, first column), 0-based
     end: tuple[int, int]  # (last data row, last column), 0-based
     columns: list[str]
+    totals: int = 0  # rows of the totals row (0 or 1), under ``end``
+
+    @property
+    def bottom(self) -> int:
+        """The Table's last row, 0-based: its totals row when it has one."""
+        return self.end[0] + self.totals
 
 
 def list_objects(path: Path, sheet_parts: dict[str, str]) -> list[ListObject] | None:
@@ -94,7 +103,7 @@ def _list_object(xml: bytes, sheet: str) -> ListObject | None:
     if len(columns) != right - left + 1:
         return None
     name = root.get("displayName") or root.get("name") or ""
-    return ListObject(name, sheet, (top + 1, left), (bottom - totals, right), columns)
+    return ListObject(name, sheet, (top + 1, left), (bottom - totals, right), columns, totals)
 
 
 def _cell(reference: str) -> tuple[int, int]:

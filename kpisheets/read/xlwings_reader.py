@@ -8,7 +8,9 @@ Each input sheet is read with ONE call: the Excel Table (ListObject) named like 
 sheet when there is one, else the block from ``A1`` to the end of the used range
 (a plain range with its header in row 1; docs/workbook.md, "Sheets"). Reading cell by cell through COM
 or AppleScript costs a round trip per cell; one ``.value`` per sheet keeps a
-100,000-row Entries sheet to a single transfer.
+100,000-row Entries sheet to a single transfer. Rows typed directly under a Table
+(kpisheets.read.below) cost one more only when the sheet's used range reaches below
+the Table.
 
 Excel error cells arrive through xlwings as ``None`` by default, or — with the
 ``err_to_str`` option used here — as their text (``"#N/A"``); the Windows engine's
@@ -30,6 +32,7 @@ from kpisheets.model import (
     column_letter,
     normalise_name,
 )
+from kpisheets.read.below import rows_below, rows_until_next_table
 
 if TYPE_CHECKING:
     import xlwings as xw
@@ -125,12 +128,64 @@ def uses_1904_dates(book: xw.Book) -> bool:
 
 
 def read_sheet(sheet: xw.Sheet, canonical: str | None = None) -> RawTable:
-    """One input sheet as a :class:`RawTable`, read with a single bulk call."""
+    """One input sheet as a :class:`RawTable`, read with a single bulk call (and, for
+    an Excel Table with rows typed directly under it, one more for those rows)."""
     block, table_name, totals = _input_block(sheet, canonical or sheet.name)
     values = block.options(ndim=2, err_to_str=True).value
     if totals and values:
         values = values[:-1]  # a Table's totals row is not data
-    return table_from_values(sheet.name, values, block.row, block.column, table_name)
+    table = table_from_values(sheet.name, values, block.row, block.column, table_name)
+    if table_name is not None and table.headers:
+        below = _rows_below(sheet, block, table_name, len(table.headers))
+        if below:
+            # Rows under the Table, read as its rows (kpisheets.read.below).
+            first = block.last_cell.row + 1
+            table.rows += below
+            table.row_numbers += range(first, first + len(below))
+            table.below, table.totals_row = len(below), totals
+    return table
+
+
+# Rows read per call while looking under a Table: the rows there end at the first
+# blank one, usually within a few rows.
+BELOW_CHUNK = 200
+
+
+def _rows_below(
+    sheet: xw.Sheet, block: xw.Range, table_name: str, width: int
+) -> list[list[CellValue]]:
+    """The rows typed directly under the Table ``block`` (its totals row included),
+    by the rule of :mod:`kpisheets.read.below`; nothing is read when the sheet's
+    used range ends with the Table."""
+    bottom, left = block.last_cell.row, block.column
+    right = left + width - 1
+    used = sheet.used_range
+    last = used.last_cell.row
+    if last <= bottom or used.column > right or used.last_cell.column < left:
+        return []
+    try:
+        others = [
+            (t.range.row - 1, t.range.column - 1, t.range.last_cell.column - 1)
+            for t in sheet.tables
+            if t.name != table_name
+        ]
+    except NotImplementedError:
+        others = []
+    room = rows_until_next_table(bottom - 1, (left - 1, right - 1), others)
+    if room is not None:
+        last = min(last, bottom + room)
+    taken: list[list[CellValue]] = []
+    start = bottom + 1
+    while start <= last:
+        end = min(start + BELOW_CHUNK - 1, last)
+        chunk = sheet.range((start, left), (end, right)).options(ndim=2, err_to_str=True).value
+        cleaned = [[clean_cell(v) for v in row] for row in chunk or []]
+        typed = rows_below(cleaned)
+        taken += typed
+        if len(typed) < len(cleaned):
+            break
+        start = end + 1
+    return taken
 
 
 def table_from_values(

@@ -35,7 +35,8 @@ warning elsewhere], ``uncalculated-formula`` [same], ``nps-out-of-range`` [error
 ``threshold-order`` [warning], ``entry-for-formula-kpi`` [warning],
 ``formula-syntax`` [error, a Formula KPI without a formula], ``missing-tolerance``,
 ``incomplete-window``, ``bad-value``, ``unknown-setting``, ``duplicate-setting``,
-``empty-name``, ``numeric-id`` [warnings]; on the Actions sheet ``unknown-kpi``,
+``empty-name``, ``numeric-id``, ``outside-table`` (rows typed under an Excel
+Table, read with it) [warnings]; on the Actions sheet ``unknown-kpi``,
 ``empty-id``, ``bad-date``, ``bad-status`` and ``due-before-date`` [warnings];
 :func:`check_workbook` adds ``generated-sheet-taken`` [error].
 """

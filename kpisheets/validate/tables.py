@@ -1,6 +1,6 @@
 """What every sheet check does first: find its columns by header, require some of
 them, and walk the non-blank rows (small sheets) with blank-looking error cells
-revealed.
+revealed; and the warning for rows typed under an Excel Table (``outside-table``).
 
 Headers are matched ignoring case and surrounding spaces (docs/workbook.md, "Sheets
 and columns"); the first column with a header wins.
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Protocol, runtime_checkable
 
-from kpisheets.model import CellValue, RawTable, Severity, normalise_name
+from kpisheets.model import CellValue, Problem, RawTable, Severity, normalise_name, quote_sheet
 from kpisheets.validate.cells import is_blank
 from kpisheets.validate.problems import ProblemLog
 
@@ -89,3 +89,47 @@ def small_rows(table: RawTable, known: Iterable[int]) -> list[tuple[int, CellGet
             continue
         out.append((i, get))
     return out
+
+
+def outside_table_problem(table: RawTable) -> Problem | None:
+    """The ``outside-table`` warning for the rows a reader took from directly under
+    ``table``'s Excel Table (``table.below``), naming their range
+    (``Entries!A52:E54``) and how to extend the Table; ``None`` when there are none.
+    """
+    if table.below <= 0 or not table.letters or len(table.row_numbers) < table.below:
+        return None
+    first, last = table.row_numbers[-table.below], table.row_numbers[-1]
+    left, right = table.letters[0], table.letters[-1]
+    where = f"{quote_sheet(table.sheet)}!{left}{first}:{right}{last}"
+    name = table.table_name or table.sheet
+    count = table.below
+    these = "this row" if count == 1 else f"these {count:,} rows"
+    them = "it" if count == 1 else "them"
+    message = (
+        f"{where} is typed directly under the Excel Table {name!r}, outside it: kpisheets "
+        f"counts {these} as the Table's, but Excel's own formulas and filters over the "
+        f"Table leave {them} out."
+    )
+    if table.totals_row:
+        hint = (
+            f"Move {them} into the Table, above its totals row: in Excel, right-click the "
+            f"totals row › Insert › Table Rows Above, then cut and paste {these} there."
+        )
+    else:
+        resized = f"${left}${table.header_row}:${right}${last}"
+        hint = (
+            f"Extend the Table over {them}. In Excel: drag the Table's resize handle (its "
+            f"bottom-right corner) down to row {last}, or Table Design › Resize Table › "
+            f"{resized}; rows typed in Excel directly under the last row join the Table by "
+            f"themselves. In LibreOffice: Data › Define Range › {name}, make the range end "
+            f"at row {last}, Modify."
+        )
+    return Problem(
+        code="outside-table",
+        severity="warning",
+        message=message,
+        hint=hint,
+        sheet=table.sheet,
+        cell=where,
+        row=first,
+    )

@@ -24,7 +24,7 @@ from kpisheets.validate.kpis import KnownKpis, check_kpis
 from kpisheets.validate.problems import ProblemLog
 from kpisheets.validate.settings import check_settings
 from kpisheets.validate.sources import check_sources
-from kpisheets.validate.tables import columns
+from kpisheets.validate.tables import columns, outside_table_problem
 from kpisheets.validate.targets import check_targets
 
 
@@ -42,6 +42,10 @@ def validate(raw: RawTracker) -> Tracker:
             p.code == "missing-sheet" and p.sheet == sheet for p in log.problems
         ):
             log.problems.append(missing_sheet_problem(sheet))
+    for table in raw.tables.values():
+        below = outside_table_problem(table)  # rows typed under a Table, read with it
+        if below is not None:
+            log.problems.append(below)
     # Settings first (KPI thresholds default to them), then KPIs, then the sheets
     # whose rows name a KPI.
     settings = check_settings(raw, log)
