@@ -1,5 +1,5 @@
-"""What every history chart shows, decided once for the PDF and the slides (the History
-sheet's charts are still drawn by kpisheets.report).
+"""What every history chart shows, decided once for the History sheet, the PDF and the
+slides (each draws it with its own library).
 
 * **One style per kind of KPI.** A total (Sum, Count) grows through its period, so its
   actual is drawn as columns; a level (Average, Last, NPS, Formula…) as a line with

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from kpisheets.calc.periods import Calendar, Window, one_period_before
+from kpisheets.charts import actual_as_columns, charted_points, short_labels
 from kpisheets.explain import (
     actions_summary,
     bottleneck_sentence,
@@ -36,12 +37,14 @@ from kpisheets.formatting import (
     STATUS_COLOURS,
     figure_formats,
     finite,
+    format_value,
     shorten,
     trend_arrow,
 )
 from kpisheets.legend import legend_lines
 from kpisheets.model import GENERATED_SHEETS, Direction, Frequency, Status, quote_sheet
 from kpisheets.palette import (
+    ACTUAL_COLOUR,
     ATTENTION_INK,
     BAD,
     BANNER_FILL,
@@ -56,6 +59,7 @@ from kpisheets.palette import (
     SHEET_MUTED,
     STALE_FILL,
     STALE_INK,
+    TARGET_COLOUR,
     TREND_COLOURS,
     WARNING_INK,
     WARNING_ROW_FILL,
@@ -142,7 +146,7 @@ TILE_STATUSES = (
 )
 
 # History layout: KPI name, row label, then one column per period.
-HISTORY_LABEL_CHARS = 11  # a period label longer than this wraps in its column
+NBSP = "\u00a0"  # between the words of a period label ("31 Aug"): one line on the axis
 HISTORY_NAME_COL = 0
 HISTORY_LABEL_COL = 1
 HISTORY_FIRST_PERIOD_COL = 2
@@ -1120,8 +1124,9 @@ def _history_sheet(
     last_col = max(HISTORY_FIRST_PERIOD_COL + max(periods, 1) - 1, 7)
     sheet.column_widths[HISTORY_NAME_COL] = 28
     sheet.column_widths[HISTORY_LABEL_COL] = 9
+    period_width = _history_column_width(result.kpis)
     for col in range(HISTORY_FIRST_PERIOD_COL, last_col + 1):
-        sheet.column_widths[col] = 11
+        sheet.column_widths[col] = period_width
 
     sheet.merges.append(Merge(0, 0, 0, last_col, BANNER_TEXT, BANNER))
     sheet.row_heights[0] = 20
@@ -1177,17 +1182,11 @@ def _history_sheet(
             sheet.set(row + 1, 1, "Actual", label)
             sheet.set(row + 2, 1, "Target", _with(label, **_rule(rule)))
             sheet.set(row + 2, 0, None, rule)
-            # "Week of 2026-11-16" and Start–End windows are wider than a column: on
-            # two lines, broken at the last space (not inside the date), rather than
-            # cut off or run into the next label.
-            wide = any(len(point.label) > HISTORY_LABEL_CHARS for point in k.history)
-            label_style = _with(period_style, wrap=True) if wide else period_style
-            if wide:
-                sheet.row_heights[row] = 27
-            for i, point in enumerate(k.history):
+            # Short period labels, as under the chart that reads them ("31 Aug",
+            # "Nov", "Q4"; kpisheets.charts), one line in an 11-wide column.
+            for i, (point, text) in enumerate(zip(k.history, history_labels(k), strict=True)):
                 col = first + i
-                text = "\n".join(point.label.rsplit(" ", 1)) if wide else point.label
-                sheet.set(row, col, text, label_style)
+                sheet.set(row, col, text, period_style)
                 sheet.set(
                     row + 1,
                     col,
@@ -1251,6 +1250,32 @@ def _history_sheet(
         page_breaks=tuple(breaks),
     )
     return sheet, rows, funnel_rows
+
+
+def _history_column_width(kpis: list[KpiResult]) -> float:
+    """The width of History's period columns: 11, or wider where a figure in its bold
+    Actual style would not fit ("96 proposals" showed ``###``); at most 20 (a longer
+    figure is one no column width helps).
+
+    >>> from kpisheets.result import HistoryPoint
+    >>> k = _example_kpi(Frequency.MONTH)
+    >>> k.number_format = '0 "proposals"'
+    >>> k.history = [HistoryPoint(dt.date(2026, 3, 1), dt.date(2026, 3, 31), "", 96.0, 60.0)]
+    >>> _history_column_width([k])
+    15
+    """
+    widest = 0
+    for k in kpis:
+        figures = [
+            f for p in k.history for f in (finite(p.value), finite(p.target)) if f is not None
+        ]
+        if figures:
+            fmt = k.number_format or "General"
+            ends = (min(figures), max(figures))
+            widest = max(widest, *(len(format_value(f, fmt)) for f in ends))
+    # Excel widths count characters of the default font; bold digits are about a
+    # tenth wider, and a cell needs a character of margin.
+    return min(max(11, math.ceil(widest * 1.15) + 1), 20)
 
 
 def _actions_by_period(k: KpiResult) -> dict[int, int]:
@@ -1350,16 +1375,107 @@ def _funnel_data(
     return row
 
 
+def history_labels(k: KpiResult) -> list[str]:
+    """The History sheet's period labels of ``k``: the short labels of
+    :func:`kpisheets.charts.short_labels`, with the year also on the first period its
+    chart shows (``Q4 2025`` where the chart starts, though the row starts earlier).
+
+    >>> from kpisheets.result import HistoryPoint
+    >>> k = _example_kpi(Frequency.QUARTER)
+    >>> ends = {1: 31, 4: 30, 7: 30, 10: 31}
+    >>> quarters = [(dt.date(2026, m, 1), dt.date(2026, m + 2, ends[m])) for m in ends]
+    >>> values = [None, None, 5.0, 6.0]
+    >>> k.history = [HistoryPoint(a, b, f"Q{i + 1} 2026", v, 4.0)
+    ...              for i, ((a, b), v) in enumerate(zip(quarters, values))]
+    >>> [label.replace(NBSP, " ") for label in history_labels(k)]
+    ['Q1 2026', 'Q2', 'Q3 2026', 'Q4']
+    """
+    shown = len(charted_points(k))
+    before = k.history[: len(k.history) - shown]
+    labels = short_labels(k, before) + short_labels(k, k.history[len(before) :])
+    # No-break spaces: a chart program that finds the axis crowded then turns the
+    # labels ("31 Aug") on one line instead of breaking them over two (LibreOffice).
+    return [label.replace(" ", NBSP) for label in labels]
+
+
+# About how wide a chart's plot area is (its width less the value axis) and a 9 pt
+# character under it, in pixels: enough to tell whether the period labels fit.
+CHART_PLOT_WIDTH = CHART_WIDTH - 100
+LABEL_CHAR_WIDTH = 6
+
+
+def _label_rotation(k: KpiResult) -> dict[str, int]:
+    """The x axis labels turned 45° when they would not fit side by side: each stays
+    on one line, where a chart program would otherwise break ``Jan 2026`` inside the
+    year (LibreOffice) or stack it over lines; nothing when they fit.
+
+    >>> from kpisheets.result import HistoryPoint
+    >>> k = _example_kpi(Frequency.MONTH)
+    >>> months = [dt.date(2025, 12, 1)] + [dt.date(2026, m, 1) for m in range(1, 12)]
+    >>> k.history = [HistoryPoint(m, m + dt.timedelta(days=27), "", 1.0, 1.0) for m in months]
+    >>> _label_rotation(k), _label_rotation(replace(k, history=k.history[-4:]))
+    ({'rotation': -45}, {})
+    """
+    labels = history_labels(k)[len(k.history) - len(charted_points(k)) :]
+    widest = max((len(label) for label in labels), default=0) * LABEL_CHAR_WIDTH
+    return {"rotation": -45} if labels and widest > CHART_PLOT_WIDTH / len(labels) else {}
+
+
 def _history_chart(k: KpiResult, where: HistoryRows, sheet_name: str, row: int, slot: int) -> Chart:
+    """One KPI's chart, in the style every output shares (:mod:`kpisheets.charts`): a
+    total's actual as columns, a level's as a line with markers, the target a dashed
+    line, an orange diamond where an action was logged; over the periods from the
+    first with a value (the table keeps every period)."""
+    first = where.last_col - len(charted_points(k)) + 1
+
     def ref(r: int) -> str:
-        return "=" + sheet_range(sheet_name, r, where.first_col, r, where.last_col)
+        return "=" + sheet_range(sheet_name, r, first, r, where.last_col)
 
     categories = ref(where.period_row)
-    marks = []
-    if where.action_row is not None:
-        # The "Action logged" row holds the period's value where an action was
-        # logged, so a diamond without a line sits on the Actual line there.
-        marks.append(
+    columns = actual_as_columns(k)
+    actual = (
+        ChartSeries(
+            "Actual",
+            categories,
+            ref(where.actual_row),
+            {"fill": {"color": ACTUAL_COLOUR}, "border": {"none": True}, "gap": 60},
+            kind="column",
+        )
+        if columns
+        else ChartSeries(
+            "Actual",
+            categories,
+            ref(where.actual_row),
+            {
+                "line": {"color": ACTUAL_COLOUR, "width": 2.25},
+                "marker": {
+                    "type": "circle",
+                    "size": 6,
+                    "fill": {"color": ACTUAL_COLOUR},
+                    "border": {"color": ACTUAL_COLOUR},
+                },
+            },
+            kind="line",
+        )
+    )
+    series = [
+        actual,
+        ChartSeries(
+            "Target",
+            categories,
+            ref(where.target_row),
+            {
+                "line": {"color": TARGET_COLOUR, "width": 1.75, "dash_type": "dash"},
+                "marker": {"type": "none"},
+            },
+            kind="line",
+        ),
+    ]
+    offset = len(k.history) - (where.last_col - first + 1)
+    if where.action_row is not None and any(i >= offset for i in _actions_by_period(k)):
+        # The action row holds the period's value (else its target) where an action was
+        # logged and nothing elsewhere: a diamond on the actual, no line between them.
+        series.append(
             ChartSeries(
                 "Action logged",
                 categories,
@@ -1370,37 +1486,16 @@ def _history_chart(k: KpiResult, where: HistoryRows, sheet_name: str, row: int, 
                         "type": "diamond",
                         "size": 9,
                         "fill": {"color": ACTION_MARKER},
-                        "border": {"color": ACTION_MARKER},
+                        "border": {"color": "#FFFFFF"},
                     },
                 },
+                kind="line",
             )
         )
     return Chart(
-        kind="line",
+        kind="column" if columns else "line",
         title=k.name,
-        series=[
-            ChartSeries(
-                "Actual",
-                categories,
-                ref(where.actual_row),
-                {
-                    "line": {"color": NAVY, "width": 2.25},
-                    "marker": {
-                        "type": "circle",
-                        "size": 6,
-                        "fill": {"color": NAVY},
-                        "border": {"color": NAVY},
-                    },
-                },
-            ),
-            ChartSeries(
-                "Target",
-                categories,
-                ref(where.target_row),
-                {"line": {"color": "#A5A5A5", "width": 1.75, "dash_type": "dash"}},
-            ),
-            *marks,
-        ],
+        series=series,
         row=row,
         col=0,
         width=CHART_WIDTH,
@@ -1413,7 +1508,10 @@ def _history_chart(k: KpiResult, where: HistoryRows, sheet_name: str, row: int, 
                 "major_gridlines": {"visible": True, "line": {"color": "#E7E6E6"}},
                 "line": {"none": True},
             },
-            "x_axis": {"num_font": {"size": 9, "color": MUTED}, "line": {"color": LIGHT_RULE}},
+            "x_axis": {
+                "num_font": {"size": 9, "color": MUTED, **_label_rotation(k)},
+                "line": {"color": LIGHT_RULE},
+            },
             "legend": {"position": "bottom", "font": {"size": 9}},
             "chartarea": {"border": {"color": "#D9D9D9"}},
             "show_blanks_as": "gap",

@@ -145,10 +145,19 @@ class Sparkline:
 
 @dataclass
 class ChartSeries:
+    """One series of a :class:`Chart`. ``kind`` draws it as another chart type than
+    the chart's own (``"line"`` in a ``"column"`` chart: a combination chart, columns
+    of actual under a target line, on the same axes); ``None`` is the chart's type."""
+
     name: str
     categories: str  # "=History!$B$2:$B$13"
     values: str
     options: dict[str, Any] = field(default_factory=dict)  # XlsxWriter add_series extras
+    kind: str | None = None  # XlsxWriter chart type: line, column…
+
+    def kind_in(self, chart: Chart) -> str:
+        """The chart type this series is drawn as in ``chart``."""
+        return self.kind or chart.kind
 
 
 @dataclass
@@ -162,7 +171,7 @@ class Chart:
     the top-left of (row, col). Series names are plain text too.
     """
 
-    kind: str  # XlsxWriter chart type: line, column, bar…
+    kind: str  # XlsxWriter chart type: line, column, bar… (a series may differ)
     title: str
     series: list[ChartSeries]
     row: int

@@ -23,6 +23,7 @@ from kpisheets.report import (
     build_report,
     changed_block,
     changed_since_formula,
+    history_labels,
     stale_cutoff,
 )
 from kpisheets.report_model import Formula, Report, SheetReport, Style, cell_a1, range_a1
@@ -263,7 +264,9 @@ def test_sparklines_read_the_history_actual_rows(result: Result, report: Report)
         targets = [grid[(row + 1, col)].value for col in range(2, 2 + len(k.history))]
         assert targets == [h.target for h in k.history]
         labels = [grid[(row - 1, col)].value for col in range(2, 2 + len(k.history))]
-        assert labels == [h.label for h in k.history]
+        # Short labels ("Feb", "31 Aug"), one per period, as under the chart.
+        assert labels == history_labels(k)
+        assert all(len(label) <= 11 and " " not in label for label in labels), labels
 
 
 def test_history_has_one_chart_of_actual_and_target_per_kpi(result: Result, report: Report) -> None:

@@ -16,6 +16,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from kpisheets.calc import compute
+from kpisheets.charts import actual_as_columns, charted_points
+from kpisheets.model import column_letter
 from kpisheets.report import COL, build_report
 from kpisheets.report_model import Formula, Report, SheetReport, Style, SummaryLayout, cell_a1
 from kpisheets.result import Result
@@ -178,13 +180,32 @@ def test_print_setup_freeze_and_print_titles(layout: SummaryLayout, rendered: Pa
 
 
 def test_history_charts_plot_actual_and_target(result: Result, rendered: Path) -> None:
+    """One chart per KPI, in the shared style: a total's actual as columns combined with
+    the dashed target line, a level's actual as a line; over the periods from the first
+    with a value (a chart's ranges start there, not at the table's first column)."""
     with zipfile.ZipFile(rendered) as z:
-        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
-        assert len(charts) == len(result.kpis)
-        chart = z.read(charts[0]).decode()
-    assert "<c:lineChart>" in chart
-    assert chart.count("<c:ser>") == 2
-    assert "History!$C$" in chart
+        names = [n for n in z.namelist() if re.fullmatch(r"xl/charts/chart\d+\.xml", n)]
+        charts = [z.read(n).decode() for n in names]
+    assert len(charts) == len(result.kpis)
+    by_title = {re.search(r"<a:t>([^<]*)</a:t>", c)[1]: c for c in charts}  # type: ignore[index]
+    kinds = set()
+    for k in result.kpis:
+        chart = by_title[html.escape(k.name, quote=False)]
+        columns = actual_as_columns(k)
+        kinds.add(columns)
+        assert ("<c:barChart>" in chart) is columns, k.name
+        if columns:
+            assert '<c:barDir val="col"/>' in chart
+        assert "<c:lineChart>" in chart
+        assert '<a:prstDash val="dash"/>' in chart  # the target
+        assert chart.count("<c:ser>") in (2, 3)
+        first = column_letter(2 + len(k.history) - len(charted_points(k)))
+        values = re.findall(r"<c:val><c:numRef><c:f>([^<]*)</c:f>", chart)
+        assert values and all(re.match(rf"History!\${first}\$\d+:", f) for f in values), (
+            k.name,
+            values,
+        )
+    assert kinds == {True, False}  # the sample has totals and levels
 
 
 def test_problems_sheet_highlights_error_rows(rendered: Path) -> None:

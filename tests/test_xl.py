@@ -331,6 +331,36 @@ def _rgb(hex_or_tuple: Any) -> tuple[int, int, int] | None:
     return tuple(hex_or_tuple)  # type: ignore[return-value]
 
 
+def _kind(chart_type: str) -> str:
+    """xlwings' chart types by family (``column_clustered`` → ``column``)."""
+    return chart_type.split("_", 1)[0]
+
+
+def _file_series(chart: Any) -> list[tuple[str, str, str, str | None]]:
+    """(name, type, values, categories) of each series of a chart openpyxl read, in
+    order: a combination chart's second chart (the target line) after the first."""
+    out = []
+    for sub in chart._charts:
+        kind = "line" if sub.tagname == "lineChart" else {"col": "column"}.get(sub.barDir, "bar")
+        for s in sub.series:
+            cat = s.cat.strRef or s.cat.numRef if s.cat else None
+            out.append((s.tx.v, kind, s.val.numRef.f, cat.f if cat else None))
+    return out
+
+
+def _live_series(chart: Any) -> list[tuple[str, str, str, str | None]]:
+    """The same for a chart of the in-memory engine (a series' own type where set)."""
+    return [
+        (
+            s["name"],
+            _kind(s.get("chart_type") or chart.chart_type),
+            s["values"],
+            chart.categories,
+        )
+        for s in chart.series
+    ]
+
+
 def _compare_sheet(ws: Any, mem: Any) -> None:
     from openpyxl.utils import column_index_from_string
 
@@ -389,6 +419,8 @@ def _compare_sheet(ws: Any, mem: Any) -> None:
             for c in range(dim.min or column_index_from_string(letter), (dim.max or 0) + 1):
                 assert mem.column_widths.get(c) == pytest.approx(dim.width, abs=0.75), (ws.title, c)
     assert len(mem.charts) == len(ws._charts), ws.title
+    for file_chart, live_chart in zip(ws._charts, mem.charts, strict=True):
+        assert _live_series(live_chart) == _file_series(file_chart), (ws.title, live_chart.title)
     if ws.freeze_panes:
         from openpyxl.utils.cell import coordinate_from_string
 

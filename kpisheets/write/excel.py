@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, cast
 from kpisheets.model import OWNED_SHEETS, column_index, column_letter
 from kpisheets.report_model import (
     Chart,
+    ChartSeries,
     ConditionalFormat,
     Formula,
     Link,
@@ -770,7 +771,9 @@ def add_chart(book: xw.Book, sheet: xw.Sheet, chart: Chart, notes: list[str]) ->
         if chart.series and chart.series[0].categories:
             xl_chart.set_x_axis_values(_ref_range(book, parse_ref(chart.series[0].categories)))
         for i, series in enumerate(chart.series):
-            xl_chart.series[i].set(name=series.name, **series_style(series.options))
+            xl_chart.series[i].set(
+                name=series.name, **series_kind(chart, series), **series_style(series.options)
+            )
     else:  # Windows only, checked above
         collection = xl_chart.api[1].SeriesCollection()
         for series in chart.series:
@@ -779,8 +782,58 @@ def add_chart(book: xw.Book, sheet: xw.Sheet, chart: Chart, notes: list[str]) ->
             new.Values = series.values
             if series.categories:
                 new.XValues = series.categories
+        for i, series in enumerate(chart.series):
+            xl_chart.series[i].set(**series_kind(chart, series), **series_style(series.options))
+    if windows_excel(book):
+        _series_lines(xl_chart, chart)
     if chart.title:
         xl_chart.title = chart.title
+
+
+def series_kind(chart: Chart, series: ChartSeries) -> dict[str, Any]:
+    """``chart_type`` for xlwings' ``ChartSeries.set`` when the series is drawn as
+    another type than its chart (the target line over columns); else nothing.
+
+    >>> from kpisheets.report_model import Chart, ChartSeries
+    >>> columns = Chart("column", "", [], 0, 0)
+    >>> series_kind(columns, ChartSeries("Target", "", "", {"marker": {"type": "none"}}, "line"))
+    {'chart_type': 'line'}
+    >>> series_kind(columns, ChartSeries("Marks", "", "", {"marker": {"type": "diamond"}}, "line"))
+    {'chart_type': 'line_markers'}
+    >>> series_kind(columns, ChartSeries("Actual", "", "", {}, "column"))
+    {}
+    """
+    kind = series.kind_in(chart)
+    if kind == chart.kind:
+        return {}
+    marker = (series.options.get("marker") or {}).get("type")
+    if kind == "line" and marker and marker != "none":
+        return {"chart_type": "line_markers"}
+    return {"chart_type": _CHART_TYPES.get((kind, None), kind)}
+
+
+# Office's MsoLineDashStyle values for XlsxWriter's dash types.
+_DASH_STYLES = {"solid": 1, "round_dot": 3, "square_dot": 2, "dash": 4, "dash_dot": 5,
+                "long_dash": 7, "long_dash_dot": 8, "long_dash_dot_dot": 9}  # fmt: skip
+
+
+def _series_lines(xl_chart: xw.Chart, chart: Chart) -> None:
+    """What xlwings' series API cannot say, through COM on Windows: dashed lines (the
+    target), no line between markers (the action diamonds) and line widths. Excel on
+    macOS draws those series as solid lines of the default width."""
+    collection = xl_chart.api[1].SeriesCollection
+    for i, series in enumerate(chart.series, start=1):
+        line = series.options.get("line") or {}
+        if not line or series.kind_in(chart) != "line":
+            continue
+        fmt = collection(i).Format.Line
+        if line.get("none"):
+            fmt.Visible = False
+            continue
+        if line.get("dash_type") in _DASH_STYLES:
+            fmt.DashStyle = _DASH_STYLES[line["dash_type"]]
+        if line.get("width"):
+            fmt.Weight = float(line["width"])
 
 
 def series_style(options: dict[str, Any]) -> dict[str, Any]:

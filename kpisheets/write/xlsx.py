@@ -279,8 +279,20 @@ def _insert_chart(book: Workbook, ws: Worksheet, chart: Chart) -> None:
     xl_chart = book.add_chart(kind)
     if xl_chart is None:  # XlsxWriter warns and returns None for an unknown type
         raise ValueError(f"Unknown chart type {chart.kind!r}.")
+    # A series of another type goes into a second chart combined with the first on the
+    # same axes (XlsxWriter combines two charts: columns with a line).
+    other_kinds = [
+        k for k in dict.fromkeys(s.kind_in(chart) for s in chart.series) if k != chart.kind
+    ]
+    if len(other_kinds) > 1:
+        raise ValueError(f"A chart combines two types at most, not {other_kinds!r}.")
+    combined = book.add_chart({"type": other_kinds[0]}) if other_kinds else None
+    if other_kinds and combined is None:
+        raise ValueError(f"Unknown chart type {other_kinds[0]!r}.")
     for series in chart.series:
-        xl_chart.add_series(
+        target = xl_chart if series.kind_in(chart) == chart.kind else combined
+        assert target is not None
+        target.add_series(
             {
                 "name": _plain_text(series.name),
                 "categories": series.categories,
@@ -288,6 +300,8 @@ def _insert_chart(book: Workbook, ws: Worksheet, chart: Chart) -> None:
                 **series.options,
             }
         )
+    if combined is not None:
+        xl_chart.combine(combined)
     options = chart.options
     title: dict[str, Any] = {"name": _plain_text(chart.title)} if chart.title else {"none": True}
     if "title_font" in options and chart.title:
