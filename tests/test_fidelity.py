@@ -112,13 +112,22 @@ def well_formed_parts(path: Path) -> set[str]:
 
 
 def flat_elements(xml: bytes) -> Counter[tuple[object, ...]]:
-    """Every element as (path, attributes without ``count``, text), counted."""
+    """Every element as (path, attributes without ``count``, text), counted. A
+    window's ``activeTab`` is left out too: a refresh points it at Summary when nobody
+    chose a sheet (docs/refresh.md; tests/test_open_on_summary.py checks when)."""
     found: Counter[tuple[object, ...]] = Counter()
     stack = [(ET.fromstring(xml), ())]
     while stack:
         elem, path = stack.pop()
         here = (*path, elem.tag)
-        attrs = tuple(sorted((k, v) for k, v in elem.attrib.items() if k != "count"))
+        window = elem.tag.endswith("}workbookView")
+        attrs = tuple(
+            sorted(
+                (k, v)
+                for k, v in elem.attrib.items()
+                if k != "count" and not (window and k == "activeTab")
+            )
+        )
         found[(here, attrs, (elem.text or "").strip())] += 1
         stack.extend((child, here) for child in elem)
     return found

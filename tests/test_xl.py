@@ -21,7 +21,7 @@ from kpisheets.read.xlwings_reader import clean_cell, read_book
 from kpisheets.write.excel import frozen_range, rectangles
 from tests.builders import simple_tracker_sheets, write_workbook
 from tests.conftest import ROOT
-from tests.xlwings_engine import XlError, book_from_sheets, open_book
+from tests.xlwings_engine import XlError, book_from_sheets, open_book, register
 
 SAMPLES = sorted((ROOT / "sample_workbooks").glob("*.xlsx"))
 AS_OF = dt.date(2026, 11, 20)
@@ -209,6 +209,25 @@ def test_refresh_leaves_every_other_sheet_untouched(tmp_path: Path) -> None:
     # User text is never a formula: the note with =HYPERLINK stays text.
     notes = [v for v in summary.values.values() if isinstance(v, str) and "HYPERLINK" in v]
     assert notes and all(not f.startswith("=HYPERLINK") for f in summary.formulas.values())
+
+
+@pytest.mark.parametrize("chosen", ["Entries", "Summary"])
+def test_live_refresh_keeps_the_sheet_on_screen(
+    tmp_path: Path, chosen: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In Excel the user is looking at the workbook: the refresh (adding a sheet
+    activates it) leaves them on the sheet they were on, Summary or their own."""
+    _needs_pipeline()
+    book = open_book(write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets(), as_tables=True))
+    # The test engine as xlwings' active one, its newest app (this book's) in front:
+    # Sheet.activate() checks that the app came to the front.
+    monkeypatch.setattr(xw.engines, "active", register())
+    book.sheets["Entries"].activate()
+    _refresh(book)  # adds Summary, History, Problems and Snapshots
+    assert book.sheets.active.name == "Entries"
+    book.sheets[chosen].activate()
+    _refresh(book)
+    assert book.sheets.active.name == chosen
 
 
 def test_refresh_refuses_a_users_own_summary_sheet(tmp_path: Path) -> None:

@@ -1608,7 +1608,26 @@ def tracker_bytes(
         )
     instructions.activate()
     book.close()
-    return buffer.getvalue()
+    return unselect_tabs(buffer.getvalue())
+
+
+def unselect_tabs(data: bytes) -> bytes:
+    """The workbook ``data`` with no sheet marked as chosen (``tabSelected``).
+
+    XlsxWriter always marks one. Unmarked, the workbook still opens on its first
+    sheet (Instructions), and the first refresh can tell that nobody chose a sheet
+    and open it on Summary; once someone saves it in Excel, the sheet on screen is
+    marked and a refresh keeps it. Every other byte of every part stays as written.
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            member = source.read(info)
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                member = re.sub(rb'(<sheetView\b[^>]*?) tabSelected="1"', rb"\1", member, count=1)
+            target.writestr(info, member, compress_type=info.compress_type)
+    return out.getvalue()
 
 
 def new_tracker(
