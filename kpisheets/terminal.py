@@ -206,7 +206,7 @@ def status_table(result: Result, width: int | None = None) -> str:
     (default: the terminal's, 80 when piped): long names, periods and trends wrap."""
     import textwrap
 
-    from kpisheets.export.meeting import kpi_row
+    from kpisheets.export.meeting import compact_row, kpi_row
     from kpisheets.formatting import percent
     from kpisheets.legend import legend_lines
 
@@ -216,7 +216,7 @@ def status_table(result: Result, width: int | None = None) -> str:
     judgement = SHORT_TREND if width < 100 else {}
     rows = []
     for k in result.kpis:
-        row = kpi_row(k)
+        row = compact_row(kpi_row(k))
         label = judgement.get(row.trend_label, row.trend_label)
         trend = f"{row.trend_arrow} {label}".strip() if row.trend_arrow else ""
         rows.append(

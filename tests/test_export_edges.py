@@ -184,3 +184,26 @@ def test_percent_of_target_beyond_a_trillion_percent_is_compact(tmp_path: Path) 
     for text in (md, html, cells):
         assert "1E+301%" in text
         assert not re.search(r"\d{30}", text)
+
+
+LONG_NUMBER = re.compile(r"\d[\d,]{29,}")  # a figure written out to 30 digits or more
+
+
+@pytest.mark.parametrize("suffix", [".md", ".html"])
+def test_huge_figures_are_compact_in_markdown_and_html(tmp_path: Path, suffix: str) -> None:
+    """1.7E+308 as 1.7E+308 (as on the slides), not 309 digits that push the other
+    columns off the page; the largest float and its negative alike."""
+    text = export_result(_huge(), tmp_path / f"h{suffix}").read_text(encoding="utf-8")
+    assert not LONG_NUMBER.search(text), LONG_NUMBER.search(text)
+    assert "1.7E+308" in text and "-1.7E+308" in text
+    assert "1.8E+308" in text  # the largest float, rounded to three figures
+    assert "$1E+300" in text  # the currency sign stays
+
+
+def test_huge_figures_are_compact_in_the_terminal_table() -> None:
+    from kpisheets.terminal import status_table  # noqa: PLC0415
+
+    text = status_table(_huge(), width=80)
+    assert not LONG_NUMBER.search(text.replace("\n", ""))
+    assert "1.7E+308" in text and "$1E+300" in text
+    assert max(len(line) for line in text.splitlines()) <= 80

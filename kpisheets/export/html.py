@@ -21,6 +21,8 @@ from kpisheets.export.meeting import (
     TARGET_COLOUR,
     bottleneck_sentence,
     by_category,
+    compact_figure,
+    compact_row,
     funnel_lines,
     kpi_row,
     left_out_text,
@@ -86,9 +88,11 @@ def sparkline_label(k: KpiResult) -> str:
     """
     points = []
     for point in k.history:
-        text = f"{point.label} {format_value(point.value, k.number_format, blank='no data')}"
+        value = format_value(point.value, k.number_format, blank="no data")
+        text = f"{point.label} {compact_figure(value, point.value)}"
         if point.target is not None:
-            text += f" (target {format_value(point.target, k.number_format)})"
+            target = format_value(point.target, k.number_format)
+            text += f" (target {compact_figure(target, point.target)})"
         points.append(text)
     return f"History of {k.name}: " + "; ".join(points)
 
@@ -195,7 +199,7 @@ def _status_badge(k: KpiResult) -> str:
 
 
 def _kpi_tr(k: KpiResult, as_of: dt.date) -> str:
-    row = kpi_row(k)
+    row = compact_row(kpi_row(k))
     trend = ""
     if row.trend:
         label = f" ({row.trend_label})" if row.trend_label else ""

@@ -14,6 +14,7 @@ from kpisheets.export.meeting import (
     attention,
     bottleneck_sentence,
     by_category,
+    compact_row,
     done_this_period,
     funnel_lines,
     kpi_row,
@@ -137,7 +138,7 @@ def result_markdown(result: Result) -> str:
     for category, kpis in by_category(result):
         lines += [f"## {escape(category)}", "", header, rule]
         for k in kpis:
-            row = kpi_row(k)
+            row = compact_row(kpi_row(k))
             # No colour in Markdown: the word says whether the move is good.
             trend = f"{row.trend} ({row.trend_label})" if row.trend_label else row.trend
             cells = [

@@ -8,8 +8,9 @@ same in each of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from kpisheets.explain import (
@@ -53,6 +54,8 @@ __all__ = [
     "SegmentLine",
     "attention",
     "by_category",
+    "compact_figure",
+    "compact_row",
     "done_this_period",
     "funnel_lines",
     "kpi_row",
@@ -138,17 +141,64 @@ FIGURE_CHARS = 24  # a figure longer than this is compacted where space is fixed
 
 def compact_figure(text: str, value: float | None, limit: int = FIGURE_CHARS) -> str:
     """A figure's text for a cell of fixed size: as formatted when it has at most
-    ``limit`` characters; a huge or tiny number in scientific notation (``1.7E+308``,
-    not 309 digits); otherwise cut with an ellipsis (a unit of a thousand characters).
+    ``limit`` characters; a huge or tiny number in scientific notation with three
+    significant figures, its currency sign and unit kept around it (``$1E+300``,
+    ``-1.7E+308``, ``1E+300 leads``, not 309 digits); otherwise cut with an ellipsis
+    (a unit of a thousand characters).
 
     >>> compact_figure("170,000,000,000,000,000,000", 1.7e26), compact_figure("12 km", 12.0)
     ('1.7E+26', '12 km')
+    >>> compact_figure("-$" + "1,000" * 10, -1e28), compact_figure("1" + "0" * 30 + "%", 1e28)
+    ('-$1E+28', '1E+30%')
     """
     if len(text) <= limit:
         return text
     if value is not None and value != 0 and not 1e-6 <= abs(value) < 1e15:
-        text = f"{value:.3G}"
+        digits = _DIGITS.search(text)
+        if digits is not None:
+            before, after = text[: digits.start()], text[digits.end() :]
+            # A % format shows a hundred times the value (without overflowing it).
+            shown = _scientific(abs(value), 2 if "%" in after else 0)
+            if "-" not in before and value < 0 and "(" not in before:
+                before = "-" + before
+            text = before + shown + after
+        else:
+            text = f"{value:.3G}"
     return shorten(text, limit)
+
+
+_DIGITS = re.compile(r"\d[\d,.\u00a0\u202f ]*\d|\d")  # a figure's digits and separators
+
+
+def _scientific(value: float, shift: int = 0) -> str:
+    """``value`` × 10^``shift`` in three significant figures: ``1.7E+310`` for
+    1.7E+308 shifted by 2, though that is beyond the largest float."""
+    mantissa, _, exponent = f"{value:.3G}".partition("E")
+    return f"{mantissa}E{int(exponent or 0) + shift:+d}" if exponent or shift else mantissa
+
+
+def compact_row(row: KpiRow) -> KpiRow:
+    """``row`` with its figures compacted as :func:`compact_figure` does: a table cell
+    shows ``1.7E+308``, not a number of 309 digits that pushes every other column
+    off the page or screen (HTML, Markdown, the terminal table, the slides).
+
+    >>> from kpisheets.report import _example_kpi
+    >>> from kpisheets.model import Frequency
+    >>> k = _example_kpi(Frequency.MONTH)
+    >>> k.actual, k.target, k.achievement = 1.7e308, 1.0, 1.7e308
+    >>> row = compact_row(kpi_row(k))
+    >>> row.actual, row.target, row.achievement
+    ('1.7E+308', '1', '1.7E+310%')
+    """
+    k = row.kpi
+    return replace(
+        row,
+        actual=compact_figure(row.actual, k.actual),
+        target=compact_figure(row.target, k.target),
+        expected=compact_figure(row.expected, k.expected),
+        achievement=compact_figure(row.achievement, k.achievement),
+        forecast=compact_figure(row.forecast, k.forecast),
+    )
 
 
 def _signed_percent(change: float | None) -> str:
