@@ -248,7 +248,7 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
                 note = "Year-end push: three enterprise deals"
             log.add(day, "REVENUE", round(amount, -2), "Maria", note)
         for d in sorted(rng.sample(_days(month), min(deals, len(_days(month))))):
-            log.add(d, "DEALS_WON", None, "Tom", rng.choice(companies))
+            log.add(d, "DEALS_WON", None, "Tom", deal_note(rng.choice(companies), d))
         for day in _days(month, 0):
             demos = max(4, round(rng.gauss(20 * factor, 3) * (0.7 if bad else 1)))
             log.add(day, "DEMOS", demos, "Tom", "Team offsite" if demos < 12 else None)
@@ -289,6 +289,29 @@ def sales_sheets() -> dict[str, list[list[Any]]]:
          "Tom", D(2026, 12, 18), "Open"),
     ]  # fmt: skip
     return input_sheets("Sales KPIs", kpis, log.entries(), targets, as_of=AS_OF, actions=actions)
+
+
+# What a rep writes when logging a won deal: the customer and why it matters.
+DEAL_NOTES = (
+    "{}: new logo, signed after a two-week pilot",
+    "{} renewed for two years and added 40 seats",
+    "{} upgraded to the enterprise plan",
+    "{}: closed at list price, no discount asked",
+    "{} signed once their security review cleared",
+    "{}: a second team onboarded, referred by the first",
+    "{}: won against a competitor's lower bid on support",
+    "{}: a small first order; expansion planned for Q1",
+)
+
+
+def deal_note(company: str, day: dt.date) -> str:
+    """The note of a deal won with ``company`` on ``day``: real commentary, not just
+    the name (chosen by the date, so the sample's random figures stay as they were).
+
+    >>> deal_note("Globex", D(2026, 11, 2))
+    'Globex upgraded to the enterprise plan'
+    """
+    return DEAL_NOTES[day.toordinal() % len(DEAL_NOTES)].format(company)
 
 
 def _sales_funnel(log: _Log, season: dict[int, float]) -> None:
@@ -426,7 +449,8 @@ def marketing_sheets() -> dict[str, list[list[Any]]]:
             "Subject-line test won" if month.month == 10 else None,
         )
         for day in sorted(rng.sample(_days(month), min(4, len(_days(month))))):
-            log.add(day, "PUBLISHED", None, "Noor", rng.choice(titles))
+            # The note says what went out, not just its title.
+            log.add(day, "PUBLISHED", None, "Noor", f"Published on the blog: {rng.choice(titles)}")
         if month <= D(2026, 6, 1):
             log.add(end, "SOV", rng.uniform(0.15, 0.21), "Noor")
     # The yearly and quarterly totals' earlier months, from their own generator so
