@@ -252,8 +252,10 @@ def status_table(result: Result, width: int | None = None) -> str:
         right={3, 4, 5, 6},
         width=width,
         # What gives way first: long names, the "% of target" header, trend words,
-        # periods and statuses (wrapping), then names again; IDs last. A period's
-        # date ("2026-11-16") is never cut, and the figures keep their width.
+        # periods and statuses (wrapping), then names again; the figures' unit words
+        # ("27 proposals" over two lines); long IDs; last the trend word under its
+        # arrow and "On track" over two lines. A period's date ("2026-11-16") and a figure's
+        # number are never cut.
         shrink=[
             (1, 14),
             (6, 6),
@@ -262,7 +264,10 @@ def status_table(result: Result, width: int | None = None) -> str:
             (2, min(longest_word([r[2] for r in rows]), 12)),
             (7, 8),
             (1, 8),
+            *[(i, longest_word([r[i] for r in rows])) for i in (5, 4, 3)],
             (0, min(longest_word([r[0] for r in rows]), 10)),
+            (8, 4),
+            (7, 5),
         ],
     )
     overall = percent(result.overall.score)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+import kpisheets
 from kpisheets.cli import cli
 from tests.builders import simple_tracker_sheets, write_workbook
 
@@ -47,6 +48,26 @@ def test_tables_fit_80_columns(command: str, tmp_path: Path) -> None:
         assert "bad-date" in result.stdout and "bad-number" in result.stdout
     wide = run(command, str(path), *AS_OF, COLUMNS="200")
     assert max(len(line) for line in wide.stdout.splitlines()) > 80  # uses the room there is
+
+
+SAMPLES = sorted((Path(__file__).resolve().parent.parent / "sample_workbooks").glob("*.xlsx"))
+
+
+@pytest.mark.parametrize("book", SAMPLES, ids=lambda p: p.stem)
+def test_the_samples_status_fits_80_columns(book: Path) -> None:
+    """Figures with unit words ("27 proposals" three times in a row) made the shipped
+    samples' tables 86-91 columns wide: the unit words wrap under the number."""
+    result = run("status", str(book))
+    assert result.exit_code == 0, result.output
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80, result.stdout
+    lines = result.stdout.splitlines()
+    rule = next(i for i, line in enumerate(lines) if line.startswith("---"))
+    end = lines.index("", rule)
+    ids = [line.split()[0] for line in lines[rule + 1 : end] if line[:1].strip()]
+    kpis = kpisheets.status(book).kpis
+    # One row per KPI; an ID longer than 10 characters may be cut last ("FIRST_RESPO…").
+    assert len(ids) == len(kpis)
+    assert all(k.id.startswith(i.rstrip("…")) for i, k in zip(ids, kpis, strict=True))
 
 
 @pytest.mark.parametrize("command", COMMANDS)
