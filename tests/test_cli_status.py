@@ -146,6 +146,25 @@ def test_status_csv(workbook: Path) -> None:
     assert len(rows) == 4 and rows[1].startswith("SALES")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_status_reports_problems_on_stderr_in_every_format(fmt: str, tmp_path: Path) -> None:
+    """The figures go to stdout (a CSV stays parseable), the problems to stderr."""
+    sheets = simple_tracker_sheets()
+    sheets["Entries"].append(["2026-11-03", "SALES", "lots"])
+    row = len(sheets["Entries"])
+    path = write_workbook(tmp_path / "t.xlsx", sheets)
+    result = CliRunner().invoke(cli, ["status", str(path), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert f"Entries!C{row}" in result.stderr and "bad-number" in result.stderr
+    if fmt != "json":  # JSON lists the problems in its "problems" key as well
+        assert f"Entries!C{row}" not in result.stdout
+    if fmt == "csv":
+        import csv
+
+        rows = list(csv.reader(result.stdout.splitlines()))
+        assert rows[0][0] == "id" and {len(r) for r in rows} == {len(rows[0])}
+
+
 def test_status_of_a_file_that_is_not_a_tracker(tmp_path: Path) -> None:
     bad = tmp_path / "notes.xlsx"
     bad.write_text("not a zip")
