@@ -102,7 +102,7 @@ _CSS = """
 * { box-sizing: border-box; }
 body { font-family: -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans",
   "Hiragino Sans", "Yu Gothic", "Noto Sans CJK JP", Arial, sans-serif; color: var(--ink);
-  margin: 0 auto; padding: 16px; max-width: 1280px; font-size: 14px; line-height: 1.35; }
+  margin: 0 auto; padding: 16px; max-width: 1400px; font-size: 14px; line-height: 1.35; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid var(--line); padding-bottom: 3px; }
 .meta { color: var(--muted); margin-bottom: 12px; }
@@ -110,11 +110,11 @@ h2 { font-size: 17px; margin: 22px 0 6px; border-bottom: 2px solid var(--line); 
 .tile { border-radius: 6px; padding: 6px 12px; min-width: 92px; }
 .tile b { display: block; font-size: 22px; }
 /* Every category table has the same column widths (fixed layout, one colgroup), so the
-   columns line up from one table to the next. */
+   columns line up from one table to the next. The figure, period and trend columns are
+   as wide as their longest text (the page's own widths, set after this sheet); the
+   notes take the room that is left. */
 table { border-collapse: collapse; width: 100%; table-layout: fixed; }
-col.c-status { width: 7%; } col.c-kpi { width: 13%; } col.c-period { width: 7%; }
-col.c-actual, col.c-target, col.c-expected { width: 7%; } col.c-pct { width: 6%; }
-col.c-trend { width: 6%; } col.c-history { width: 8%; } col.c-note { width: 19%; }
+col.c-status { width: 86px; } col.c-kpi { width: 13%; } col.c-history { width: 114px; }
 col.c-actions { width: 13%; }
 th.c-actual, th.c-target, th.c-expected, th.c-pct { text-align: right; }
 .since { margin: 4px 0 12px; padding: 8px 12px; border-left: 4px solid var(--ink);
@@ -143,15 +143,16 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .trend { white-space: nowrap; font-weight: 600; }
 .problems li { margin: 2px 0; }
 /* Between phone and desktop widths the sparkline column gives its room to the notes. */
-@media (min-width: 721px) and (max-width: 1000px) {
+@media (min-width: 901px) and (max-width: 1000px) {
   body { font-size: 13px; padding: 12px; }
   /* the cells stay (hiding them would shift the others left); they take no room */
   col.c-history { width: 0; }
   td.c-history, th.c-history { padding: 0; border-left: 0; border-right: 0; font-size: 0; }
   td.c-history > * { display: none; }
-  col.c-status { width: 8%; } col.c-kpi { width: 13%; } col.c-period { width: 7%; }
-  col.c-actual, col.c-target, col.c-expected { width: 7%; } col.c-pct { width: 6%; }
-  col.c-trend { width: 6%; } col.c-note { width: 25%; } col.c-actions { width: 14%; }
+  col.c-status { width: 72px; } col.c-kpi { width: 13%; } col.c-actions { width: 13%; }
+  td, th, th[scope=row] { padding-left: 4px; padding-right: 4px; }
+  /* a figure's unit word goes under its number, a trend's figure under its arrow */
+  td.num, .trend { white-space: normal; }
   .status { padding: 1px 5px; font-size: 11px; }
 }
 .actions { font-size: 12px; overflow-wrap: break-word; }
@@ -166,7 +167,7 @@ table.funnel { width: auto; min-width: 60%; }
 table.funnel tr.bottleneck th, table.funnel tr.bottleneck td { background: #FDE2E1; }
 .fbar { width: 220px; display: flex; justify-content: center; }
 .fbar span { display: block; height: 14px; border-radius: 2px; min-width: 2px; }
-@media (max-width: 720px) {
+@media (max-width: 900px) {
   body { padding: 10px; }
   thead { display: none; }
   table, tbody, tr, td, th[scope=row] { display: block; width: 100%; }
@@ -189,6 +190,62 @@ _CSS += f"""
 .left-out {{ color: {WARNING_INK}; font-weight: 600; margin: 8px 0 0; }}
 .left-out a {{ color: inherit; }}
 """
+
+
+def _ch(text: str) -> float:
+    """About how many ``ch`` (digit widths) ``text`` takes in a sans-serif font: digits
+    and signs one each, a space half, lowercase letters less, capitals and symbols
+    more. Erring wide only costs the notes a little room."""
+    widths = {" ": 0.5, ",": 0.5, ".": 0.5, ":": 0.5, "i": 0.45, "l": 0.45, "j": 0.45}
+    widths |= {"m": 1.5, "w": 1.3, "f": 0.6, "t": 0.65, "r": 0.7}
+    total = 0.0
+    for c in text:
+        if c in widths:
+            total += widths[c]
+        elif c.isdigit() or c in "$%+-−()":
+            total += 1.0
+        elif c.islower():
+            total += 0.95
+        else:
+            total += 1.25
+    return total
+
+
+def _column_css(result: Result) -> str:
+    """The widths of the columns that hold short texts, from the longest text each
+    holds on this page (in ``ch``, the width of a digit, with a character to spare and
+    the cell's padding): whole on a wide screen; between 901 and 1000 px only the
+    longest word, as the figures' unit words and the trend's figure wrap there."""
+
+    def longest(texts: list[str], words: bool) -> float:
+        parts = [w for t in texts for w in t.split()] if words else texts
+        return round(max((_ch(t) for t in parts), default=0.0) + 1, 1)
+
+    rows = [kpi_row(k) for k in result.kpis]
+    figures = [t for r in rows for t in (r.actual, r.target, r.expected)]
+    figures += ["Target", "Expected"]  # the headers' words
+    periods = [k.period.label for k in result.kpis] + ["Period"]
+    trends = [r.trend for r in rows] + ["Trend"]
+    percents = [r.achievement for r in rows] + ["target"]
+
+    def widths(words: bool, padding: int) -> str:
+        # A period wraps between its words on every screen ("Week of" / "2026-11-16").
+        cols = {
+            "period": longest(periods, True),
+            "actual": longest(figures, words),
+            "target": longest(figures, words),
+            "expected": longest(figures, words),
+            "pct": longest(percents, True),
+            "trend": longest(trends, words),
+        }
+        return " ".join(
+            f"col.c-{key} {{ width: calc({n}ch + {padding}px); }}" for key, n in cols.items()
+        )
+
+    return (
+        f"{widths(False, 12)}\n"
+        f"@media (min-width: 901px) and (max-width: 1000px) {{ {widths(True, 8)} }}\n"
+    )
 
 
 def _status_badge(k: KpiResult) -> str:
@@ -374,7 +431,7 @@ def result_html(result: Result) -> str:
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(result.title)} — {esc(result.as_of.isoformat())}</title>"
-        f"<style>{_CSS}</style></head><body>"
+        f"<style>{_CSS}{_column_css(result)}</style></head><body>"
         f'<header><h1>{esc(result.title)}</h1><div class="meta">{meta}</div>'
         f'{since_html(result)}{left_out}<div class="tiles">{tiles}</div></header>'
         f"<main>{''.join(sections)}{legend}{funnels}{problems}</main>"
