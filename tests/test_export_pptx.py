@@ -191,3 +191,33 @@ def test_short_period_labels_and_chart_spans() -> None:
     ]
     q.history = [HistoryPoint(start, end, label, 1.0, None) for start, end, label in quarters]
     assert short_labels(q, q.history) == ["Q4 2025", "Q1 2026", "Q2"]
+
+
+def test_attention_and_funnel_notes_are_sentences() -> None:
+    """The Needs attention and funnel slides' notes were their tables' cells joined with
+    " · " ("Stage · Now · … · Target conv.."): now sentences, as on the other slides."""
+    import io
+
+    import kpisheets
+    from tests.conftest import ROOT
+
+    result = kpisheets.status(ROOT / "sample_workbooks" / "sales-kpis.xlsx")
+    deck = Presentation(io.BytesIO(kpisheets.export_bytes(result, "pptx")))
+    notes = {
+        s.shapes.title.text: s.notes_slide.notes_text_frame.text
+        for s in deck.slides
+        if s.shapes.title is not None
+    }
+    attention = notes["Needs attention"]
+    assert attention.startswith("Qualified pipeline is off track: $651,000 of $750,000. Action:")
+    assert "Win rate is off track: 18.7% of 25.0%. No action planned." in attention
+    assert "Done this period: Win rate: Pricing sheet" in attention
+    funnel = notes["Funnel: Sales funnel · Nov 2026 to date"]
+    assert (
+        "Proposals sent: 27 proposals (47 proposals the same day last period, target 60 "
+        "proposals); 17% converted from the stage before (34% before, target 30%)." in funnel
+    )
+    assert funnel.endswith("converts 17% against a target of 30%.")
+    assert " · " not in attention + funnel  # no table cells strung together
+    for text in notes.values():
+        assert ".." not in text and "previous period, flat." not in text

@@ -412,8 +412,10 @@ def kpi_sentence(k: KpiResult) -> str:
     if row.trend_label and row.change:
         direction = {"▲": "Up", "▼": "Down", "▶": "Flat,"}.get(row.trend_arrow, "Moved")
         change = row.change.lstrip("+-")
-        moved = f"{direction} {change}" if direction != "Flat," else "Flat"
-        text += f" {moved} on the previous period, {row.trend_label}."
+        if direction == "Flat,":  # "Flat on the previous period", not "…, flat."
+            text += " Flat on the previous period."
+        else:
+            text += f" {direction} {change} on the previous period, {row.trend_label}."
     if k.note:
         text += f" Latest note: “{shorten(k.note, 200)}”."
     return text

@@ -364,6 +364,8 @@ def _attention_slide(
             ]
             _set_lines(table.cell(r, 3), lines, size=10)
         top += int(Inches(0.4)) + int(Inches(1.0)) * len(items)
+    done_texts = [f"{k.name}: {action_text(a, result.as_of)}" for k, a in done]
+    _notes(slide, attention_sentences(items, done_texts))
     if done:
         box = slide.shapes.add_textbox(
             Inches(0.5), min(top, int(Inches(6.2))), Inches(12.3), Inches(1)
@@ -377,6 +379,49 @@ def _attention_slide(
             paragraph = frame.add_paragraph()
             paragraph.text = f"✓ {clean(k.name)}: {clean(action_text(a, result.as_of))}"
             paragraph.font.size = Pt(10)
+
+
+def attention_sentences(items: list[Attention], done: list[str]) -> str:
+    """The attention slide's speaker notes: each KPI's status and figures, where the gap
+    comes from and what was decided, in sentences; then what was done this period."""
+    parts = []
+    for item in items:
+        k = item.kpi
+        row = kpi_row(k)
+        text = f"{k.name} is {k.status.label.lower()}"
+        if k.actual is not None and k.target is not None:
+            text += f": {row.actual} of {row.target}"
+        parts.append(text + ".")
+        if item.driver:
+            parts.append(item.driver.rstrip(".") + ".")
+        for action, overdue in item.actions:
+            parts.append(("Overdue: " if overdue else "Action: ") + action.rstrip(".") + ".")
+        if item.no_action_planned:
+            parts.append("No action planned.")
+    if done:
+        parts.append("Done this period: " + "; ".join(done) + ".")
+    return " ".join(parts)
+
+
+def funnel_sentences(f: FunnelResult) -> str:
+    """The funnel slide's speaker notes: each stage's figures and the conversion into
+    it, in sentences, then the bottleneck."""
+    parts = [f"{f.name}, {f.period.label} to date."]
+    for line in funnel_lines(f):
+        text = f"{line.stage}: {line.now or 'no figure'}"
+        extra = [f"{line.before} the same day last period" if line.before else ""]
+        extra.append(f"target {line.target}" if line.target else "")
+        said = [e for e in extra if e]
+        text += f" ({', '.join(said)})" if said else ""
+        if line.conversion:
+            text += f"; {line.conversion} converted from the stage before"
+            was = [f"{line.conversion_before} before" if line.conversion_before else ""]
+            was.append(f"target {line.conversion_target}" if line.conversion_target else "")
+            said = [w for w in was if w]
+            text += f" ({', '.join(said)})" if said else ""
+        parts.append(text + ".")
+    parts.append(bottleneck_sentence(f).rstrip(".") + ".")
+    return " ".join(parts)
 
 
 def _set_lines(cell: Any, lines: list[tuple[str, str]], size: int) -> None:
@@ -451,6 +496,7 @@ def _funnel_slide(deck: Any, f: FunnelResult) -> None:
     box = slide.shapes.add_textbox(Inches(0.5), Inches(6.1), Inches(12.3), Inches(0.6))
     paragraph = box.text_frame.paragraphs[0]
     paragraph.text = clean(bottleneck_sentence(f))
+    _notes(slide, funnel_sentences(f))
     paragraph.font.size = Pt(16)
     paragraph.font.bold = True
     paragraph.font.color.rgb = _rgb(BOTTLENECK if f.bottleneck else "#2E7D32")
