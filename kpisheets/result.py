@@ -559,6 +559,9 @@ class Result:
         for name in ("value", "target"):
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
         frame["current"] = frame["current"].astype(bool)
+        text = pd.Series(["text"]).dtype  # as to_frame: object, or "str" from pandas 3
+        for name in ("id", "name", "category", "period_label"):
+            frame[name] = frame[name].astype(text)
         return frame
 
 

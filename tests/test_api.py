@@ -120,6 +120,8 @@ def test_frames_have_dates_nan_and_every_column_even_when_empty(tmp_path: Path) 
     assert [str(t) for t in empty.to_frame().dtypes] == [str(t) for t in frame.dtypes]
     assert empty.history_frame().empty
     assert list(empty.history_frame().columns) == list(history.columns)
+    # the same dtypes as with KPIs (the text columns were object when empty)
+    assert [str(t) for t in empty.history_frame().dtypes] == [str(t) for t in history.dtypes]
 
 
 def test_refresh_can_be_called_again_after_its_module_is_imported(tmp_path: Path) -> None:
