@@ -2,7 +2,7 @@
 
 Run from the project root::
 
-    /work/venv/bin/python benchmarks/compute.py [--entries 1000000] [--kpis 50] [--no-read]
+    python benchmarks/compute.py [--entries 1000000] [--kpis 50] [--no-read]
 
 It builds the entries in memory (two years of dates, every aggregation represented,
 a Start/End window KPI and two formula KPIs), times ``compute`` (median of 3) and

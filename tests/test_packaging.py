@@ -36,3 +36,19 @@ def test_classifiers_describe_the_package() -> None:
     assert "Topic :: Office/Business :: Financial :: Spreadsheet" in classifiers
     assert "Programming Language :: Python :: 3.11" in classifiers
     assert "Typing :: Typed" in classifiers
+
+
+def test_docs_refer_only_to_the_repositorys_own_files() -> None:
+    """The docs, the README, the changelog, the package's and benchmarks' docstrings point
+    at docs/… in the repository, never at the team's spec or a machine's paths; every
+    docs/….md they name exists."""
+    import re
+
+    texts = [ROOT / "README.md", ROOT / "CHANGELOG.md", *(ROOT / "docs").glob("*.md")]
+    texts += [*(ROOT / "kpisheets").rglob("*.py"), *(ROOT / "benchmarks").glob("*.py")]
+    outside = re.compile(r"\bSPEC\b|SPEC\.md|ARCHITECTURE\.md|STYLE\.md|§\s?\d|/work/")
+    for path in texts:
+        text = path.read_text(encoding="utf-8")
+        assert not outside.search(text), (path, outside.search(text))
+        for name in re.findall(r"docs/([\w-]+\.md)", text):
+            assert (ROOT / "docs" / name).is_file(), (path, name)
