@@ -134,6 +134,35 @@ def test_export_writes_several_formats_and_text_to_stdout(tmp_path: Path) -> Non
     assert bad.exit_code == 2 and "a.docx" in bad.output
 
 
+def test_bash_completion_as_documented() -> None:
+    """docs/command-line.md's line for ~/.bashrc, in a real bash: the completion function
+    is registered and completes commands, options and template names."""
+    import shutil
+
+    bash, script = shutil.which("bash"), shutil.which("kpisheets")
+    if bash is None or script is None:
+        pytest.skip("needs bash and the installed kpisheets script (pip install -e .)")
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "command-line.md").read_text()
+    line = 'eval "$(_KPISHEETS_COMPLETE=bash_source kpisheets)"'
+    assert line in doc
+    program = line + (
+        "\ncomplete -p kpisheets"
+        '\ncomp() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=();'
+        ' _kpisheets_completion kpisheets; echo "${COMPREPLY[*]}"; }'
+        "\ncomp kpisheets ex\ncomp kpisheets export t.xlsx --fo"
+        '\ncomp kpisheets new t.xlsx --template ""'
+    )
+    path = os.pathsep.join([str(Path(script).parent), os.environ.get("PATH", "")])
+    out = subprocess.run(
+        [bash, "--norc", "--noprofile", "-c", program],
+        capture_output=True, text=True, timeout=60, check=True,
+        env={**os.environ, "PATH": path},
+    ).stdout.splitlines()  # fmt: skip
+    assert out[0].endswith("-F _kpisheets_completion kpisheets")
+    assert out[1:3] == ["export", "--format"]
+    assert set(out[3].split()) == {"blank", "sales", "marketing", "customer-success", "people"}
+
+
 def test_progress_is_shown_on_a_terminal_and_erased(tmp_path: Path) -> None:
     """stderr on a pseudo-terminal: the live line appears and is cleared at the end."""
     path = write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets())
