@@ -144,6 +144,9 @@ def _columns(stream: TextIO) -> int:
     import shutil
 
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, OSError, ValueError):
-        return shutil.get_terminal_size((80, 24)).columns
+        columns = 0
+    # A terminal that reports no size (a fresh pseudo-terminal: `script`, CI, an editor's
+    # shell) is taken as $COLUMNS or 80, not as 0 columns (which cut every line to "…").
+    return columns or shutil.get_terminal_size((80, 24)).columns

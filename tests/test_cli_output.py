@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import subprocess
 import sys
@@ -190,6 +191,8 @@ def test_progress_is_shown_on_a_terminal_and_erased(tmp_path: Path) -> None:
     os.close(main)
     text = seen.decode("utf-8", "replace")
     assert "Reading t.xlsx" in text and "\r" in text
+    # the pseudo-terminal reports 0 columns: the line is not cut to "Reading t.xlsx……"
+    assert re.search(r"Reading t\.xlsx… +\d+\.\d s", text), text
     assert text.rstrip(" ").endswith("\r")  # the line is erased: nothing is left behind
     assert proc.stdout is not None
     with proc.stdout:
