@@ -399,7 +399,8 @@ def since_heading(since: Since) -> str:
     """``Since 21 Nov 2026`` (with what it is), or what there is to compare with."""
     if since.date is None:
         return "Since the last review"
-    kind = "the date asked for" if since.chosen else "last review"
+    # --since takes the newest snapshot on or before the date given, often earlier
+    kind = "the snapshot asked for" if since.chosen else "last review"
     return f"Since {day(since.date)} ({kind})"
 
 

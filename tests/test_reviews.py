@@ -132,6 +132,13 @@ def test_since_in_the_json_and_status_since(tmp_path: Path) -> None:
     assert "Since 10 Nov 2026 (last review)" in table.stdout
     assert "Sales On track → At risk" in table.stdout
 
+    # --since 5 Nov takes the snapshot of 2 Nov: the heading names what was compared
+    # with, not "the date asked for" (5 Nov was asked for).
+    between = CliRunner().invoke(
+        cli, ["status", str(path), "--as-of", "2026-11-20", "--since", "2026-11-05"]
+    )
+    assert "Since 2 Nov 2026 (the snapshot asked for)" in between.stdout
+
     early = CliRunner().invoke(cli, ["status", str(path), "--since", "2026-10-01"])
     assert early.exit_code == 2
     assert "no snapshot on or before 2026-10-01" in early.output
