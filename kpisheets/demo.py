@@ -10,8 +10,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kpisheets.errors import OutputExistsError
+
+if TYPE_CHECKING:
+    from kpisheets.result import Result
 
 DEMO_SAMPLE = "sales"
 MARKER = ".kpisheets-demo"
@@ -92,7 +96,7 @@ def run_demo(
     echo(f"  {tracker}  — the tracker: KPIs, Entries, and the Summary sheet it refreshed")
     pdf = directory / f"{SUMMARY_STEM}.pdf"
     for path, about in (
-        (pdf, f"the meeting summary: the KPI table on page one, {_chart_pages(pdf)}"),
+        (pdf, _pdf_about(pdf, result)),
         (directory / f"{SUMMARY_STEM}.html", "the summary page, in a browser or on a phone"),
         (directory / f"{SUMMARY_STEM}.pptx", "the slides: summary table and charts"),
     ):
@@ -102,15 +106,21 @@ def run_demo(
     return written
 
 
-def _chart_pages(pdf: Path) -> str:
-    """ "then N pages of charts" for the demo's PDF (its page count read from the file)."""
+def _pdf_about(pdf: Path, result: Result) -> str:
+    """What the demo's PDF holds, in the order of its pages, with its page count read
+    from the file: "the meeting summary, 6 pages: the KPI table, what needs attention,
+    then the charts by category"."""
     import re
 
+    from kpisheets.export.meeting import attention
+
+    parts = ["the KPI table"]
+    if attention(result):
+        parts.append("what needs attention")
+    parts.append("then the charts by category")
     try:
         pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     except OSError:
-        return "then charts by category"
-    charts = pages - 1
-    if charts <= 0:
-        return "on one page"
-    return f"then {charts} page{'s' if charts != 1 else ''} of charts by category"
+        pages = 0
+    count = f", {pages} page{'s' if pages != 1 else ''}" if pages else ""
+    return f"the meeting summary{count}: {', '.join(parts)}"

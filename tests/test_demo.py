@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -42,6 +45,25 @@ def test_demo_refreshes_and_exports_every_format(tmp_path: Path) -> None:
     assert "as of 2026-11-20" in text
     assert "REVENUE" in text and "Win rate" in text and "Off track" in text
     assert "Open these:" in text and str(folder / "meeting-summary.pdf") in text
+    # The PDF is described as it is: its page count and what its pages hold, in order
+    # (it said "then 5 pages of charts" with a Needs attention page among the five).
+    pdf = folder / "meeting-summary.pdf"
+    about = next(line for line in lines if str(pdf) in line)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert about.endswith(
+        f"the meeting summary, {pages} pages: the KPI table, what needs attention, "
+        "then the charts by category"
+    )
+    if shutil.which("pdftotext"):
+        texts = [
+            subprocess.run(
+                ["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                capture_output=True, text=True, check=True,
+            ).stdout
+            for n in range(1, pages + 1)
+        ]  # fmt: skip
+        assert "Win rate" in texts[0] and "Needs attention" in texts[1]
+        assert all("actual against target" in t for t in texts[2:])
 
 
 def test_demo_runs_again_in_its_own_folder_but_not_in_someone_elses(tmp_path: Path) -> None:
