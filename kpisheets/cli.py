@@ -608,12 +608,15 @@ def demo(directory: Path, console: Console) -> None:
     from kpisheets.demo import run_demo
 
     with console.progress() as stage:
-        run_demo(
+        written = run_demo(
             directory,
             echo=(lambda line: None) if console.quiet else stage.echo,
             warn=lambda line: click.echo(line, err=True),
             progress=stage,
         )
+    if console.quiet:  # the result: the files it made, one a line (for scripts)
+        for path in written:
+            click.echo(str(path))
 
 
 # ---------------------------------------------------------------------------

@@ -102,3 +102,13 @@ def test_cli_demo(tmp_path: Path) -> None:
     refused = runner.invoke(cli, ["demo", str(tmp_path / "other")])
     assert refused.exit_code == 1
     assert "did not make" in refused.output and "Traceback" not in refused.output
+
+
+def test_demo_quiet_prints_the_files_it_made(tmp_path: Path) -> None:
+    """`demo -q` printed nothing at all; its result is the files it made."""
+    folder = tmp_path / "demo"
+    result = CliRunner().invoke(cli, ["demo", str(folder), "-q"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(folder / "sales-kpis.xlsx") and len(lines) == 1 + len(KNOWN_SUFFIXES)
+    assert all(Path(line).is_file() for line in lines)
