@@ -215,9 +215,17 @@ def test_cards_up_to_900_px(tmp_path: Path) -> None:
     """At 820 px (a tablet held upright) each KPI is a card: its cells stacked, each
     as wide as the card, so a note has the whole width."""
     tables, page_width = _measure(result_html(sample_result()), 820, tmp_path)
-    first = tables[0]
+    first = [(left, w) for left, w in tables[0] if w]  # an empty note or actions: no box
     assert len({left for left, _ in first}) == 1 and min(w for _, w in first) > 700
     assert page_width <= 820
+    # a card leaves out an empty note or actions line (it showed a bare "Actions:")
+    script = MEASURE.replace(
+        "const rows = [];",
+        "const rows = [[...document.querySelectorAll('td.actions:empty, td.note:empty')]"
+        ".filter(c => c.offsetHeight > 0).length + ''];",
+    ).replace("for (const t of document.querySelectorAll('main table'))", "for (const t of [])")
+    empty_shown, _ = _run_in_chromium(result_html(sample_result()), script, 820, tmp_path)
+    assert empty_shown == "0"
 
 
 def test_notes_wrap_between_words() -> None:

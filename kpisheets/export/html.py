@@ -175,7 +175,7 @@ table.funnel tr.bottleneck th, table.funnel tr.bottleneck td { background: #FDE2
   td, th[scope=row] { border: none; padding: 2px 0; text-align: left !important; }
   td[data-label]::before { content: attr(data-label) ": "; color: var(--muted); font-size: 12px; }
   td.name-cell::before, td.status-cell::before { content: none; }
-  td.note:empty { display: none; }
+  td.note:empty, td.actions:empty { display: none; }
   .note { max-width: none; }
 }
 @media print {
