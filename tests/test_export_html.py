@@ -80,7 +80,7 @@ def test_self_contained_no_network_no_scripts() -> None:
     assert not re.search(r"(?i)<(script|link|img|iframe|object|embed)\b", page_source)
     assert "@import" not in page_source and "url(" not in page_source
     assert '<meta name="viewport"' in page_source  # phones
-    assert "@media (max-width" in page_source  # cards on narrow screens
+    assert "@media screen and (max-width" in page_source  # cards on narrow screens
     assert "@media print" in page_source
 
 
@@ -233,3 +233,32 @@ def test_notes_wrap_between_words() -> None:
     note_rule = re.search(r"\.note \{[^}]*\}", css)
     assert note_rule and "overflow-wrap: break-word" in note_rule.group(0)
     assert "anywhere" not in note_rule.group(0)  # 'anywhere' broke words mid-word
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None or shutil.which("pdftotext") is None,
+    reason="chromium and poppler-utils are not installed (.ci/run installs them)",
+)
+def test_printed_page_keeps_the_table(tmp_path: Path) -> None:
+    """Paper is narrower than 900 CSS px too: printing keeps the table (cards printed
+    one KPI a page, 8 pages for the sales sample)."""
+    import kpisheets
+
+    html = tmp_path / "s.html"
+    html.write_text(result_html(kpisheets.status(SAMPLES / "sales-kpis.xlsx")), encoding="utf-8")
+    pdf = tmp_path / "s.pdf"
+    assert CHROMIUM is not None
+    subprocess.run(
+        [
+            CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+            "--disable-background-networking", "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}", "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}", html.as_uri(),
+        ],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Latest note" in text  # the table's header row (cards have none)
+    assert text.count("\f") <= 4

@@ -143,7 +143,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .trend { white-space: nowrap; font-weight: 600; }
 .problems li { margin: 2px 0; }
 /* Between phone and desktop widths the sparkline column gives its room to the notes. */
-@media (min-width: 901px) and (max-width: 1000px) {
+@media (min-width: 901px) and (max-width: 1000px), print and (max-width: 1000px) {
   body { font-size: 13px; padding: 12px; }
   /* the cells stay (hiding them would shift the others left); they take no room */
   col.c-history { width: 0; }
@@ -167,7 +167,8 @@ table.funnel { width: auto; min-width: 60%; }
 table.funnel tr.bottleneck th, table.funnel tr.bottleneck td { background: #FDE2E1; }
 .fbar { width: 220px; display: flex; justify-content: center; }
 .fbar span { display: block; height: 14px; border-radius: 2px; min-width: 2px; }
-@media (max-width: 900px) {
+/* A phone or a tablet held upright: one card per KPI (on screen; paper keeps the table). */
+@media screen and (max-width: 900px) {
   body { padding: 10px; }
   thead { display: none; }
   table, tbody, tr, td, th[scope=row] { display: block; width: 100%; }
@@ -244,7 +245,8 @@ def _column_css(result: Result) -> str:
 
     return (
         f"{widths(False, 12)}\n"
-        f"@media (min-width: 901px) and (max-width: 1000px) {{ {widths(True, 8)} }}\n"
+        "@media (min-width: 901px) and (max-width: 1000px), print and (max-width: 1000px) "
+        f"{{ {widths(True, 8)} }}\n"
     )
 
 
