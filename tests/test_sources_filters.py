@@ -48,7 +48,8 @@ def test_compiled_sql_has_placeholders_only() -> None:
     assert params == [robert, text_pattern("5"), 5.0, text_pattern("6"), 6.0]
 
 
-def test_semantics_in_duckdb() -> None:
+@pytest.mark.parametrize("by_pattern", [True, False])
+def test_semantics_in_duckdb(by_pattern: bool) -> None:
     con = duckdb.connect()
     con.execute(
         "CREATE TABLE t AS SELECT * FROM (VALUES ('Closed Won', 5.0), (' closed won ', 6.0), "
@@ -57,7 +58,7 @@ def test_semantics_in_duckdb() -> None:
 
     def rows(text: str) -> list[float]:
         f = parse_filter(text)
-        sql, params = duckdb_sql(f, resolve_columns(f, ["stage", "amount"]))
+        sql, params = duckdb_sql(f, resolve_columns(f, ["stage", "amount"]), by_pattern)
         return sorted(
             r[0] for r in con.execute(f"SELECT amount FROM t WHERE {sql}", params).fetchall()
         )
@@ -69,7 +70,8 @@ def test_semantics_in_duckdb() -> None:
     assert rows("stage not in (Lost, 'Closed Won')") == [7.0]
 
 
-def test_values_are_literal_text_in_duckdb() -> None:
+@pytest.mark.parametrize("by_pattern", [True, False])
+def test_values_are_literal_text_in_duckdb(by_pattern: bool) -> None:
     """A value is matched as text even where it holds characters special in a pattern."""
     con = duckdb.connect()
     texts = ["a.b", "axb", "a+b", "aab", "(x)", "x", "50%", "50", "A\\B", "a|b", "  ÉTÉ ", "été"]
@@ -78,7 +80,7 @@ def test_values_are_literal_text_in_duckdb() -> None:
 
     def rows(value: str) -> list[str]:
         f = Filter(value, (Condition("stage", "=", (value,)),))
-        sql, params = duckdb_sql(f, {"stage": "stage"})
+        sql, params = duckdb_sql(f, {"stage": "stage"}, by_pattern)
         found = con.execute(f"SELECT stage FROM t WHERE {sql}", params).fetchall()
         return sorted(r[0] for r in found)
 

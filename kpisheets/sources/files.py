@@ -262,7 +262,9 @@ def _aggregate(
             resolved = resolve_columns(spec.filter, names)
         except KeyError as exc:
             raise _missing_column(spec, "Filter", str(exc.args[0]), names) from None
-        clause, filter_params = duckdb_sql(spec.filter, resolved)
+        # Parquet's text columns arrive as dictionaries, which lower(trim()) reads once
+        # per distinct text; elsewhere a pattern per cell is the cheaper comparison.
+        clause, filter_params = duckdb_sql(spec.filter, resolved, by_pattern=spec.kind != "parquet")
         where.append(clause)
     if relation.keep_rows:
         where.append(relation.keep_rows)
