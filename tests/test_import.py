@@ -206,8 +206,9 @@ def test_import_one_source_and_unknown_name(exports: dict[str, Any]) -> None:
 
 
 def test_typed_or_imported_gives_the_same_figures(tmp_path: Path) -> None:
-    """November's daily sales typed into Entries, or imported from a CSV: same result."""
-    days = fx.days(dt.date(2026, 10, 1), AS_OF)
+    """November's daily sales typed into Entries, or imported from a CSV: same result,
+    and the same count of rows left out for being dated after the as-of date."""
+    days = fx.days(dt.date(2026, 10, 1), AS_OF + dt.timedelta(days=5))
     sales = {d: float((d.day * 37) % 500 + 0.25) for d in days}
     kpis = [KPI_HEADER, ["SALES", "Sales", "Sales", "$", "Sum", "Month", 9000],
             ["LASTV", "Level", "Sales", "", "Last", "Month", 300]]  # fmt: skip
@@ -244,6 +245,15 @@ def test_typed_or_imported_gives_the_same_figures(tmp_path: Path) -> None:
     for one, other in zip(a["kpis"], b["kpis"], strict=True):
         for key in ("actual", "previous", "forecast", "score", "status", "history", "last_entry"):
             assert one[key] == other[key], (one["id"], key)
+    assert a["left_out"] == b["left_out"] == {"future-date": 10}  # 21–25 Nov, two KPIs
+    late = [p for p in b["problems"] if p["code"] == "future-date"]
+    assert len(late) == 2  # one per source, naming it
+    # its first late row: source "l" sorts first, 51 rows from 1 Oct to 20 Nov under row 3
+    assert late[0]["cell"] == "Imported!A55" and late[0]["severity"] == "warning"
+    assert "5 row(s) imported from the source 'l' (LASTV)" in late[0]["message"]
+    assert "(2026-11-21 to 2026-11-25)" in late[0]["message"]
+    summary = _sheet_text(imported, "Summary")
+    assert "10 entries are left out of these figures (future-date 10)" in summary
 
 
 def test_sql_source_in_the_scenario(

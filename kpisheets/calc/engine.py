@@ -54,6 +54,7 @@ from kpisheets.calc.segments import (
 )
 from kpisheets.formatting import default_number_format, shorten
 from kpisheets.model import (
+    IMPORTED_ROW_BASE,
     Aggregation,
     Columns,
     Direction,
@@ -275,8 +276,6 @@ def _prepare_entries(
     row = columns["row"].astype(np.int64, copy=False)
     as_of_day = day_number(as_of)
     future = days > as_of_day
-    # Imported rows (a source column) after the as-of date are later data, not a typing
-    # mistake: they are left out of the figures without a future-date warning.
     source = columns.get("source")
     typed = (
         np.fromiter((s is None for s in source), dtype=bool, count=n)
@@ -306,6 +305,8 @@ def _prepare_entries(
                     kpi=str(name),
                 )
             )
+    if source is not None and (future & ~typed).any():
+        problems += _future_imported(tracker, as_of, source, kpi_column, future & ~typed, days, row)
     keep = ~future & (code >= 0)
     position = np.flatnonzero(keep)
     segment, names = segment_codes(columns.get("segment"))
@@ -315,10 +316,54 @@ def _prepare_entries(
         value[keep],
         row[keep],
         position,
-        int((future & typed).sum()),  # imported rows after the as-of date are not "left out"
+        int(future.sum()),
         None if segment is None else segment[keep],
         names,
     )
+
+
+def _future_imported(
+    tracker: Tracker,
+    as_of: dt.date,
+    source: np.ndarray,
+    kpi_column: np.ndarray,
+    future: np.ndarray,
+    days: np.ndarray,
+    row: np.ndarray,
+) -> list[Problem]:
+    """One ``future-date`` warning per source whose imported rows are dated after D:
+    they are left out of the figures like typed entries, and counted with them (a
+    source of planned dates, an open deal's Close Date, would otherwise inflate a
+    KPI the day those dates arrive, without a word before)."""
+    kept = tracker.kept.get("Imported")
+    sheet = kept.sheet if kept is not None else "Imported"
+    where = np.flatnonzero(future)
+    by_source: dict[str, list[int]] = {}
+    for i in where.tolist():
+        by_source.setdefault(str(source[i]), []).append(i)
+    problems = []
+    for name, rows in sorted(by_source.items(), key=lambda item: int(row[item[1]].min())):
+        first = int(row[rows].min()) - IMPORTED_ROW_BASE
+        kpi_ids = sorted({str(kpi_column[i]) for i in rows})
+        dates = [from_day_number(int(d)).isoformat() for d in (days[rows].min(), days[rows].max())]
+        span = dates[0] if dates[0] == dates[1] else f"{dates[0]} to {dates[1]}"
+        problems.append(
+            Problem(
+                code="future-date",
+                severity="warning",
+                message=f"{len(rows):,} row(s) imported from the source {name!r} "
+                f"({', '.join(kpi_ids)}) are dated after the as-of date "
+                f"{as_of.isoformat()} ({span}), so they are left out of the figures.",
+                hint="Compute at a later date (Settings › As of or --as-of), or leave the "
+                "rows with planned dates out of the source (its Filter or query).",
+                sheet=sheet,
+                cell=f"{quote_sheet(sheet)}!A{first}" if first > 0 else None,
+                column="Date",
+                row=first if first > 0 else None,
+                kpi=kpi_ids[0],
+            )
+        )
+    return problems
 
 
 def _kpi_indexes(
