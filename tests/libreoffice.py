@@ -138,3 +138,21 @@ def _soffice_batch(paths: list[Path], to: str, outdir: Path, profile: str, timeo
         text=True,
         timeout=timeout,
     )
+
+
+# CSV as LibreOffice shows the cells (formatted text, UTF-8), every sheet to its own file.
+CSV_EVERY_SHEET = "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,true,true,false,false,-1"
+
+
+def sheets_as_csv(paths: list[Path], outdir: Path, timeout: float = 600) -> dict[str, Path]:
+    """Every sheet of every workbook in ``paths`` as the CSV of its displayed texts, in
+    one LibreOffice run; keys ``"<file stem>-<sheet name>"``."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        _soffice_batch(paths, CSV_EVERY_SHEET, outdir, profile, timeout)
+    written = {p.stem: p for p in outdir.glob("*.csv")}
+    for path in paths:
+        assert any(name.startswith(path.stem + "-") for name in written), (
+            f"LibreOffice did not convert {path.name}"
+        )
+    return written
