@@ -263,7 +263,7 @@ def test_the_readers_see_a_difference(outputs: dict[str, dict[str, Path]], tmp_p
     with zipfile.ZipFile(files["pptx"]) as src, zipfile.ZipFile(deck, "w") as dst:
         for item in src.infolist():
             data = src.read(item)
-            if item.filename == "ppt/slides/slide2.xml":
+            if item.filename.startswith("ppt/slides/slide") and b"Sales growth" in data:
                 data = data.replace(b">16.0%<", b">16%<", 1)
             dst.writestr(item, data)
     assert from_pptx(deck, ids)["Sales growth (year on year)"].figures[0] == "16%"
