@@ -35,6 +35,7 @@ from kpisheets.explain import (
 )
 from kpisheets.formatting import (
     STATUS_COLOURS,
+    achievement_band,
     figure_formats,
     finite,
     format_value,
@@ -59,6 +60,7 @@ from kpisheets.palette import (
     SHEET_MUTED,
     STALE_FILL,
     STALE_INK,
+    STATUS_TINT,
     TARGET_COLOUR,
     TREND_COLOURS,
     WARNING_INK,
@@ -934,11 +936,20 @@ def _kpi_row(sheet: SheetReport, row: int, k: KpiResult, as_of: dt.date) -> None
     sheet.set(row, COL["actual"], finite(k.actual), _with(number(formats.actual), bold=True))
     sheet.set(row, COL["target"], finite(k.target), number(formats.target))
     sheet.set(row, COL["expected"], finite(k.expected), number(formats.expected))
+    # % of target is tinted by its own value against the KPI's Green at and Amber at, as
+    # in every export (the Status cell follows the score against Expected by now). A
+    # cell fill, not a conditional format: Excel lets a tint rule above the data bar
+    # stop it, and LibreOffice shows no rule's fill beside a data bar.
+    band = achievement_band(k)
     sheet.set(
         row,
         COL["achievement"],
         finite(k.achievement),
-        body(num_format=formats.achievement, align="center"),
+        body(
+            num_format=formats.achievement,
+            align="center",
+            fill=STATUS_TINT[band] if band is not None else None,
+        ),
     )
     sheet.set(row, COL["status"], k.status.label, body(bold=True, align="center"))
     sheet.set(row, COL["trend"], trend_arrow(k), body(font_size=16, align="center"))
