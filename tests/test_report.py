@@ -6,6 +6,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import subprocess
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +32,8 @@ from kpisheets.report import (
 from kpisheets.report_model import Formula, Report, SheetReport, Style, cell_a1, range_a1
 from kpisheets.result import Result
 from tests.builders import kpi, tracker
+from tests.conftest import ROOT, requires_libreoffice
+from tests.libreoffice import soffice
 from tests.report_samples import AS_OF, DDE_NOTE, HOSTILE_NOTE, LONG_NOTE, realistic_tracker
 
 REFRESHED = dt.datetime(2026, 11, 20, 9, 15)
@@ -460,3 +465,34 @@ def test_kpis_needing_attention_are_named_beside_the_tiles(result: Result, repor
     calm = dataclasses.replace(result, kpis=[k for k in result.kpis if k.status is Status.ON_TRACK])
     texts = [m.value for m in build_report(calm).sheet("Summary").merges]
     assert "Nothing is off track." in texts and "Nothing is at risk." in texts
+
+
+@pytest.mark.libreoffice
+@requires_libreoffice
+def test_history_figures_fit_their_columns_in_libreoffice(tmp_path: Path) -> None:
+    """LibreOffice (here without Calibri's metrics, so wider than Excel) shows every
+    History figure of the refreshed samples: no cell too narrow for its figure shows
+    ``###`` — the sales sample's "27 proposals" did at width 11."""
+    import shutil
+
+    import kpisheets
+    from kpisheets.samples import AS_OF as SAMPLES_AS_OF
+    from tests.libreoffice import pdf_text
+
+    samples = []
+    for shipped in sorted((ROOT / "sample_workbooks").glob("*.xlsx")):
+        samples.append(Path(shutil.copy(shipped, tmp_path / shipped.name)))
+        kpisheets.refresh(samples[-1], as_of=SAMPLES_AS_OF)
+    binary = soffice()
+    assert binary and samples
+    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
+        subprocess.run(
+            [binary, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+             "--convert-to", "pdf", "--outdir", str(tmp_path / "pdf"), *map(str, samples)],
+            capture_output=True, timeout=600, check=True,
+        )  # fmt: skip
+    for sample in samples:
+        pages = pdf_text(tmp_path / "pdf" / f"{sample.stem}.pdf").split("\f")
+        history = [p for p in pages if "History: actual against target" in p]
+        assert history, sample.name
+        assert not [p for p in history if "###" in p], sample.name
