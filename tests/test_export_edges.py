@@ -207,3 +207,19 @@ def test_huge_figures_are_compact_in_the_terminal_table() -> None:
     assert not LONG_NUMBER.search(text.replace("\n", ""))
     assert "1.7E+308" in text and "$1E+300" in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_slides_cut_long_names_and_owners_in_the_summary_table(tmp_path: Path) -> None:
+    # A 5,000-character KPI name wrapped down past the slide's foot, over the
+    # left-out line and the legend.
+    deck = Presentation(str(export_result(_long(), tmp_path / "l.pptx")))
+    cells = [
+        cell.text
+        for slide in deck.slides
+        for shape in slide.shapes
+        if shape.has_table
+        for row in shape.table.rows
+        for cell in row.cells
+    ]
+    assert any(c.startswith("NNN") and "…" in c for c in cells)
+    assert max(len(c) for c in cells) <= 120

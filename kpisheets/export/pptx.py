@@ -262,8 +262,10 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
         row = kpi_row(k)
         values = [
             k.status.label,
-            f"{clean(k.name)} ({clean(k.id)})",
-            clean(k.owner),
+            # Cut, as in the attention list: a name of hundreds of characters wrapped
+            # down past the slide's foot, over the left-out line.
+            f"{clean(shorten(k.name, 80))} ({clean(shorten(k.id, 30))})",
+            clean(shorten(k.owner, 30)),
             compact_figure(row.actual, k.actual),
             compact_figure(row.target, k.target),
             compact_figure(row.expected, k.expected),
