@@ -113,6 +113,8 @@ class _Formulas:
     trees: dict[int, fx.Node] = field(default_factory=dict)
     inputs: dict[int, list[int]] = field(default_factory=dict)  # KPI indexes a formula uses
     order: list[int] = field(default_factory=list)  # each formula after those it uses
+    # The base (non-formula) KPIs each formula depends on, filled once on first use.
+    base: dict[int, frozenset[int]] | None = None
 
 
 def compute(tracker: Tracker, as_of: dt.date | str | None = None) -> Result:
@@ -520,24 +522,40 @@ def _base_references(
     i: int, kpis: list[KpiDefinition], formulas: _Formulas, index_by_id: dict[str, int]
 ) -> set[int]:
     """The non-formula KPIs a formula KPI depends on, directly or through formulas."""
-    out: set[int] = set()
-    seen: set[int] = set()
-    todo = [i]
-    while todo:
-        j = todo.pop()
-        if j in seen:
-            continue
-        seen.add(j)
-        tree = formulas.trees.get(j)
-        if tree is None:
-            continue
-        for ref in fx.references(tree):
-            r = index_by_id[ref]
-            if kpis[r].aggregation is Aggregation.FORMULA:
-                todo.append(r)
-            else:
-                out.add(r)
-    return out
+    if formulas.base is None:
+        formulas.base = _all_base_references(kpis, formulas, index_by_id)
+    return set(formulas.base.get(i, ()))
+
+
+def _all_base_references(
+    kpis: list[KpiDefinition], formulas: _Formulas, index_by_id: dict[str, int]
+) -> dict[int, frozenset[int]]:
+    """:func:`_base_references` of every formula, each built once from those of the
+    formulas it uses (children first, with an explicit stack): walking the whole
+    chain below each formula made a chain of 1,000 formula KPIs quadratic."""
+    done: dict[int, frozenset[int]] = {}
+    entered: set[int] = set()
+    for start in formulas.trees:
+        stack = [start]
+        while stack:
+            j = stack[-1]
+            if j in done:
+                stack.pop()
+                continue
+            tree = formulas.trees.get(j)
+            refs = [index_by_id[ref] for ref in fx.references(tree)] if tree is not None else []
+            nested = [r for r in refs if kpis[r].aggregation is Aggregation.FORMULA]
+            pending = [r for r in nested if r not in done and r not in entered]
+            if j not in entered and pending:
+                entered.add(j)  # its formulas first; a loop back to j reads as empty
+                stack.extend(pending)
+                continue
+            stack.pop()
+            out = {r for r in refs if kpis[r].aggregation is not Aggregation.FORMULA}
+            for r in nested:
+                out |= done.get(r, frozenset())
+            done[j] = frozenset(out)
+    return done
 
 
 def _expanded_trees(
