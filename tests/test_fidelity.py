@@ -512,7 +512,9 @@ def test_libreoffice_opens_every_result_that_it_opened_before(
         before = convert_many(sorted(originals), LOADED, tmp_path / "orig-out")
         damaged = {originals[p] for p, pdf in before.items() if pdf is not None}
         assert not damaged, f"LibreOffice opened these before the refresh only: {damaged}"
-    assert len(failed) < len(results) // 10, f"LibreOffice opened few of them: {failed}"
+    # (At most a tenth; with only the seven built trackers, when ../shared/corpus is
+    # absent, that is none.)
+    assert len(failed) <= len(results) // 10, f"LibreOffice opened few of them: {failed}"
 
 
 @pytest.mark.skipif(classpath() is None, reason="Apache POI or a JDK is not installed")
