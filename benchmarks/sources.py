@@ -231,11 +231,14 @@ class CountingProxy:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         server_reader, server_writer = await asyncio.open_unix_connection(str(self.server_socket))
-        await asyncio.gather(
-            self._pipe(reader, server_writer, True),
-            self._pipe(server_reader, writer, False),
-            return_exceptions=True,
-        )
+        # Cancelled at shutdown while a connection is still open: end quietly (asyncio's
+        # server callback otherwise logs the CancelledError with a traceback).
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.gather(
+                self._pipe(reader, server_writer, True),
+                self._pipe(server_reader, writer, False),
+                return_exceptions=True,
+            )
 
     def __enter__(self) -> CountingProxy:
         self.thread.start()

@@ -489,16 +489,15 @@ def test_a_zip_bomb_is_refused_without_inflating_it(tmp_path: Path, declared: st
     path = bomb(tmp_path / "bomb.xlsx", 2 << 30, None if declared == "honest" else 5_000_000)
     assert path.stat().st_size < 16 << 20
     limit = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))"
-    started = time.monotonic()
     run = subprocess.run(
         [sys.executable, "-c", f"{limit}; from kpisheets.cli import main; main()", "check",
          str(path)],
         capture_output=True, text=True, check=False, timeout=600,
     )  # fmt: skip
     pattern = "inflates to more than any workbook" if declared == "honest" else "damaged"
+    # The honest bomb's sentence names the declared size: it was refused before a byte
+    # was inflated (no timing assertion; the 1 GiB address-space limit bounds the rest).
     assert_one_sentence(run, pattern)
-    if declared == "honest":
-        assert time.monotonic() - started < 60  # nothing was inflated
 
 
 # ---------------------------------------------------------------------------
