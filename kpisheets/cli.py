@@ -17,7 +17,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from kpisheets.terminal import left_out_sentence, problem_lines, problems_table, status_table
+from kpisheets.terminal import (
+    left_out_sentence,
+    problem_lines,
+    problems_table,
+    status_table,
+    wrapped,
+)
 
 if TYPE_CHECKING:
     from kpisheets.console import Console
@@ -632,7 +638,7 @@ def print_problems(
     """Problems on stderr, errors first, repeated ones grouped
     (:func:`kpisheets.terminal.problem_lines`); with ``verbose`` every one."""
     for line in problem_lines(problems, path, as_of, grouped=not verbose):
-        click.echo(line, err=True)
+        _echo_err(line)
 
 
 def print_left_out(result: Result) -> None:
@@ -640,7 +646,17 @@ def print_left_out(result: Result) -> None:
     none did; :func:`kpisheets.terminal.left_out_sentence`)."""
     line = left_out_sentence(result)
     if line:
-        click.echo(line, err=True)
+        _echo_err(line)
+
+
+def _echo_err(line: str) -> None:
+    """A line on stderr: on a terminal broken between words at its width; piped, one
+    line per problem as written (for grep and logs)."""
+    if sys.stderr.isatty():
+        from kpisheets.console import terminal_columns
+
+        line = wrapped(line, terminal_columns(sys.stderr))
+    click.echo(line, err=True)
 
 
 def main() -> None:

@@ -122,7 +122,7 @@ class _Stages:
     def _draw(self, now: float) -> None:
         frame = SPINNER[int((now - self.started) / TICK) % len(SPINNER)]
         text = f"{frame} {self.message}… {now - self.started:4.1f} s"
-        limit = max(_columns(self.console.stream) - 1, 20)
+        limit = max(terminal_columns(self.console.stream) - 1, 20)
         if len(text) > limit:
             text = text[: limit - 1] + "…"
         pad = max(self.width - len(text), 0)
@@ -139,7 +139,8 @@ class _Stages:
         self.console.stream.flush()
 
 
-def _columns(stream: TextIO) -> int:
+def terminal_columns(stream: TextIO) -> int:
+    """The width of the terminal ``stream`` writes to; $COLUMNS or 80 when it reports none."""
     import os
     import shutil
 

@@ -62,6 +62,27 @@ def left_out_sentence(result: Result) -> str:
 DEFAULT_WIDTH = 80
 
 
+def wrapped(line: str, width: int, indent: str = "  ") -> str:
+    """``line`` broken between words to lines of at most ``width`` characters, the
+    continuation lines indented, for a person reading a terminal (a terminal would break
+    it mid-word at its edge). A word longer than the width (a long cell range, a path) is
+    kept whole on its own line.
+
+    >>> print(wrapped("error: Entries!C31: 'lots' is not a number. (bad-number)", 30))
+    error: Entries!C31: 'lots' is
+      not a number. (bad-number)
+    """
+    import textwrap
+
+    return textwrap.fill(
+        line,
+        width=max(width, 20),
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
 def terminal_width() -> int:
     """The columns of the terminal stdout goes to, $COLUMNS when set, else 80."""
     import shutil

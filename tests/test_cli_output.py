@@ -197,3 +197,48 @@ def test_progress_is_shown_on_a_terminal_and_erased(tmp_path: Path) -> None:
     assert proc.stdout is not None
     with proc.stdout:
         assert proc.stdout.read().startswith(b"Refreshed ")
+
+
+def _stderr_on_a_terminal(args: list[str], columns: int) -> str:
+    """What a command writes to stderr when stderr is a pseudo-terminal."""
+    main, secondary = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kpisheets.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=secondary,
+        env={**os.environ, "COLUMNS": str(columns)},
+    )
+    os.close(secondary)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([main], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    proc.wait(timeout=60)
+    os.close(main)
+    return seen.decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def test_problem_lines_break_between_words_on_a_terminal(tmp_path: Path) -> None:
+    """On an 80-column terminal every problem line fits and no word is cut (the
+    terminal itself would break 'Entries!C31' or 'thousands' at its edge); piped, each
+    problem stays one line, as scripts and logs read it."""
+    path = wordy_tracker(tmp_path / "t.xlsx")
+    text = _stderr_on_a_terminal(["status", str(path), *AS_OF], 80)
+    # the progress line is erased with \r; what is left after the last \r of each line
+    lines = [line.rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]
+    problems = [line for line in lines if line.strip()]
+    assert any(line.startswith("error: ") for line in problems), text
+    assert all(len(line) <= 80 for line in problems), problems
+
+    piped = run("status", str(path), *AS_OF).stderr.splitlines()
+    assert any(len(line) > 80 for line in piped)  # piped: one line per problem
+    # the same words in the same order: broken between words, none cut or lost
+    assert " ".join(problems).split() == " ".join(piped).split()
