@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from kpisheets.export import KNOWN_SUFFIXES, export_result
 from kpisheets.export.pdf import _ticks
 from kpisheets.result import Result
 from tests.builders import kpi, tracker
+from tests.conftest import requires_libreoffice
+from tests.libreoffice import convert
 
 AS_OF = dt.date(2026, 11, 20)
 MONTHS = [dt.date(2026, m, 3) for m in range(1, 12)]
@@ -223,3 +226,49 @@ def test_slides_cut_long_names_and_owners_in_the_summary_table(tmp_path: Path) -
     ]
     assert any(c.startswith("NNN") and "…" in c for c in cells)
     assert max(len(c) for c in cells) <= 120
+
+
+def _wordy_kpis() -> Result:
+    """Ten KPIs whose names, owners and notes wrap onto three lines on a slide."""
+    names = [
+        "Net new annual recurring revenue from enterprise customers EMEA",
+        "Qualified marketing leads handed to sales within two days",
+        "Average first response time for priority support tickets",
+    ]
+    kpis = [
+        kpi(f"K{i}", name=f"{names[i % 3]} {i}", owner="Maria Gonzalez-Smith", target=100)
+        for i in range(10)
+    ]
+    note = "Pipeline slipped after the pricing change; two deals moved to Q1 next year"
+    entries = [(dt.date(2026, 11, d), k.id, 5, note) for k in kpis for d in (3, 10)]
+    return compute(tracker(kpis, entries), AS_OF)
+
+
+@pytest.mark.libreoffice
+@requires_libreoffice
+def test_slides_put_the_legend_under_rows_that_wrap(tmp_path: Path) -> None:
+    """Rows whose name and note wrap are taller than a one-line row: the summary slides
+    take as many as fit, and the text under the table stands below the last row as
+    LibreOffice draws it (it was drawn over the last rows, and the table ran off the
+    slide)."""
+    pdf = convert(export_result(_wordy_kpis(), tmp_path / "w.pptx"), "pdf", tmp_path)
+    words = etree.fromstring(
+        subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, check=True)
+        .stdout.replace(b"<!DOCTYPE", b"<!-- ")
+        .replace(b'.dtd">', b'.dtd" -->')
+    )
+    ns = {"x": "http://www.w3.org/1999/xhtml"}
+    summary_pages = 0
+    for page in words.iterfind(".//x:page", ns):
+        texts = [(w.text or "", float(w.get("yMin")), float(w.get("yMax")))
+                 for w in page.iterfind(".//x:word", ns)]  # fmt: skip
+        rows = [y_max for t, _, y_max in texts if re.fullmatch(r"\(K\d\)", t)]
+        if not rows:  # not a summary slide (title, attention, charts)
+            continue
+        summary_pages += 1
+        height = float(page.get("height"))
+        # "Expected" heads a column and opens the legend: the legend's is the lowest
+        legend = max(y_min for t, y_min, _ in texts if t == "Expected")
+        assert max(rows) < legend, (max(rows), legend)
+        assert max(y for _, _, y in texts) < height  # nothing past the slide's foot
+    assert summary_pages >= 2

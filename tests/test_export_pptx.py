@@ -12,7 +12,12 @@ from pptx.enum.dml import MSO_LINE_DASH_STYLE
 from kpisheets.charts import charted_points, short_labels
 from kpisheets.export import export_result
 from kpisheets.export.meeting import attention, by_category, done_this_period, kpi_row
-from kpisheets.export.pptx import ATTENTION_PER_SLIDE, CHARTS_PER_SLIDE, ROWS_PER_SLIDE
+from kpisheets.export.pptx import (
+    ATTENTION_PER_SLIDE,
+    CHARTS_PER_SLIDE,
+    ROWS_PER_SLIDE,
+    _summary_pages,
+)
 from tests.export_results import HOSTILE, hostile_result, many_kpis, sample_result
 
 
@@ -82,7 +87,20 @@ def test_many_kpis_split_over_slides(tmp_path: Path) -> None:
     result = many_kpis(30)
     deck = Presentation(str(export_result(result, tmp_path / "big.pptx")))
     summary = [s for s in deck.slides if s.shapes.title.text.startswith("Summary")]
-    assert len(summary) == math.ceil(30 / ROWS_PER_SLIDE)
+    # As many rows as fit above the legend (a row whose note wraps is taller), at most
+    # ROWS_PER_SLIDE; every KPI once, in order.
+    pages = _summary_pages(result)
+    assert len(summary) == len(pages) >= math.ceil(30 / ROWS_PER_SLIDE)
+    assert all(len(page) <= ROWS_PER_SLIDE for page in pages)
+    rows = [
+        cell.text
+        for slide in summary
+        for shape in slide.shapes
+        if shape.has_table
+        for row in list(shape.table.rows)[1:]
+        for cell in list(row.cells)[1:2]
+    ]
+    assert rows == [f"{k.name} ({k.id})" for k in result.kpis]
     charts = sum(1 for s in deck.slides for shape in s.shapes if shape.has_chart)
     assert charts == 30
     per_category = math.ceil(6 / CHARTS_PER_SLIDE)  # 30 KPIs over 5 areas

@@ -122,9 +122,7 @@ def result_pptx(result: Result, progress: Callable[[str], None] | None = None) -
         say("what changed since the last review")
         _since_slide(deck, result)
 
-    chunks = [
-        result.kpis[i : i + ROWS_PER_SLIDE] for i in range(0, len(result.kpis), ROWS_PER_SLIDE)
-    ]
+    chunks = _summary_pages(result)
     for n, chunk in enumerate(chunks, start=1):
         say(f"summary slide {n} of {len(chunks)}")
         suffix = f" ({n} of {len(chunks)})" if len(chunks) > 1 else ""
@@ -234,16 +232,16 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
         "Trend",
         "Latest note",
     ]
-    widths = [1.15, 2.6, 1.15, 1.25, 1.25, 1.25, 1.0, 0.95, 1.7]  # inches, 12.3 in all
+    widths = SUMMARY_WIDTHS
     numbers = {3, 4, 5, 6}
-    row_h = Inches(0.42)
+    heights = [HEADER_ROW_H] + [_summary_row_height(_summary_values(k)) for k in kpis]
     shape = slide.shapes.add_table(
         len(kpis) + 1,
         len(headers),
         Inches(0.5),
         Inches(1.2),
         Inches(sum(widths)),
-        row_h * (len(kpis) + 1),
+        Inches(sum(heights)),
     )
     table = shape.table
     for c, w in enumerate(widths):
@@ -260,19 +258,7 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
         )
     for r, k in enumerate(kpis, start=1):
         row = kpi_row(k)
-        values = [
-            k.status.label,
-            # Cut, as in the attention list: a name of hundreds of characters wrapped
-            # down past the slide's foot, over the left-out line.
-            f"{clean(shorten(k.name, 80))} ({clean(shorten(k.id, 30))})",
-            clean(shorten(k.owner, 30)),
-            compact_figure(row.actual, k.actual),
-            compact_figure(row.target, k.target),
-            compact_figure(row.expected, k.expected),
-            row.achievement,
-            row.trend,
-            clean(shorten(k.note, 60)),
-        ]
+        values = _summary_values(k)
         for c, text in enumerate(values):
             fill = None
             colour = INK
@@ -293,23 +279,107 @@ def _summary_slide(deck: Any, result: Result, kpis: list[KpiResult], heading: st
                 fill=fill or "#FFFFFF",
                 right=c in numbers,
             )
-        table.rows[r].height = row_h
-    top = Inches(1.2) + row_h * (len(kpis) + 1) + Inches(0.15)
-    box = slide.shapes.add_textbox(Inches(0.5), top, Inches(sum(widths)), Inches(1.0))
+        table.rows[r].height = Inches(heights[r])
+    table.rows[0].height = Inches(heights[0])
+    # Under the table as tall as its rows will be drawn: a row whose name or note wraps
+    # grows, and a text box at a fixed place was drawn over the last rows.
+    top = Inches(TABLE_TOP + sum(heights) + 0.15)
+    lines = _under_summary_lines(result)
+    box = slide.shapes.add_textbox(
+        Inches(0.5), top, Inches(sum(widths)), Inches(_under_summary_height(lines))
+    )
     frame = box.text_frame
     frame.word_wrap = True
-    # Every slide with figures says how many entries problems left out of them.
-    left_out = left_out_text(result)
-    lines = ([clean(left_out) + "."] if left_out else []) + legend_lines(result)
-    for i, line in enumerate(lines):
+    # Every slide with figures says how many entries problems left out of them: the
+    # first line, at 12 pt, when there are any.
+    for i, (line, size) in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         paragraph.text = line
-        paragraph.font.size = Pt(10)
+        paragraph.font.size = Pt(size)
         paragraph.font.color.rgb = _rgb(MUTED)
-        if left_out and i == 0:
-            paragraph.font.size = Pt(12)
+        if size == 12:
             paragraph.font.bold = True
             paragraph.font.color.rgb = _rgb(WARNING_INK)
+
+
+SUMMARY_WIDTHS = [1.15, 2.6, 1.15, 1.25, 1.25, 1.25, 1.0, 0.95, 1.7]  # inches, 12.3 in all
+SUMMARY_SIZES = [11, 11, 11, 11, 11, 11, 11, 11, 9]  # points: the note is smaller
+HEADER_ROW_H = 0.42  # inches; "Expected by now" and "% of target" take two lines
+MIN_ROW_H = 0.42
+TABLE_TOP, SLIDE_FOOT = 1.2, 7.4  # inches: under the title; 0.1 in above the slide foot
+
+
+def _summary_values(k: KpiResult) -> list[str]:
+    """The texts of ``k``'s row on a summary slide, in SUMMARY_WIDTHS' columns."""
+    row = kpi_row(k)
+    return [
+        k.status.label,
+        # Cut, as in the attention list: a name of hundreds of characters would wrap
+        # down past the slide's foot.
+        f"{clean(shorten(k.name, 80))} ({clean(shorten(k.id, 30))})",
+        clean(shorten(k.owner, 30)),
+        compact_figure(row.actual, k.actual),
+        compact_figure(row.target, k.target),
+        compact_figure(row.expected, k.expected),
+        row.achievement,
+        row.trend,
+        clean(shorten(k.note, 60)),
+    ]
+
+
+def _text_lines(text: str, width: float, size: float) -> int:
+    """How many lines ``text`` takes in a box ``width`` inches wide at ``size`` points
+    (an estimate that errs tall: an average character is taken as 0.55 em, which is
+    DejaVu Sans', wider than Calibri's)."""
+    import textwrap
+
+    per_line = max(int(width * 72 / (size * 0.55)), 1)
+    return max(len(textwrap.wrap(text, per_line, break_on_hyphens=False)), 1)
+
+
+def _summary_row_height(values: list[str]) -> float:
+    """A summary slide row's height in inches: its tallest wrapped cell, at least
+    MIN_ROW_H (cell margins 0.03 in, lines at 1.2 × the font size)."""
+    tallest = max(
+        _text_lines(text, width - 0.12, size) * size * 1.2 / 72
+        for text, width, size in zip(values, SUMMARY_WIDTHS, SUMMARY_SIZES, strict=True)
+    )
+    return max(MIN_ROW_H, tallest + 0.1)
+
+
+def _under_summary_lines(result: Result) -> list[tuple[str, int]]:
+    """What stands under each summary table, with its size in points: the left-out
+    line (12 pt), then the legend (10 pt)."""
+    left_out = left_out_text(result)
+    return ([(clean(left_out) + ".", 12)] if left_out else []) + [
+        (line, 10) for line in legend_lines(result)
+    ]
+
+
+def _under_summary_height(lines: list[tuple[str, int]]) -> float:
+    """The height in inches of the text under a summary table, a paragraph a line."""
+    width = sum(SUMMARY_WIDTHS) - 0.2
+    return sum(_text_lines(line, width, size) * size * 1.2 / 72 for line, size in lines) + 0.1
+
+
+def _summary_pages(result: Result) -> list[list[KpiResult]]:
+    """The KPIs of each summary slide: as many rows as fit above the left-out line and
+    the legend (at most ROWS_PER_SLIDE), by each row's wrapped height."""
+    room = SLIDE_FOOT - TABLE_TOP - HEADER_ROW_H - 0.15
+    room -= _under_summary_height(_under_summary_lines(result))
+    pages: list[list[KpiResult]] = []
+    page: list[KpiResult] = []
+    used = 0.0
+    for k in result.kpis:
+        height = _summary_row_height(_summary_values(k))
+        if page and (len(page) == ROWS_PER_SLIDE or used + height > room):
+            pages.append(page)
+            page, used = [], 0.0
+        page.append(k)
+        used += height
+    if page:
+        pages.append(page)
+    return pages
 
 
 def _attention_slide(
