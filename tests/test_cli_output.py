@@ -167,44 +167,22 @@ def test_bash_completion_as_documented() -> None:
 def test_progress_is_shown_on_a_terminal_and_erased(tmp_path: Path) -> None:
     """stderr on a pseudo-terminal: the live line appears and is cleared at the end."""
     path = write_workbook(tmp_path / "t.xlsx", simple_tracker_sheets())
-    main, secondary = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kpisheets.cli", "refresh", str(path), *AS_OF],
-        stdout=subprocess.PIPE,
-        stderr=secondary,
-        env={**os.environ, "COLUMNS": "80"},
-    )
-    os.close(secondary)
-    seen = b""
-    while True:
-        ready, _, _ = select.select([main], [], [], 60)
-        if not ready:
-            break
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:  # the child closed the terminal
-            break
-        if not chunk:
-            break
-        seen += chunk
-    assert proc.wait(timeout=60) == 0
-    os.close(main)
-    text = seen.decode("utf-8", "replace")
+    text, stdout, code = _on_a_terminal(["refresh", str(path), *AS_OF], 80)
+    assert code == 0
     assert "Reading t.xlsx" in text and "\r" in text
     # the pseudo-terminal reports 0 columns: the line is not cut to "Reading t.xlsx……"
     assert re.search(r"Reading t\.xlsx… +\d+\.\d s", text), text
     assert text.rstrip(" ").endswith("\r")  # the line is erased: nothing is left behind
-    assert proc.stdout is not None
-    with proc.stdout:
-        assert proc.stdout.read().startswith(b"Refreshed ")
+    assert stdout.startswith(b"Refreshed ")
 
 
-def _stderr_on_a_terminal(args: list[str], columns: int) -> str:
-    """What a command writes to stderr when stderr is a pseudo-terminal."""
+def _on_a_terminal(args: list[str], columns: int) -> tuple[str, bytes, int]:
+    """Run ``kpisheets ARGS`` with stderr on a pseudo-terminal (which reports 0
+    columns, so $COLUMNS decides): what it wrote there, its stdout and its exit code."""
     main, secondary = pty.openpty()
     proc = subprocess.Popen(
         [sys.executable, "-m", "kpisheets.cli", *args],
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=secondary,
         env={**os.environ, "COLUMNS": str(columns)},
     )
@@ -221,9 +199,12 @@ def _stderr_on_a_terminal(args: list[str], columns: int) -> str:
         if not chunk:
             break
         seen += chunk
-    proc.wait(timeout=60)
+    assert proc.stdout is not None
+    with proc.stdout:
+        stdout = proc.stdout.read()
+    code = proc.wait(timeout=60)
     os.close(main)
-    return seen.decode("utf-8", "replace").replace("\r\n", "\n")
+    return seen.decode("utf-8", "replace"), stdout, code
 
 
 def test_problem_lines_break_between_words_on_a_terminal(tmp_path: Path) -> None:
@@ -231,7 +212,7 @@ def test_problem_lines_break_between_words_on_a_terminal(tmp_path: Path) -> None
     terminal itself would break 'Entries!C31' or 'thousands' at its edge); piped, each
     problem stays one line, as scripts and logs read it."""
     path = wordy_tracker(tmp_path / "t.xlsx")
-    text = _stderr_on_a_terminal(["status", str(path), *AS_OF], 80)
+    text = _on_a_terminal(["status", str(path), *AS_OF], 80)[0].replace("\r\n", "\n")
     # the progress line is erased with \r; what is left after the last \r of each line
     lines = [line.rsplit("\r", 1)[-1].rstrip() for line in text.split("\n")]
     problems = [line for line in lines if line.strip()]
