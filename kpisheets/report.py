@@ -84,7 +84,7 @@ from kpisheets.report_model import (
     range_a1,
     sheet_range,
 )
-from kpisheets.result import FunnelResult, KpiResult, Period, Result, Rollup
+from kpisheets.result import FunnelResult, KpiResult, Period, Result, Rollup, blank_kpi
 from kpisheets.reviews import (
     KEEP_SNAPSHOTS,
     SNAPSHOT_COLUMNS,
@@ -1098,27 +1098,10 @@ def stale_cutoff(k: KpiResult, as_of: dt.date) -> dt.date:
 
 
 def _example_kpi(frequency: Frequency) -> KpiResult:
-    """A minimal KpiResult for the doctests."""
-    from kpisheets.model import Aggregation
-
-    return KpiResult(
-        id="X",
-        name="X",
-        category="",
-        owner="",
-        unit="",
-        number_format="",
-        direction=Direction.HIGHER,
-        aggregation=Aggregation.SUM,
-        frequency=frequency,
-        period=Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31), "Mar 2026", 1.0),
-        actual=None,
-        target=None,
-        expected=None,
-        achievement=None,
-        score=None,
-        status=Status.NO_DATA,
-    )
+    """A minimal KpiResult for the doctests: :func:`kpisheets.result.blank_kpi` named X,
+    for March 2026."""
+    period = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31), "Mar 2026", 1.0)
+    return replace(blank_kpi(), id="X", name="X", frequency=frequency, period=period)
 
 
 # ---------------------------------------------------------------------------

@@ -515,7 +515,7 @@ class Result:
         import pandas as pd
 
         rows = [_flat(k) for k in self.kpis]
-        blank = _flat(_blank_kpi())
+        blank = _flat(blank_kpi())
         frame = pd.DataFrame(rows, columns=list(blank))
         for name, example in blank.items():
             if name in FRAME_DATES:
@@ -612,8 +612,9 @@ def _flat(k: KpiResult) -> dict[str, Any]:
     return d
 
 
-def _blank_kpi() -> KpiResult:
-    """A KPI with no figures: its row names the frame's columns for an empty tracker."""
+def blank_kpi() -> KpiResult:
+    """A KPI with no figures (no ID, a Sum, monthly, No data): its row names the frame's
+    columns for an empty tracker, and examples start from it (``dataclasses.replace``)."""
     day = dt.date(2000, 1, 1)
     return KpiResult(
         id="",

@@ -9,6 +9,7 @@ import re
 import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -147,10 +148,9 @@ def test_pdf_shows_huge_figures_and_long_text_within_the_page(tmp_path: Path) ->
     assert re.search(r"3 U{5,}…", long_text)
 
 
-def test_slides_show_huge_figures_compactly(tmp_path: Path) -> None:
-    # 1.7E+308 written out is 309 digits: a summary or attention cell ran off the slide.
-    deck = Presentation(str(export_result(_huge(), tmp_path / "h.pptx")))
-    cells = [
+def _table_cells(deck: Any) -> list[str]:
+    """The text of every table cell on every slide of ``deck``."""
+    return [
         cell.text
         for slide in deck.slides
         for shape in slide.shapes
@@ -158,6 +158,12 @@ def test_slides_show_huge_figures_compactly(tmp_path: Path) -> None:
         for row in shape.table.rows
         for cell in row.cells
     ]
+
+
+def test_slides_show_huge_figures_compactly(tmp_path: Path) -> None:
+    # 1.7E+308 written out is 309 digits: a summary or attention cell ran off the slide.
+    deck = Presentation(str(export_result(_huge(), tmp_path / "h.pptx")))
+    cells = _table_cells(deck)
     assert any("1.7E+308" in c for c in cells)
     assert max(len(c) for c in cells) < 200
     titles = [
@@ -216,14 +222,7 @@ def test_slides_cut_long_names_and_owners_in_the_summary_table(tmp_path: Path) -
     # A 5,000-character KPI name wrapped down past the slide's foot, over the
     # left-out line and the legend.
     deck = Presentation(str(export_result(_long(), tmp_path / "l.pptx")))
-    cells = [
-        cell.text
-        for slide in deck.slides
-        for shape in slide.shapes
-        if shape.has_table
-        for row in shape.table.rows
-        for cell in row.cells
-    ]
+    cells = _table_cells(deck)
     assert any(c.startswith("NNN") and "…" in c for c in cells)
     assert max(len(c) for c in cells) <= 120
 
