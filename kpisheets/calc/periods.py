@@ -132,8 +132,8 @@ class Window:
     the day before Start, and so on back (used for trend and history).
 
     >>> w = Window(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
-    >>> w.bounds(-1)
-    (datetime.date(2025, 7, 2), datetime.date(2025, 12, 31))
+    >>> w.bounds(-1)  # 181 days, as Jan 1 … Jun 30
+    (datetime.date(2025, 7, 4), datetime.date(2025, 12, 31))
     """
 
     start: dt.date
